@@ -1,0 +1,171 @@
+/**
+ * Codecs over the generated validators. `decode` never throws: it returns the typed
+ * value or a readonly list of issues. A union is dispatched on its tag with one map
+ * lookup, so validating the last member costs what validating the first does.
+ */
+import * as generated from "../generated/validators.js";
+import { describe, issuesFromErrors, type Issue, type ValidatorError } from "./issues.js";
+
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly issues: readonly Issue[] };
+
+export interface Codec<T> {
+  /** The message's name in the JSON Schema export. */
+  readonly name: string;
+  /** Checks an already-parsed value; never throws. */
+  decode(input: unknown): DecodeResult<T>;
+  /** Parses JSON text (or UTF-8 bytes) and checks it; never throws. */
+  decodeJson(text: string | Uint8Array): DecodeResult<T>;
+  /** True when the value is valid, without building issues or copies. */
+  is(input: unknown): input is T;
+  /** JSON text of a value; `decodeJson(encode(x))` gives back `x`. */
+  encode(value: T): string;
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ValidatorError[] | null };
+type Check = (data: unknown) => boolean;
+
+/** Ajv's validators: the reference, and the source of issues. */
+const validators = generated as unknown as Record<string, Validate>;
+/** Boolean checks compiled for speed; they agree with the validators (property-tested). */
+const checks = generated.CHECKS as Record<string, Check>;
+const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
+const nestedByTag = generated.NESTED_UNION_BY_TAG as Record<string, string>;
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function knownTags(tagProperty: string): readonly string[] | undefined {
+  const union = nestedByTag[tagProperty];
+  return union === undefined ? undefined : Object.keys(unions[union]?.members ?? {});
+}
+
+function failure(issues: readonly Issue[]): { ok: false; issues: readonly Issue[] } {
+  return { ok: false, issues: Object.freeze(issues) };
+}
+
+function issue(path: string, expected: string, received: string): Issue {
+  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}` };
+}
+
+interface Member {
+  check: Check;
+  validate: Validate;
+}
+
+function member(name: string): Member {
+  const validate = validators[name];
+  const check = checks[name];
+  if (validate === undefined || check === undefined) {
+    throw new Error(`no generated validator named ${name}; run pnpm generate`);
+  }
+  return { check, validate };
+}
+
+function run<T>(target: Member, input: unknown): DecodeResult<T> {
+  try {
+    if (target.check(input)) return { ok: true, value: input as T };
+    // Only now build issues, with the reference validator.
+    if (target.validate(input)) return { ok: true, value: input as T };
+    return failure(issuesFromErrors(target.validate.errors ?? [], input, knownTags));
+  } catch (error) {
+    return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
+  }
+}
+
+function safely(check: Check, input: unknown): boolean {
+  try {
+    return check(input);
+  } catch {
+    return false;
+  }
+}
+
+function parse(text: string | Uint8Array): { ok: true; value: unknown } | { ok: false; issues: readonly Issue[] } {
+  try {
+    const source = typeof text === "string" ? text : decoder.decode(text);
+    return { ok: true, value: JSON.parse(source) as unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return failure([issue("", "JSON text", `text that does not parse (${reason})`)]);
+  }
+}
+
+interface CodecSpec<T> {
+  name: string;
+  validate: (input: unknown) => DecodeResult<T>;
+  is: (input: unknown) => boolean;
+  /** Turns a valid value into its canonical form (e.g. lane aliases). */
+  normalise?: ((value: T) => T) | undefined;
+}
+
+function makeCodec<T>(spec: CodecSpec<T>): Codec<T> {
+  const { normalise } = spec;
+  const decode = (input: unknown): DecodeResult<T> => {
+    const result = spec.validate(input);
+    if (!result.ok || normalise === undefined) return result;
+    return { ok: true, value: normalise(result.value) };
+  };
+  return {
+    name: spec.name,
+    decode,
+    decodeJson(text) {
+      const parsed = parse(text);
+      return parsed.ok ? decode(parsed.value) : parsed;
+    },
+    is: (input): input is T => spec.is(input),
+    encode: (value) => JSON.stringify(value),
+  };
+}
+
+/** A codec for a message that is not a union. */
+export function messageCodec<T>(name: string, normalise?: (value: T) => T): Codec<T> {
+  const target = member(name);
+  return makeCodec<T>({
+    name,
+    validate: (input) => run<T>(target, input),
+    is: (input) => safely(target.check, input),
+    normalise,
+  });
+}
+
+/** A codec for a tagged union: one lookup on the tag, then that member's validator. */
+export function unionCodec<T>(name: string, normalise?: (value: T) => T): Codec<T> {
+  const union = unions[name];
+  if (union === undefined) throw new Error(`no generated union named ${name}; run pnpm generate`);
+  const { tag } = union;
+  const byTag = new Map<string, Member>();
+  for (const [value, title] of Object.entries(union.members)) byTag.set(value, member(title));
+  const known = [...byTag.keys()];
+  const pick = (input: unknown): Member | undefined => {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) return undefined;
+    const value = (input as Record<string, unknown>)[tag];
+    return typeof value === "string" ? byTag.get(value) : undefined;
+  };
+  const validate = (input: unknown): DecodeResult<T> => {
+    let target: Member | undefined;
+    try {
+      target = pick(input);
+    } catch (error) {
+      return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
+    }
+    if (target !== undefined) return run<T>(target, input);
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      return failure([issue("", `an object (${name})`, describe(input))]);
+    }
+    const value = (input as Record<string, unknown>)[tag];
+    const received = value === undefined ? "nothing" : `unknown ${tag} ${describe(value)}`;
+    return failure([issue(`/${tag}`, `one of ${known.join(", ")}`, received)]);
+  };
+  return makeCodec<T>({
+    name,
+    validate,
+    is: (input) => {
+      try {
+        return pick(input)?.check(input) === true;
+      } catch {
+        return false;
+      }
+    },
+    normalise,
+  });
+}

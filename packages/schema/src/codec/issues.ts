@@ -1,0 +1,170 @@
+/**
+ * Turns the errors of a generated validator into issues a person can act on: where
+ * (a JSON Pointer), what was expected, what came. Runs only on the failure path.
+ */
+import type { Issue } from "../schemas/protocol/issue.js";
+import {
+  COMMIT_SHA_PATTERN,
+  FEATURE_NUMBER_PATTERN,
+  FEATURE_SLUG_PATTERN,
+  IDENTIFIER_PATTERN,
+  NODE_ID_PATTERN,
+  SEMVER_PATTERN,
+  SLUG_PATTERN,
+  ULID_PATTERN,
+  UTC_TIMESTAMP_PATTERN,
+  UUID_PATTERN,
+  WP_ID_PATTERN,
+} from "../patterns.js";
+import { FORMAT_PATTERNS, type FormatName } from "../formats.js";
+
+export type { Issue };
+
+/** The subset of an Ajv error the generated validators produce. */
+export interface ValidatorError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+const PATTERN_NAMES: ReadonlyMap<string, string> = new Map([
+  [ULID_PATTERN, "a ULID (26 characters of Crockford base32)"],
+  [UUID_PATTERN, "a UUID"],
+  [UTC_TIMESTAMP_PATTERN, "an RFC 3339 UTC timestamp such as 2026-11-20T10:00:00.000Z"],
+  [SEMVER_PATTERN, "a semantic version such as 1.0.0"],
+  [SLUG_PATTERN, "a kebab-case slug"],
+  [NODE_ID_PATTERN, "a node id (1-64 of A-Z a-z 0-9 _ . : -)"],
+  [WP_ID_PATTERN, "a work-package id such as WP01"],
+  [FEATURE_SLUG_PATTERN, "a feature slug such as 028-cli-event-emission"],
+  [COMMIT_SHA_PATTERN, "a lower-case hex commit sha of 7 to 64 characters"],
+  [FEATURE_NUMBER_PATTERN, "a three-digit feature number such as 028"],
+  [IDENTIFIER_PATTERN, "an identifier (a letter or _, then letters, digits, _ . : -)"],
+]);
+
+/** Which tag values a union knows, for answering an unknown one. */
+export type KnownTags = (tagProperty: string) => readonly string[] | undefined;
+
+export function issuesFromErrors(
+  errors: readonly ValidatorError[],
+  root: unknown,
+  knownTags: KnownTags,
+): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const issue = issueFromError(error, root, knownTags);
+    if (issue === undefined) continue;
+    const key = `${issue.path}\u0000${issue.expected}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function issueFromError(error: ValidatorError, root: unknown, knownTags: KnownTags): Issue | undefined {
+  const { keyword, params } = error;
+  let path = error.instancePath;
+  let value = valueAt(root, path);
+  let expected: string;
+  let received: string | undefined;
+  switch (keyword) {
+    case "if":
+      return undefined; // the failing `then` branch reports the real problem
+    case "required":
+      path = `${path}/${escapePointer(String(params["missingProperty"]))}`;
+      expected = "a value (required)";
+      received = "nothing";
+      break;
+    case "additionalProperties": {
+      const name = String(params["additionalProperty"]);
+      path = `${path}/${escapePointer(name)}`;
+      value = (value as Record<string, unknown>)[name];
+      expected = "no such property (not in the schema)";
+      break;
+    }
+    case "type":
+      expected = String(params["type"]).split(",").join(" or ");
+      break;
+    case "enum":
+      expected = `one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+      break;
+    case "const":
+      expected = JSON.stringify(params["allowedValue"]);
+      break;
+    case "pattern":
+    case "format": {
+      // The generated validators check named patterns as formats; name them alike.
+      const format = FORMAT_PATTERNS[String(params["format"]) as FormatName] as string | undefined;
+      const pattern = format ?? String(params["pattern"] ?? params["format"]);
+      expected = PATTERN_NAMES.get(pattern) ?? `a string matching /${pattern}/`;
+      break;
+    }
+    case "minLength":
+    case "maxLength":
+      expected = `${keyword === "minLength" ? "at least" : "at most"} ${String(params["limit"])} characters`;
+      received = typeof value === "string" ? `${[...value].length} characters` : undefined;
+      break;
+    case "minItems":
+    case "maxItems":
+      expected = `${keyword === "minItems" ? "at least" : "at most"} ${String(params["limit"])} items`;
+      received = Array.isArray(value) ? `${value.length} items` : undefined;
+      break;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      expected = `a number ${String(params["comparison"])} ${String(params["limit"])}`;
+      break;
+    case "discriminator": {
+      const tag = String(params["tag"]);
+      const known = knownTags(tag);
+      path = `${path}/${escapePointer(tag)}`;
+      value = (value as Record<string, unknown> | undefined)?.[tag];
+      expected = known === undefined ? `a known ${tag}` : `one of ${known.join(", ")}`;
+      break;
+    }
+    default:
+      expected = `${keyword} ${JSON.stringify(params)}`;
+  }
+  received ??= describe(value);
+  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}` };
+}
+
+/** A short, safe rendering of any value for an issue. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  switch (typeof value) {
+    case "string":
+      return truncate(JSON.stringify(value));
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
+
+function truncate(text: string): string {
+  return text.length <= 80 ? text : `${text.slice(0, 77)}..."`;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === "") return root;
+  let current: unknown = root;
+  for (const raw of pointer.slice(1).split("/")) {
+    if (current === null || typeof current !== "object") return undefined;
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

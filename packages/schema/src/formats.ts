@@ -1,0 +1,185 @@
+/**
+ * Hand-written checks for the named string patterns, used by the generated
+ * validators in place of regular expressions (a `RegExp#test` call costs more than
+ * the whole rest of an envelope's checks). Each accepts exactly the strings its
+ * pattern in patterns.ts accepts; a property test holds them to that.
+ */
+import {
+  COMMIT_SHA_PATTERN,
+  FEATURE_NUMBER_PATTERN,
+  FEATURE_SLUG_PATTERN,
+  IDENTIFIER_PATTERN,
+  NODE_ID_PATTERN,
+  SEMVER_PATTERN,
+  SLUG_PATTERN,
+  ULID_PATTERN,
+  UTC_TIMESTAMP_PATTERN,
+  UUID_PATTERN,
+  WP_ID_PATTERN,
+} from "./patterns.js";
+
+/** A lookup table of the ASCII characters a class allows; anything above 127 is out. */
+function table(allows: (char: string) => boolean): Uint8Array {
+  const out = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) out[code] = allows(String.fromCharCode(code)) ? 1 : 0;
+  return out;
+}
+
+const isDigitChar = (c: string): boolean => c >= "0" && c <= "9";
+const isLowerChar = (c: string): boolean => c >= "a" && c <= "z";
+const isUpperChar = (c: string): boolean => c >= "A" && c <= "Z";
+
+const DIGITS = table(isDigitChar);
+const HEX = table((c) => isDigitChar(c) || (c >= "a" && c <= "f") || (c >= "A" && c <= "F"));
+const LOWER_HEX = table((c) => isDigitChar(c) || (c >= "a" && c <= "f"));
+const CROCKFORD = table((c) => isDigitChar(c) || (isUpperChar(c) && !"ILOU".includes(c)));
+const LOWER_ALNUM_DASH = table((c) => isDigitChar(c) || isLowerChar(c) || c === "-");
+const ALNUM_DOT_DASH = table((c) => isDigitChar(c) || isLowerChar(c) || isUpperChar(c) || c === "." || c === "-");
+const NODE = table((c) => isDigitChar(c) || isLowerChar(c) || isUpperChar(c) || "_.:-".includes(c));
+const IDENTIFIER_START = table((c) => isLowerChar(c) || isUpperChar(c) || c === "_");
+
+/**
+ * 1 when every character of `value[from, to)` is in `allowed`, else 0. Branch-free:
+ * a code point past the table reads `undefined`, which `&=` turns into 0.
+ */
+function all(value: string, from: number, to: number, allowed: Uint8Array): number {
+  let ok = 1;
+  for (let i = from; i < to; i++) ok &= allowed[value.charCodeAt(i)] as number;
+  return ok;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+export function isUlid(value: string): boolean {
+  return value.length === 26 && all(value, 0, 26, CROCKFORD) === 1;
+}
+
+export function isUuid(value: string): boolean {
+  return (
+    value.length === 36 &&
+    value.charCodeAt(8) === 45 &&
+    value.charCodeAt(13) === 45 &&
+    value.charCodeAt(18) === 45 &&
+    value.charCodeAt(23) === 45 &&
+    (all(value, 0, 8, HEX) & all(value, 9, 13, HEX) & all(value, 14, 18, HEX) & all(value, 19, 23, HEX) & all(value, 24, 36, HEX)) === 1
+  );
+}
+
+/** `YYYY-MM-DDTHH:MM:SS(.f{1,9})?Z`, by position. */
+export function isUtcTimestamp(value: string): boolean {
+  const length = value.length;
+  if (length < 20 || length === 21 || length > 30) return false;
+  if (
+    value.charCodeAt(4) !== 45 ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 ||
+    value.charCodeAt(16) !== 58 ||
+    value.charCodeAt(length - 1) !== 90
+  ) {
+    return false;
+  }
+  const digits =
+    all(value, 0, 4, DIGITS) & all(value, 5, 7, DIGITS) & all(value, 8, 10, DIGITS) & all(value, 11, 13, DIGITS) & all(value, 14, 16, DIGITS) & all(value, 17, 19, DIGITS);
+  if (digits !== 1) return false;
+  return length === 20 || (value.charCodeAt(19) === 46 && all(value, 20, length - 1, DIGITS) === 1);
+}
+
+/** `[a-z0-9]+(-[a-z0-9]+)*`: no leading, trailing or doubled dash. */
+export function isSlug(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || all(value, 0, length, LOWER_ALNUM_DASH) !== 1) return false;
+  if (value.charCodeAt(0) === 45 || value.charCodeAt(length - 1) === 45) return false;
+  return !value.includes("--");
+}
+
+export function isNodeId(value: string): boolean {
+  const length = value.length;
+  return length >= 1 && length <= 64 && all(value, 0, length, NODE) === 1;
+}
+
+export function isWpId(value: string): boolean {
+  return (
+    value.length === 4 &&
+    value.charCodeAt(0) === 87 &&
+    value.charCodeAt(1) === 80 &&
+    isDigit(value.charCodeAt(2)) &&
+    isDigit(value.charCodeAt(3))
+  );
+}
+
+/** `[0-9]{3}-[a-z0-9-]+`: after the dash, any mix of lower-case letters, digits and dashes. */
+export function isFeatureSlug(value: string): boolean {
+  const length = value.length;
+  return (
+    length >= 5 &&
+    value.charCodeAt(3) === 45 &&
+    (all(value, 0, 3, DIGITS) & all(value, 4, length, LOWER_ALNUM_DASH)) === 1
+  );
+}
+
+/** `[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?` */
+export function isSemver(value: string): boolean {
+  const length = value.length;
+  let i = 0;
+  for (let part = 0; part < 3; part++) {
+    const start = i;
+    while (i < length && isDigit(value.charCodeAt(i))) i++;
+    if (i === start) return false;
+    if (part < 2) {
+      if (value.charCodeAt(i) !== 46) return false;
+      i++;
+    }
+  }
+  if (i === length) return true;
+  return value.charCodeAt(i) === 45 && i + 1 < length && all(value, i + 1, length, ALNUM_DOT_DASH) === 1;
+}
+
+export function isCommitSha(value: string): boolean {
+  const length = value.length;
+  return length >= 7 && length <= 64 && all(value, 0, length, LOWER_HEX) === 1;
+}
+
+export function isFeatureNumber(value: string): boolean {
+  return value.length === 3 && all(value, 0, 3, DIGITS) === 1;
+}
+
+/** `[A-Za-z_][A-Za-z0-9_.:-]{0,127}` */
+export function isIdentifier(value: string): boolean {
+  const length = value.length;
+  return length >= 1 && length <= 128 && (all(value, 0, 1, IDENTIFIER_START) & all(value, 1, length, NODE)) === 1;
+}
+
+/** Format name -> check, as Ajv's `format` keyword calls them. */
+export const FORMATS = {
+  ulid: isUlid,
+  uuid: isUuid,
+  "utc-timestamp": isUtcTimestamp,
+  slug: isSlug,
+  "node-id": isNodeId,
+  "wp-id": isWpId,
+  "feature-slug": isFeatureSlug,
+  semver: isSemver,
+  "commit-sha": isCommitSha,
+  "feature-number": isFeatureNumber,
+  identifier: isIdentifier,
+} as const satisfies Record<string, (value: string) => boolean>;
+
+export type FormatName = keyof typeof FORMATS;
+
+/** The pattern each format replaces, for the generator and the property tests. */
+export const FORMAT_PATTERNS: Readonly<Record<FormatName, string>> = {
+  ulid: ULID_PATTERN,
+  uuid: UUID_PATTERN,
+  "utc-timestamp": UTC_TIMESTAMP_PATTERN,
+  slug: SLUG_PATTERN,
+  "node-id": NODE_ID_PATTERN,
+  "wp-id": WP_ID_PATTERN,
+  "feature-slug": FEATURE_SLUG_PATTERN,
+  semver: SEMVER_PATTERN,
+  "commit-sha": COMMIT_SHA_PATTERN,
+  "feature-number": FEATURE_NUMBER_PATTERN,
+  identifier: IDENTIFIER_PATTERN,
+};

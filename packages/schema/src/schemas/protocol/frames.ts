@@ -1,0 +1,176 @@
+/**
+ * The hub's WebSocket protocol at `/api/v1/ws`, tagged by `type`. A client says
+ * `hello` and gets `welcome` (with the hub's limits); it may then `publish` events
+ * (each answered in one `ack`, per event) and `subscribe` from a `seq` (replay from
+ * the store, then live, with no gap and no duplicate). `gap` says events were
+ * dropped for a slow subscriber and where to re-read them; `reset` says a position
+ * can no longer be served. Silence is never a signal.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { Envelope } from "../envelope.js";
+import { Label, Seq } from "../primitives/strings.js";
+import { TaggedUnion } from "../primitives/tagged-union.js";
+import { StringEnum } from "../primitives/compact.js";
+import { ErrorCodeSchema } from "./errors.js";
+import { PROTOCOL_VERSION } from "../../constants.js";
+import { Issue } from "./issue.js";
+import { Limits } from "./limits.js";
+import { EventResult } from "./results.js";
+
+const closed = { additionalProperties: false } as const;
+const Ref = Type.String({ minLength: 1, maxLength: 64 });
+/** An event as sent by a client: validated one by one, so one bad event is rejected alone. */
+const OutgoingEvent = Type.Unsafe<Envelope>({
+  type: "object",
+  description: "An Envelope; each is validated on its own and answered in the ack.",
+});
+
+export const HelloFrame = Type.Object(
+  {
+    type: Type.Literal("hello"),
+    protocol: Type.Literal(PROTOCOL_VERSION),
+    /** Instead of the Authorization header, for clients that cannot set one. */
+    token: Type.Optional(Type.String({ maxLength: 512 })),
+    client: Type.Optional(Label),
+  },
+  { ...closed, title: "HelloFrame" },
+);
+
+export const WelcomeFrame = Type.Object(
+  {
+    type: Type.Literal("welcome"),
+    protocol: Type.Literal(PROTOCOL_VERSION),
+    hub_version: Label,
+    node_id: Label,
+    limits: Limits,
+    heartbeat_ms: Type.Integer({ minimum: 0 }),
+    /** The highest Lamport value the hub has seen; clients `observe()` it. */
+    lamport_clock: Type.Integer({ minimum: 0 }),
+    head_seq: Seq,
+  },
+  { ...closed, title: "WelcomeFrame" },
+);
+
+export const PublishFrame = Type.Object(
+  { type: Type.Literal("publish"), ref: Ref, events: Type.Array(OutgoingEvent, { minItems: 1 }) },
+  { ...closed, title: "PublishFrame" },
+);
+
+export const AckFrame = Type.Object(
+  {
+    type: Type.Literal("ack"),
+    ref: Ref,
+    results: Type.Array(EventResult),
+    lamport_clock: Type.Integer({ minimum: 0 }),
+  },
+  { ...closed, title: "AckFrame" },
+);
+
+export const SubscribeFrame = Type.Object(
+  {
+    type: Type.Literal("subscribe"),
+    sub: Ref,
+    /** A channel (`events`, `tasks`, `problems`, `session:<id>`, `machine:<name>`); all when absent. */
+    channel: Type.Optional(Label),
+    /** A project uuid; the token's project when absent. */
+    project: Type.Optional(Label),
+    /** Resume after this `seq`; live only when absent. */
+    since: Type.Optional(Seq),
+  },
+  { ...closed, title: "SubscribeFrame" },
+);
+
+export const UnsubscribeFrame = Type.Object(
+  { type: Type.Literal("unsubscribe"), sub: Ref },
+  { ...closed, title: "UnsubscribeFrame" },
+);
+
+export const SubscribedFrame = Type.Object(
+  {
+    type: Type.Literal("subscribed"),
+    sub: Ref,
+    /** Replay starts after this `seq`. */
+    from_seq: Seq,
+    /** The newest `seq` at the moment of subscribing. */
+    head_seq: Seq,
+  },
+  { ...closed, title: "SubscribedFrame" },
+);
+
+export const MessageFrame = Type.Object(
+  { type: Type.Literal("message"), sub: Ref, seq: Type.Integer({ minimum: 1 }), channel: Label, event: Envelope },
+  { ...closed, title: "MessageFrame" },
+);
+
+export const GapFrame = Type.Object(
+  {
+    type: Type.Literal("gap"),
+    sub: Ref,
+    /** Events after `from_seq` up to and including `to_seq` were not delivered. */
+    from_seq: Seq,
+    to_seq: Seq,
+    reason: StringEnum(["slow_consumer", "bus_gap"]),
+  },
+  { ...closed, title: "GapFrame" },
+);
+
+export const ResetFrame = Type.Object(
+  {
+    type: Type.Literal("reset"),
+    sub: Ref,
+    reason: StringEnum(["position_unavailable", "position_ahead"]),
+    /** Where delivery continues from. */
+    seq: Seq,
+    message: Type.String({ maxLength: 1024 }),
+  },
+  { ...closed, title: "ResetFrame" },
+);
+
+export const PingFrame = Type.Object(
+  { type: Type.Literal("ping"), ts: Type.Optional(Type.Number()) },
+  { ...closed, title: "PingFrame" },
+);
+
+export const PongFrame = Type.Object(
+  { type: Type.Literal("pong"), ts: Type.Optional(Type.Number()) },
+  { ...closed, title: "PongFrame" },
+);
+
+export const ErrorFrame = Type.Object(
+  {
+    type: Type.Literal("error"),
+    code: ErrorCodeSchema,
+    message: Type.String({ maxLength: 8192 }),
+    ref: Type.Optional(Ref),
+    issues: Type.Optional(Type.Array(Issue)),
+  },
+  { ...closed, title: "ErrorFrame" },
+);
+
+export const ClientFrame = TaggedUnion(
+  "type",
+  [HelloFrame, PublishFrame, SubscribeFrame, UnsubscribeFrame, PingFrame, PongFrame],
+  { title: "ClientFrame", description: "A frame a client sends on /api/v1/ws." },
+);
+
+export const HubFrame = TaggedUnion(
+  "type",
+  [WelcomeFrame, AckFrame, SubscribedFrame, MessageFrame, GapFrame, ResetFrame, PingFrame, PongFrame, ErrorFrame],
+  { title: "HubFrame", description: "A frame the hub sends on /api/v1/ws." },
+);
+
+export type HelloFrame = Static<typeof HelloFrame>;
+export type WelcomeFrame = Static<typeof WelcomeFrame>;
+export type PublishFrame = Static<typeof PublishFrame>;
+export type AckFrame = Static<typeof AckFrame>;
+export type SubscribeFrame = Static<typeof SubscribeFrame>;
+export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
+export type SubscribedFrame = Static<typeof SubscribedFrame>;
+export type MessageFrame = Static<typeof MessageFrame>;
+export type GapFrame = Static<typeof GapFrame>;
+export type ResetFrame = Static<typeof ResetFrame>;
+export type PingFrame = Static<typeof PingFrame>;
+export type PongFrame = Static<typeof PongFrame>;
+export type ErrorFrame = Static<typeof ErrorFrame>;
+export type ClientFrame = Static<typeof ClientFrame>;
+export type HubFrame = Static<typeof HubFrame>;
