@@ -114,7 +114,9 @@ function fastKnownKeys(code: string): string {
     const start = (match.index ?? 0) + match[0].length;
     schemas.set(match[1] ?? "", JSON.parse(code.slice(start, jsonEnd(code, start))) as unknown);
   }
-  return code.replace(/(func\d+)\.call\(((schema\d+)(?:\.[A-Za-z_$][\w$]*)*), (key\d+)\)/g, (whole, _f, path: string, root: string, key: string) => {
+  const hasOwnCall = /func\d+\.call\(((schema\d+)(?:\.[A-Za-z_$][\w$]*)*), (key\d+)\)/g;
+  return code.replace(hasOwnCall, (...match: string[]) => {
+    const [whole = "", path = "", root = "", key = ""] = match;
     let target: unknown = schemas.get(root);
     for (const part of path.split(".").slice(1)) target = (target as Record<string, unknown> | undefined)?.[part];
     if (target === null || typeof target !== "object") return whole;

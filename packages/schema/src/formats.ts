@@ -42,6 +42,7 @@ const IDENTIFIER_START = table((c) => isLowerChar(c) || isUpperChar(c) || c === 
  * 1 when every character of `value[from, to)` is in `allowed`, else 0. Branch-free:
  * a code point past the table reads `undefined`, which `&=` turns into 0.
  */
+// eslint-disable-next-line max-params -- the innermost loop of validation; an options object would allocate per call
 function all(value: string, from: number, to: number, allowed: Uint8Array): number {
   let ok = 1;
   for (let i = from; i < to; i++) ok &= allowed[value.charCodeAt(i)] as number;

@@ -30,6 +30,15 @@ export function isLane(value: unknown): value is Lane {
   return typeof value === "string" && LANE_SET.has(value);
 }
 
+/**
+ * The canonical lane an alias stands for; `undefined` for a canonical lane or
+ * anything else. On every decoded status event, so a comparison, not a lookup;
+ * a test keeps it in step with LANE_ALIASES.
+ */
+export function laneAlias(value: string): Lane | undefined {
+  return value === "doing" ? "in_progress" : undefined;
+}
+
 /** The canonical lane for a lane or alias; `undefined` for anything else. */
 export function canonicalLane(value: unknown): Lane | undefined {
   if (typeof value !== "string") return undefined;

@@ -154,3 +154,11 @@ describe("decode never throws", () => {
     expect(envelopeCodec.decodeJson(deep).ok).toBe(false);
   });
 });
+
+describe("laneAlias", () => {
+  it("knows every alias in LANE_ALIASES and nothing else", async () => {
+    const { LANE_ALIASES, LANES, laneAlias } = await import("../src/lanes.js");
+    for (const [alias, lane] of Object.entries(LANE_ALIASES)) expect(laneAlias(alias)).toBe(lane);
+    for (const lane of LANES) expect(laneAlias(lane)).toBeUndefined();
+  });
+});

@@ -14,13 +14,13 @@ export interface Codec<T> {
   /** The message's name in the JSON Schema export. */
   readonly name: string;
   /** Checks an already-parsed value; never throws. */
-  decode(input: unknown): DecodeResult<T>;
+  readonly decode: (input: unknown) => DecodeResult<T>;
   /** Parses JSON text (or UTF-8 bytes) and checks it; never throws. */
-  decodeJson(text: string | Uint8Array): DecodeResult<T>;
+  readonly decodeJson: (text: string | Uint8Array) => DecodeResult<T>;
   /** True when the value is valid, without building issues or copies. */
-  is(input: unknown): input is T;
+  readonly is: (input: unknown) => input is T;
   /** JSON text of a value; `decodeJson(encode(x))` gives back `x`. */
-  encode(value: T): string;
+  readonly encode: (value: T) => string;
 }
 
 type Validate = ((data: unknown) => boolean) & { errors?: ValidatorError[] | null };
@@ -61,15 +61,22 @@ function member(name: string): Member {
   return { check, validate };
 }
 
-function run<T>(target: Member, input: unknown): DecodeResult<T> {
+/** The slow path: ask the reference validator, and build issues when it agrees the value is bad. */
+function explain<T>(target: Member, input: unknown, normalise: ((value: T) => T) | undefined): DecodeResult<T> {
   try {
-    if (target.check(input)) return { ok: true, value: input as T };
-    // Only now build issues, with the reference validator.
-    if (target.validate(input)) return { ok: true, value: input as T };
+    if (target.validate(input)) return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };
     return failure(issuesFromErrors(target.validate.errors ?? [], input, knownTags));
   } catch (error) {
     return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
   }
+}
+
+/** The hot path: one boolean check and one result object. */
+function run<T>(target: Member, input: unknown, normalise: ((value: T) => T) | undefined): DecodeResult<T> {
+  if (safely(target.check, input)) {
+    return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };
+  }
+  return explain(target, input, normalise);
 }
 
 function safely(check: Check, input: unknown): boolean {
@@ -92,23 +99,17 @@ function parse(text: string | Uint8Array): { ok: true; value: unknown } | { ok: 
 
 interface CodecSpec<T> {
   name: string;
-  validate: (input: unknown) => DecodeResult<T>;
+  /** Checks and normalises. */
+  decode: (input: unknown) => DecodeResult<T>;
   is: (input: unknown) => boolean;
-  /** Turns a valid value into its canonical form (e.g. lane aliases). */
-  normalise?: ((value: T) => T) | undefined;
 }
 
 function makeCodec<T>(spec: CodecSpec<T>): Codec<T> {
-  const { normalise } = spec;
-  const decode = (input: unknown): DecodeResult<T> => {
-    const result = spec.validate(input);
-    if (!result.ok || normalise === undefined) return result;
-    return { ok: true, value: normalise(result.value) };
-  };
+  const { decode } = spec;
   return {
     name: spec.name,
     decode,
-    decodeJson(text) {
+    decodeJson: (text) => {
       const parsed = parse(text);
       return parsed.ok ? decode(parsed.value) : parsed;
     },
@@ -122,9 +123,8 @@ export function messageCodec<T>(name: string, normalise?: (value: T) => T): Code
   const target = member(name);
   return makeCodec<T>({
     name,
-    validate: (input) => run<T>(target, input),
+    decode: (input) => run<T>(target, input, normalise),
     is: (input) => safely(target.check, input),
-    normalise,
   });
 }
 
@@ -141,14 +141,14 @@ export function unionCodec<T>(name: string, normalise?: (value: T) => T): Codec<
     const value = (input as Record<string, unknown>)[tag];
     return typeof value === "string" ? byTag.get(value) : undefined;
   };
-  const validate = (input: unknown): DecodeResult<T> => {
+  const decode = (input: unknown): DecodeResult<T> => {
     let target: Member | undefined;
     try {
       target = pick(input);
     } catch (error) {
       return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
     }
-    if (target !== undefined) return run<T>(target, input);
+    if (target !== undefined) return run<T>(target, input, normalise);
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
       return failure([issue("", `an object (${name})`, describe(input))]);
     }
@@ -158,7 +158,7 @@ export function unionCodec<T>(name: string, normalise?: (value: T) => T): Codec<
   };
   return makeCodec<T>({
     name,
-    validate,
+    decode,
     is: (input) => {
       try {
         return pick(input)?.check(input) === true;
@@ -166,6 +166,5 @@ export function unionCodec<T>(name: string, normalise?: (value: T) => T): Codec<
         return false;
       }
     },
-    normalise,
   });
 }

@@ -145,9 +145,12 @@ export function describe(value: unknown): string {
       return String(value);
     case "object":
       return "an object";
-    default:
+    case "function":
+    case "symbol":
+    case "undefined":
       return typeof value;
   }
+  return typeof value;
 }
 
 function truncate(text: string): string {

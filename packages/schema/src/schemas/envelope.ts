@@ -4,7 +4,7 @@
  * batch of one type). It is a union tagged by `event_type`: each member fixes its
  * `aggregate_type` and its payload, and is closed to fields it does not name.
  */
-import { Type, type Static, type TLiteral, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import {
   DependencyResolvedPayload,
   ErrorLoggedPayload,
@@ -57,7 +57,7 @@ function member<EventType_ extends string, Aggregate extends TSchema, Payload ex
   return Type.Object(
     {
       ...common,
-      event_type: Type.Literal(spec.eventType) as TLiteral<EventType_>,
+      event_type: Type.Literal<EventType_>(spec.eventType),
       aggregate_type: spec.aggregateType,
       payload: spec.payload,
     },

@@ -1,0 +1,128 @@
+/**
+ * Validation throughput of every event type and frame kind, side by side with the
+ * naive way (Ajv compiling a plain TypeBox union at run time, which tries each
+ * member in turn), and what importing the package costs a process.
+ * Run with `pnpm bench` (from the root, for the whole workspace) or here.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Ajv2020Module from "ajv/dist/2020.js";
+import { Type, type TObject } from "@sinclair/typebox";
+import { median, medianOf, report, type BenchRow } from "../../../scripts/bench-kit.js";
+import { codecs, type MessageName } from "../dist/index.js";
+import { Envelope, ProblemsFrame, SessionFrame } from "../dist/typebox.js";
+
+const Ajv2020 = Ajv2020Module.default;
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const ITERATIONS = Number(process.env["BENCH_ITERATIONS"] ?? 300_000);
+const TARGET_PER_SECOND = 2_000_000;
+const fixturesDir = fileURLToPath(new URL("../fixtures/valid", import.meta.url));
+
+/** One example per tag: its largest valid fixture (the most fields to check). */
+function examples(message: string, tag: string): Map<string, unknown> {
+  const byTag = new Map<string, { value: unknown; size: number }>();
+  for (const file of readdirSync(`${fixturesDir}/${message}`).sort()) {
+    const text = readFileSync(`${fixturesDir}/${message}/${file}`, "utf8");
+    const value = JSON.parse(text) as Record<string, unknown>;
+    const key = String(value[tag]);
+    if ((byTag.get(key)?.size ?? -1) < text.length) byTag.set(key, { value, size: text.length });
+  }
+  return new Map([...byTag].map(([key, { value }]) => [key, value]));
+}
+
+function throughput(check: (value: unknown) => boolean, value: unknown): number {
+  let ok = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) if (check(value)) ok++;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (ok !== ITERATIONS) throw new Error("a valid example failed validation");
+  return ITERATIONS / seconds;
+}
+
+interface Family {
+  message: MessageName;
+  tag: string;
+  members: readonly TObject[];
+}
+
+const families: Family[] = [
+  { message: "Envelope", tag: "event_type", members: Envelope.oneOf },
+  { message: "SessionFrame", tag: "kind", members: SessionFrame.oneOf },
+  { message: "ProblemsFrame", tag: "kind", members: ProblemsFrame.oneOf },
+];
+
+const rows: BenchRow[] = [];
+const spreads: BenchRow[] = [];
+let naiveSlowest = { name: "", naive: Infinity, ours: 0 };
+
+for (const family of families) {
+  const ours: number[] = [];
+  const naive = new Ajv2020({ strict: false }).compile(Type.Union([...family.members]));
+  const codec = codecs[family.message];
+  const decode = (value: unknown): boolean => codec.decode(value).ok;
+  for (const [tag, value] of examples(family.message, family.tag)) {
+    // Warm both paths before measuring.
+    throughput(decode, value);
+    throughput(naive, value);
+    const fast = await medianOf(RUNS, () => throughput(decode, value));
+    const slow = await medianOf(RUNS, () => throughput(naive, value));
+    const name = `decode ${family.message} ${tag}`;
+    ours.push(fast);
+    if (slow < naiveSlowest.naive) naiveSlowest = { name, naive: slow, ours: fast };
+    rows.push({
+      name,
+      value: fast,
+      unit: "msg/s",
+      baseline: `Ajv on TypeBox union ${Math.round(slow).toLocaleString("en-US")}/s`,
+      ratio: fast / slow,
+      target: ">= 2,000,000/s",
+      pass: fast >= TARGET_PER_SECOND,
+    });
+  }
+  // Dispatch on the tag: the last member of a union costs what the first does.
+  const spread = Math.max(...ours) / Math.min(...ours);
+  spreads.push({
+    name: `fastest / slowest ${family.message} ${family.tag}`,
+    value: spread,
+    unit: "x",
+    target: "<= 1.5x",
+    pass: spread <= 1.5,
+  });
+}
+rows.push(...spreads);
+rows.push({
+  name: `vs naive on its slowest member (${naiveSlowest.name.replace("decode ", "")})`,
+  value: naiveSlowest.ours / naiveSlowest.naive,
+  unit: "x",
+  target: ">= 3x",
+  pass: naiveSlowest.ours / naiveSlowest.naive >= 3,
+});
+
+// Import cost: a fresh process importing the package, against a bare one and the naive way.
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const startup = (code: string): number => {
+  const started = process.hrtime.bigint();
+  execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: packageDir });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+const STARTS = 15;
+const times = (code: string): number[] => Array.from({ length: STARTS }, () => startup(code));
+const bare = median(times("0"));
+const schema = median(times('await import("./dist/index.js")'));
+const naiveImport = median(
+  times(
+    'const { default: Ajv } = await import("ajv/dist/2020.js"); const { Type } = await import("@sinclair/typebox"); const { Envelope } = await import("./dist/typebox.js"); new Ajv({ strict: false }).compile(Type.Union([...Envelope.oneOf]));',
+  ),
+);
+rows.push({
+  name: "import @events/schema (added to node startup)",
+  value: schema - bare,
+  unit: "ms",
+  baseline: `naive import + compile ${(naiveImport - bare).toFixed(1)} ms`,
+  ratio: (naiveImport - bare) / Math.max(schema - bare, 0.1),
+  target: "<= 25 ms",
+  pass: schema - bare <= 25,
+});
+
+report("@events/schema", rows);
