@@ -18,7 +18,9 @@ export function StringEnum<const Values extends readonly string[]>(
 
 /** A string with the given constraints, or `null`. */
 export function NullableString(schema: TString): TUnsafe<string | null> {
-  const { type: _type, ...constraints } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+  // The title names the non-null shape (e.g. Ulid); keeping it would let the export
+  // replace this nullable copy with a reference to the non-null one.
+  const { type: _type, title: _title, ...constraints } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
   return Type.Unsafe<string | null>({ ...constraints, type: ["string", "null"] });
 }
 

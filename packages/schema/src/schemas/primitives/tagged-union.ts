@@ -30,9 +30,13 @@ export function TaggedUnion<const Members extends readonly TObject[]>(
       throw new TypeError(`member ${String(member["title"])} of ${options.title} has no const "${tag}"`);
     }
   }
+  const tags = members.map((member) => member.properties[tag]?.["const"] as unknown);
   return Type.Unsafe<Static<Members[number]>>({
     ...options,
     type: "object",
+    // Declaring the tag here keeps the schema valid under Ajv's strict mode and names
+    // every tag value in one place for readers of the exported schema.
+    properties: { [tag]: { type: "string", enum: tags } },
     required: [tag],
     discriminator: { propertyName: tag },
     oneOf: members,
