@@ -153,19 +153,35 @@ export function isIdentifier(value: string): boolean {
   return length >= 1 && length <= 128 && (all(value, 0, 1, IDENTIFIER_START) & all(value, 1, length, NODE)) === 1;
 }
 
+/**
+ * A check that remembers the last string it accepted. Strings are immutable, so an
+ * equal string is valid too; comparing is a memcmp where scanning is a loop. Used
+ * for fields that repeat from event to event (project, node, branch, version);
+ * never for ids and timestamps, which differ every time.
+ */
+export function remembering(check: (value: string) => boolean): (value: string) => boolean {
+  let accepted = "";
+  return (value) => {
+    if (value === accepted && value !== "") return true;
+    if (!check(value)) return false;
+    accepted = value;
+    return true;
+  };
+}
+
 /** Format name -> check, as Ajv's `format` keyword calls them. */
 export const FORMATS = {
   ulid: isUlid,
-  uuid: isUuid,
+  uuid: remembering(isUuid),
   "utc-timestamp": isUtcTimestamp,
-  slug: isSlug,
-  "node-id": isNodeId,
+  slug: remembering(isSlug),
+  "node-id": remembering(isNodeId),
   "wp-id": isWpId,
-  "feature-slug": isFeatureSlug,
-  semver: isSemver,
-  "commit-sha": isCommitSha,
+  "feature-slug": remembering(isFeatureSlug),
+  semver: remembering(isSemver),
+  "commit-sha": remembering(isCommitSha),
   "feature-number": isFeatureNumber,
-  identifier: isIdentifier,
+  identifier: remembering(isIdentifier),
 } as const satisfies Record<string, (value: string) => boolean>;
 
 export type FormatName = keyof typeof FORMATS;
