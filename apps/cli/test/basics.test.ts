@@ -1,0 +1,61 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("events", () => {
+  it("prints help with the exit codes", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: events");
+    expect(result.stdout).toContain("Exit codes:");
+  });
+
+  it("exits 2 on an unknown command and says what to run", async () => {
+    const result = await runCli(["nope"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'nope'");
+    expect(result.stderr).toContain("events --help");
+  });
+
+  it("prints its version", async () => {
+    const result = await runCli(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("events schema export", () => {
+  it("writes the JSON Schema and AsyncAPI documents", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "events-cli-"));
+    dirs.push(dir);
+    const result = await runCli(["schema", "export", "--out", join(dir, "out"), "--json"]);
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { files: string[] };
+    expect(printed.files.length).toBeGreaterThan(10);
+    expect(readdirSync(join(dir, "out"))).toContain("Envelope.schema.json");
+    expect(readdirSync(join(dir, "out"))).toContain("asyncapi.json");
+  });
+
+  it("exits 2 without --out", async () => {
+    const result = await runCli(["schema", "export"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--out");
+  });
+
+  it("exits 1 with a hint when it cannot write", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "events-cli-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "a-file"), "not a directory");
+    const result = await runCli(["schema", "export", "--out", join(dir, "a-file", "out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error:");
+    expect(result.stderr).toContain("hint:");
+  });
+});
