@@ -1,0 +1,63 @@
+/**
+ * The Lamport clock of a node, kept in queue.db's `clock` table (one row per node)
+ * so that the bump and the event it stamps commit together: values are unique and
+ * increasing across every process writing to the same home. The rules:
+ *
+ * - emit:       value := value + 1, and the event carries the new value;
+ * - observe(r): value := max(value, r), so the next emit carries max(value, r) + 1 > r;
+ * - reset(v):   value := v (for `events clock reset`; it gives up monotonicity on purpose).
+ */
+import type Database from "better-sqlite3";
+
+export interface ClockState {
+  /** The last value issued (or observed); the next emit carries `value + 1`. */
+  value: number;
+  nodeId: string;
+}
+
+export const TICK_SQL =
+  "INSERT INTO clock (node_id, value) VALUES (?, 1) ON CONFLICT (node_id) DO UPDATE SET value = value + 1 RETURNING value";
+
+export class LamportClock {
+  readonly #tick: Database.Statement<[string], number>;
+  readonly #read: Database.Statement<[string], number>;
+  readonly #observe: Database.Statement<[string, number], number>;
+  readonly #reset: Database.Statement<[string, number], number>;
+
+  constructor(db: Database.Database) {
+    this.#tick = db.prepare<[string], number>(TICK_SQL).pluck();
+    this.#read = db.prepare<[string], number>("SELECT value FROM clock WHERE node_id = ?").pluck();
+    this.#observe = db
+      .prepare<[string, number], number>(
+        "INSERT INTO clock (node_id, value) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET value = max(value, excluded.value) RETURNING value",
+      )
+      .pluck();
+    this.#reset = db
+      .prepare<[string, number], number>(
+        "INSERT INTO clock (node_id, value) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET value = excluded.value RETURNING value",
+      )
+      .pluck();
+  }
+
+  /** The next value for `nodeId`. Call it inside the write transaction that stores the event. */
+  tick(nodeId: string): number {
+    return this.#tick.get(nodeId)!;
+  }
+
+  read(nodeId: string): number {
+    return this.#read.get(nodeId) ?? 0;
+  }
+
+  observe(nodeId: string, remote: number): number {
+    return this.#observe.get(nodeId, remote)!;
+  }
+
+  reset(nodeId: string, value: number): number {
+    return this.#reset.get(nodeId, value)!;
+  }
+}
+
+/** Whether `value` can be a clock value: a non-negative safe integer. */
+export function isClockValue(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}

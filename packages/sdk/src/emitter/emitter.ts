@@ -1,0 +1,212 @@
+/**
+ * The emitter: `emit()` validates an event, stamps identity and a Lamport value,
+ * and makes it durable in queue.db before it returns, or keeps it in memory with a
+ * warning when the disk cannot take it. It never throws into the host command and
+ * never touches the network; it costs one SQLite transaction and no process spawn.
+ */
+import { channelOf, envelopeCodec, type EnvelopeOf, type EventType, type PayloadOf, type Issue } from "@events/schema";
+import type { ClockState } from "../clock/lamport-clock.js";
+import { generateCausationId, newEventId } from "../ids.js";
+import { resolveIdentity, type Identity } from "../identity/identity.js";
+import { debug, warn, warnOnce } from "../logger.js";
+import { resolveOptions, type EmitterOptions, type ResolvedOptions } from "../options.js";
+import { DurableOutbox } from "../outbox/durable-outbox.js";
+import type { Outbox } from "../outbox/outbox.js";
+import { parseStored, prepareEvent } from "../outbox/prepared-event.js";
+import type { EmitOptions, EmitResult } from "./emit-types.js";
+import { buildEnvelope } from "./envelope-builder.js";
+import { eventHelpers, type EventHelpers } from "./event-helpers.js";
+import { registerForExit, unregisterForExit, type ExitParticipant } from "./exit-hook.js";
+import { createSessionHandle, type SessionHandle } from "./session-handle.js";
+import { reportUnsent, type UnsentReport } from "./unsent-report.js";
+
+export interface IdentitySnapshot {
+  nodeId: string;
+  teamSlug: string;
+  projectRoot: string;
+  project: { uuid: string; slug: string } | null;
+  /** False when the project identity could not be stored and lives in this process only. */
+  projectPersisted: boolean;
+  gitBranch: string | null;
+  headCommitSha: string | null;
+  repoSlug: string | null;
+}
+
+export type CloseReport = UnsentReport;
+
+export interface Emitter extends EventHelpers {
+  /** Emits one event; the payload's type follows `eventType`. Never throws. */
+  emit<T extends EventType>(eventType: T, payload: PayloadOf<T>, options?: EmitOptions): EmitResult<T>;
+  /** A handle that emits the frames of session `id`. */
+  session(id: string, options?: EmitOptions): SessionHandle;
+  /** A new ULID to pass as `causationId` to the events one action causes. */
+  generateCausationId(): string;
+  /** The outbox, for the sync client and `events queue`. */
+  readonly outbox: Outbox;
+  /** The node's Lamport clock: the last value issued or observed. */
+  clock(): ClockState;
+  /** Lamport receive rule: value := max(value, remote); the next emit is greater than `remote`. */
+  observe(remote: number): ClockState;
+  /** Sets the clock (default 0). For `events clock reset`. */
+  resetClock(value?: number): ClockState;
+  /** Tries now to write events waiting in memory; returns how many still wait. */
+  flush(): number;
+  /** Whether background sync should start (option, else `sync.auto_start`, else true). */
+  readonly autoSync: boolean;
+  readonly home: string;
+  identity(): IdentitySnapshot;
+  readonly closed: boolean;
+  /** Writes what it can, closes queue.db and reports (and returns) events that could not be written. */
+  close(): Promise<CloseReport>;
+}
+
+class DurableEmitter implements ExitParticipant {
+  readonly options: ResolvedOptions;
+  readonly outbox: DurableOutbox;
+  readonly #warn = warnOnce();
+  #identity: Identity | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.outbox = new DurableOutbox(options, this.#warn);
+    if (options.exitHook) registerForExit(this);
+  }
+
+  identity(): Identity {
+    this.#identity ??= resolveIdentity({
+      options: this.options,
+      cache: this.outbox.configCache,
+      onProblem: (problem) => this.#warn("identity", `${problem}; using a project identity kept in memory for this process`),
+    });
+    return this.#identity;
+  }
+
+  emit<T extends EventType>(eventType: T, payload: PayloadOf<T>, options?: EmitOptions): EmitResult<T> {
+    try {
+      if (this.outbox.closed) return { ok: false, reason: "closed", message: "the emitter is closed" };
+      const identity = this.identity();
+      const now = this.options.now();
+      const candidate = buildEnvelope({
+        eventType,
+        payload,
+        options,
+        identity,
+        eventId: newEventId(),
+        correlationId: this.options.correlationId,
+        timestamp: new Date(now).toISOString(),
+      });
+      const decoded = envelopeCodec.decode(candidate);
+      if (!decoded.ok) return this.#invalid(String(eventType), decoded.issues);
+      const stored = this.outbox.append(prepareEvent(decoded.value));
+      if (!stored.ok) {
+        if (this.options.debug) debug(`emit ${eventType} ${decoded.value.event_id}: valid; not stored (${stored.message})`);
+        return stored;
+      }
+      const event = (stored.stored === undefined ? { ...decoded.value, lamport_clock: stored.clock } : parseStored(stored.stored)) as EnvelopeOf<T>;
+      if (this.options.debug) this.#trace(event, stored.durable, stored.duplicate);
+      return { ok: true, event, durable: stored.durable, duplicate: stored.duplicate };
+    } catch (error) {
+      const message = `emit ${String(eventType)} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+      this.#warn("internal", `${message} (a bug in @events/sdk; please report it)`);
+      return { ok: false, reason: "internal", message };
+    }
+  }
+
+  #invalid(eventType: string, issues: readonly Issue[]): EmitResult<never> {
+    const message = `${eventType} is not a valid event: ${issues.map((issue) => issue.message).join("; ")}`;
+    if (this.options.debug) debug(`emit ${eventType}: invalid, not queued (${issues.map((issue) => issue.message).join("; ")})`);
+    return { ok: false, reason: "invalid", message, issues };
+  }
+
+  #trace(event: EnvelopeOf<EventType>, durable: boolean, duplicate: boolean): void {
+    const identity = this.identity();
+    const git = identity.git();
+    const project = identity.project === null ? "none" : `${identity.project.slug} ${identity.project.uuid}${identity.projectPersisted ? "" : " (in memory)"}`;
+    const route = duplicate ? "already queued (duplicate)" : durable ? `outbox ${this.options.databasePath}` : "memory (disk unavailable)";
+    debug(
+      `emit ${event.event_type} ${event.event_id}: valid; project ${project}, node ${event.node_id}, team ${event.team_slug}, ` +
+        `branch ${git.branch ?? "-"}; clock ${event.lamport_clock}; routed to ${route}, channel ${channelOf(event)}`,
+    );
+  }
+
+  clock(): ClockState {
+    const nodeId = this.identity().nodeId;
+    return { value: this.outbox.clockValue(nodeId), nodeId };
+  }
+
+  observe(remote: number): ClockState {
+    const nodeId = this.identity().nodeId;
+    return { value: this.outbox.observe(nodeId, remote), nodeId };
+  }
+
+  resetClock(value = 0): ClockState {
+    const nodeId = this.identity().nodeId;
+    return { value: this.outbox.resetClock(nodeId, value), nodeId };
+  }
+
+  get autoSync(): boolean {
+    if (this.options.autoSync !== undefined) return this.options.autoSync;
+    try {
+      return this.identity().autoStart ?? true;
+    } catch {
+      return true;
+    }
+  }
+
+  closeSync(): CloseReport {
+    unregisterForExit(this);
+    return reportUnsent(this.outbox.close(), this.options.home);
+  }
+
+  closeAtExit(): void {
+    this.closeSync();
+  }
+}
+
+function snapshot(identity: Identity): IdentitySnapshot {
+  const git = identity.git();
+  return {
+    nodeId: identity.nodeId,
+    teamSlug: identity.teamSlug,
+    projectRoot: identity.projectRoot,
+    project: identity.project,
+    projectPersisted: identity.projectPersisted,
+    gitBranch: git.branch,
+    headCommitSha: git.commit,
+    repoSlug: git.repoSlug,
+  };
+}
+
+/** Creates an emitter. Cheap: nothing is read or opened until the first emit. Never throws. */
+export function createEmitter(options: EmitterOptions = {}): Emitter {
+  const inner = new DurableEmitter(resolveOptions(options));
+  const emit = <T extends EventType>(eventType: T, payload: PayloadOf<T>, emitOptions?: EmitOptions): EmitResult<T> =>
+    inner.emit(eventType, payload, emitOptions);
+  return {
+    emit,
+    ...eventHelpers(emit, inner.options.now),
+    session: (id, sessionOptions) => createSessionHandle(id, { emit: (frame, o) => emit("SessionEvent", frame, o), now: inner.options.now }, sessionOptions),
+    generateCausationId,
+    outbox: inner.outbox,
+    clock: () => inner.clock(),
+    observe: (remote) => inner.observe(remote),
+    resetClock: (value) => inner.resetClock(value),
+    flush: () => inner.outbox.flush(),
+    get autoSync() {
+      return inner.autoSync;
+    },
+    home: inner.options.home,
+    identity: () => snapshot(inner.identity()),
+    get closed() {
+      return inner.outbox.closed;
+    },
+    close: () => {
+      try {
+        return Promise.resolve(inner.closeSync());
+      } catch (error) {
+        warn(`closing the emitter failed: ${error instanceof Error ? error.message : String(error)}`);
+        return Promise.resolve({ unsent: [] });
+      }
+    },
+  };
+}

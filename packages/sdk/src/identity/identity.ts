@@ -1,0 +1,56 @@
+/**
+ * Everything an envelope says about where it comes from: node, team, project and
+ * git. Resolved once per emitter, on its first emit, from files only (no process is
+ * spawned); git metadata is refreshed at most every few seconds.
+ */
+import { basename } from "node:path";
+import type { ResolvedOptions } from "../options.js";
+import { cachedGitMetadata, type GitMetadata } from "./git-metadata.js";
+import { computeNodeId } from "./node-id.js";
+import { loadProjectConfig, type ConfigCache, type ProjectIdentity } from "./project-config.js";
+import { findGitRoot, findProjectRoot } from "./project-root.js";
+import { toSlug } from "./slug.js";
+import { readTeamSlug } from "./team-slug.js";
+
+const GIT_TTL_MS = 5_000;
+
+export interface Identity {
+  nodeId: string;
+  teamSlug: string;
+  projectRoot: string;
+  /** Null when the emitter was given `project: null`. */
+  project: ProjectIdentity | null;
+  /** Whether the project identity is stored in `.events/config.yaml` (false: in memory only). */
+  projectPersisted: boolean;
+  /** `sync.auto_start` of the project config, when it says. */
+  autoStart: boolean | undefined;
+  git: () => GitMetadata;
+}
+
+export interface ResolveIdentityOptions {
+  options: ResolvedOptions;
+  cache: ConfigCache | undefined;
+  /** Called with a reason when the project identity cannot be stored. */
+  onProblem: (problem: string) => void;
+}
+
+export function resolveIdentity({ options, cache, onProblem }: ResolveIdentityOptions): Identity {
+  const projectRoot = options.projectRoot ?? findProjectRoot();
+  const git = cachedGitMetadata(findGitRoot(projectRoot), { ttlMs: GIT_TTL_MS, now: options.now });
+  const base = {
+    nodeId: options.nodeId ?? computeNodeId(),
+    teamSlug: options.teamSlug ?? readTeamSlug(options.home),
+    projectRoot,
+    git,
+  };
+  if (options.project !== undefined) {
+    return { ...base, project: options.project, projectPersisted: false, autoStart: undefined };
+  }
+  const config = loadProjectConfig({
+    root: projectRoot,
+    cache,
+    slug: () => toSlug(git().repoName ?? basename(projectRoot)),
+  });
+  if (config.problem !== undefined) onProblem(config.problem);
+  return { ...base, project: config.project, projectPersisted: config.persisted, autoStart: config.autoStart };
+}

@@ -1,0 +1,28 @@
+/**
+ * @events/sdk: emit typed events that are never lost. `emit()` is durable in a
+ * local SQLite outbox before it returns, safe with many processes writing at once,
+ * and never throws into the host command.
+ */
+
+export { createEmitter } from "./emitter/emitter.js";
+export type { Emitter, IdentitySnapshot, CloseReport } from "./emitter/emitter.js";
+export { getEmitter } from "./emitter/singleton.js";
+export type { EmitOptions, EmitResult, EmitSuccess, EmitFailure, EmitFailureReason } from "./emitter/emit-types.js";
+export type { MachineEventInput, PublishProblemsOptions, EventHelpers } from "./emitter/event-helpers.js";
+export type { SessionHandle, InputRequest } from "./emitter/session-handle.js";
+export { generateCausationId } from "./ids.js";
+export type { ClockState } from "./clock/lamport-clock.js";
+export type {
+  Outbox,
+  ClaimedEvent,
+  ClaimOptions,
+  NackResult,
+  DeadLetter,
+  OutboxStats,
+} from "./outbox/outbox.js";
+export { DEFAULTS, resolveHome } from "./options.js";
+export type { EmitterOptions, CapPolicy, ProjectIdentityInput } from "./options.js";
+export { EventsSdkError, RETRYABLE_CODES } from "./errors.js";
+export type { EventsSdkErrorCode } from "./errors.js";
+export { setLogSink } from "./logger.js";
+export type { LogLevel, LogSink } from "./logger.js";

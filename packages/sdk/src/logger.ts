@@ -1,0 +1,49 @@
+/**
+ * The only place the SDK writes to the terminal: warnings always, debug traces when
+ * asked (`EVENTS_DEBUG=1`). Everything goes to stderr, never stdout, so a host
+ * command's output stays its own. Tests swap the sink to capture lines.
+ */
+
+export type LogLevel = "warn" | "debug";
+export type LogSink = (level: LogLevel, message: string) => void;
+
+const stderrSink: LogSink = (level, message) => {
+  try {
+    process.stderr.write(`[events] ${level === "warn" ? "warning" : "debug"}: ${message}\n`);
+  } catch {
+    // A closed stderr must not turn a warning into a crash.
+  }
+};
+
+let sink: LogSink = stderrSink;
+
+/** Replaces where log lines go; `undefined` restores stderr. Returns the previous sink. */
+export function setLogSink(next: LogSink | undefined): LogSink {
+  const previous = sink;
+  sink = next ?? stderrSink;
+  return previous;
+}
+
+export function warn(message: string): void {
+  sink("warn", message);
+}
+
+export function debug(message: string): void {
+  sink("debug", message);
+}
+
+/** Whether `EVENTS_DEBUG` asks for traces (`1`, `true`, `yes`). */
+export function debugFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env["EVENTS_DEBUG"]?.toLowerCase();
+  return value === "1" || value === "true" || value === "yes";
+}
+
+/** Warns once per key for the life of the returned function: one warning per condition. */
+export function warnOnce(): (key: string, message: string) => void {
+  const seen = new Set<string>();
+  return (key, message) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    warn(message);
+  };
+}

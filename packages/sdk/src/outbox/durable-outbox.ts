@@ -1,0 +1,328 @@
+/**
+ * The outbox as the emitter and the sync client use it, over queue.db with a
+ * memory fallback. Its write path never throws: when queue.db cannot take an event
+ * (full disk, read-only home, a corrupt or moved file), the event waits in memory,
+ * one warning per kind of failure is printed, and the disk is tried again after
+ * `retryIntervalMs`, then the waiting events are written first, in order. Events
+ * still in memory at close are returned, for the caller to report.
+ */
+import type { Envelope } from "@events/schema";
+import { isClockValue } from "../clock/lamport-clock.js";
+import { EventsSdkError, rawCodeOf, toSdkError } from "../errors.js";
+import { newEventId } from "../ids.js";
+import type { ConfigCache } from "../identity/project-config.js";
+import { debug } from "../logger.js";
+import type { ResolvedOptions } from "../options.js";
+import { MemoryBuffer } from "./memory-buffer.js";
+import { openDatabase } from "./open-database.js";
+import type { ClaimOptions, ClaimedEvent, DeadLetter, NackResult, Outbox, OutboxStats } from "./outbox.js";
+import { OutboxStore } from "./outbox-store.js";
+import type { PreparedEvent } from "./prepared-event.js";
+
+export type StoreResult =
+  | { ok: true; clock: number; durable: boolean; duplicate: boolean; stored?: string }
+  | { ok: false; reason: "queue_full" | "unavailable" | "closed"; message: string };
+
+export type WarnOnce = (key: string, message: string) => void;
+
+export class DurableOutbox implements Outbox {
+  /** This outbox's lease owner id: leases it takes carry it. */
+  readonly owner = newEventId();
+  readonly #options: ResolvedOptions;
+  readonly #warn: WarnOnce;
+  readonly #memory: MemoryBuffer;
+  #store: OutboxStore | undefined;
+  #retryAt = 0;
+  #lastFailure: EventsSdkError | undefined;
+  #memoryClock = 0;
+  #closed = false;
+
+  constructor(options: ResolvedOptions, warn: WarnOnce) {
+    this.#options = options;
+    this.#warn = warn;
+    this.#memory = new MemoryBuffer(options.maxMemoryEvents);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Where new events go now. */
+  get storage(): "disk" | "memory" {
+    return this.#memory.size === 0 && this.#open() !== undefined ? "disk" : "memory";
+  }
+
+  #open(force = false): OutboxStore | undefined {
+    if (this.#store !== undefined || this.#closed) return this.#store;
+    if (!force && this.#options.now() < this.#retryAt) return undefined;
+    const path = this.#options.databasePath;
+    try {
+      const opened = openDatabase({ path, busyTimeoutMs: this.#options.busyTimeoutMs, maxPages: this.#options.maxDatabasePages });
+      this.#store = new OutboxStore(opened.db, {
+        maxRows: this.#options.maxRows,
+        maxBytes: this.#options.maxBytes,
+        policy: this.#options.capPolicy,
+        maxRetries: this.#options.maxRetries,
+        now: this.#options.now,
+      });
+      if (opened.movedAside !== undefined) {
+        this.#warn("corrupt", `${path} was not a usable database; moved it to ${opened.movedAside} and started a new outbox`);
+      }
+      this.#lastFailure = undefined;
+      return this.#store;
+    } catch (error) {
+      this.#failed(error, true);
+      return undefined;
+    }
+  }
+
+  #failed(error: unknown, whileOpening = false): EventsSdkError {
+    const failure = toSdkError(error);
+    this.#lastFailure = failure;
+    try {
+      this.#store?.close();
+    } catch {
+      // Closing a broken connection may fail too; it is dropped either way.
+    }
+    this.#store = undefined;
+    // A file moved or damaged under an open connection: reopen at once (a new file, or recovery).
+    const reopenNow = !whileOpening && (failure.code === "storage_corrupt" || rawCodeOf(failure) === "SQLITE_READONLY_DBMOVED");
+    this.#retryAt = reopenNow ? 0 : this.#options.now() + this.#options.retryIntervalMs;
+    this.#warn(
+      failure.code,
+      `${this.#options.databasePath} cannot take events (${failure.message}); new events wait in memory and are written when it can`,
+    );
+    return failure;
+  }
+
+  /** Writes the events waiting in memory, if the disk takes them; returns the store when it is usable. */
+  #drain(force: boolean): OutboxStore | undefined {
+    const store = this.#open(force);
+    if (store === undefined || this.#memory.size === 0) return store;
+    try {
+      const events = this.#memory.events();
+      const outcomes = store.appendMany(events);
+      this.#memory.remove(events.map((event) => event.eventId));
+      for (const outcome of outcomes) if (outcome.status !== "rejected") this.#memoryClock = Math.max(this.#memoryClock, outcome.clock);
+      if (this.#options.debug) debug(`wrote ${events.length} events that waited in memory to ${this.#options.databasePath}`);
+      return store;
+    } catch (error) {
+      this.#failed(error);
+      return undefined;
+    }
+  }
+
+  /** Stores one event, on disk if it can, else in memory. Never throws. */
+  append(event: PreparedEvent): StoreResult {
+    if (this.#closed) return { ok: false, reason: "closed", message: "the emitter is closed" };
+    const store = this.#memory.size > 0 ? this.#drain(false) : this.#open();
+    if (store !== undefined && this.#memory.size === 0) {
+      try {
+        const outcome = store.append(event);
+        switch (outcome.status) {
+          case "stored":
+            this.#memoryClock = Math.max(this.#memoryClock, outcome.clock);
+            if (outcome.evicted > 0) {
+              this.#warn("evicted", `the outbox reached its cap (${this.#options.maxRows} rows or ${this.#options.maxBytes} bytes); evicting the oldest events, counted in outbox.stats().evicted`);
+            }
+            return { ok: true, clock: outcome.clock, durable: true, duplicate: false };
+          case "duplicate":
+            return { ok: true, clock: outcome.clock, durable: true, duplicate: true, stored: outcome.data };
+          case "rejected": {
+            const message = `the outbox is at its cap (${this.#options.maxRows} rows or ${this.#options.maxBytes} bytes) and capPolicy is reject-new`;
+            this.#warn("queue_full", `${message}; new events are refused until it drains`);
+            return { ok: false, reason: "queue_full", message };
+          }
+        }
+      } catch (error) {
+        this.#failed(error);
+      }
+    }
+    return this.#hold(event);
+  }
+
+  #hold(event: PreparedEvent): StoreResult {
+    const held = this.#memory.clockOf(event.eventId);
+    if (held !== undefined) return { ok: true, clock: held, durable: false, duplicate: true };
+    if (this.#memory.full) {
+      const message = `queue.db cannot take events and ${this.#memory.limit} already wait in memory (maxMemoryEvents)`;
+      this.#warn("memory_full", `${message}; further events are refused until the disk takes them`);
+      return { ok: false, reason: "unavailable", message };
+    }
+    this.#memoryClock += 1;
+    this.#memory.add(event, this.#memoryClock);
+    return { ok: true, clock: this.#memoryClock, durable: false, duplicate: false };
+  }
+
+  /** Tries now to write the events waiting in memory; returns how many still wait. */
+  flush(): number {
+    if (!this.#closed && this.#memory.size > 0) this.#drain(true);
+    return this.#memory.size;
+  }
+
+  /** Flushes, closes queue.db and returns the events that could not be written. */
+  close(): Envelope[] {
+    if (this.#closed) return [];
+    this.flush();
+    const unsent = this.#memory.envelopes();
+    try {
+      this.#store?.close();
+    } catch {
+      // Nothing is lost by a failed close: every stored row is committed.
+    }
+    this.#store = undefined;
+    this.#closed = true;
+    return unsent;
+  }
+
+  readonly configCache: ConfigCache = {
+    get: (key) => {
+      try {
+        return this.#open()?.configCache.get(key);
+      } catch {
+        return undefined;
+      }
+    },
+    set: (key, value) => {
+      try {
+        this.#open()?.configCache.set(key, value);
+      } catch {
+        // Only a cache.
+      }
+    },
+  };
+
+  // The Lamport clock: on disk when it can be, else the provisional in-memory value.
+
+  clockValue(nodeId: string): number {
+    const store = this.#open();
+    try {
+      if (store !== undefined) return Math.max(store.clock.read(nodeId), this.#memory.size > 0 ? this.#memoryClock : 0);
+    } catch (error) {
+      this.#failed(error);
+    }
+    return this.#memoryClock;
+  }
+
+  observe(nodeId: string, remote: number): number {
+    if (!isClockValue(remote)) return this.clockValue(nodeId);
+    this.#memoryClock = Math.max(this.#memoryClock, remote);
+    const store = this.#open();
+    try {
+      if (store !== undefined) return store.clock.observe(nodeId, remote);
+    } catch (error) {
+      this.#failed(error);
+    }
+    return this.#memoryClock;
+  }
+
+  resetClock(nodeId: string, value: number): number {
+    const target = isClockValue(value) ? value : 0;
+    this.#memoryClock = target;
+    const store = this.#open(true);
+    try {
+      if (store !== undefined) return store.clock.reset(nodeId, target);
+    } catch (error) {
+      this.#failed(error);
+    }
+    return this.#memoryClock;
+  }
+
+  // The Outbox interface, for the sync client.
+
+  #require(): OutboxStore {
+    if (this.#closed) throw new EventsSdkError("closed", "the emitter is closed");
+    if (this.#memory.size > 0) this.#drain(true);
+    const store = this.#open(true);
+    if (store === undefined) throw this.#lastFailure ?? new EventsSdkError("storage_unavailable", `${this.#options.databasePath} cannot be opened`);
+    return store;
+  }
+
+  #use<T>(operation: (store: OutboxStore) => T): T {
+    const store = this.#require();
+    try {
+      return operation(store);
+    } catch (error) {
+      throw this.#failed(error);
+    }
+  }
+
+  size(): number {
+    let rows = 0;
+    const store = this.#closed ? undefined : this.#open();
+    try {
+      rows = store?.rowCount() ?? 0;
+    } catch (error) {
+      this.#failed(error);
+    }
+    return rows + this.#memory.size;
+  }
+
+  claim(limit: number, options?: ClaimOptions): ClaimedEvent[] {
+    const leaseMs = options?.leaseMs ?? this.#options.leaseMs;
+    return this.#use((store) => store.leases.claim(this.owner, limit, leaseMs));
+  }
+
+  ack(ids: readonly string[]): string[] {
+    return this.#use((store) => store.leases.ack(this.owner, ids));
+  }
+
+  nack(ids: readonly string[], error: string): NackResult {
+    return this.#use((store) => store.leases.nack(this.owner, ids, error));
+  }
+
+  release(ids: readonly string[]): string[] {
+    return this.#use((store) => store.leases.release(this.owner, ids));
+  }
+
+  releaseExpired(): number {
+    return this.#use((store) => store.leases.releaseExpired());
+  }
+
+  deadLetters(options?: { limit?: number }): DeadLetter[] {
+    return this.#use((store) => store.deadLetters.list(options?.limit ?? 100));
+  }
+
+  requeueDeadLetters(ids?: readonly string[]): number {
+    return this.#use((store) => store.deadLetters.requeue(ids));
+  }
+
+  stats(): OutboxStats {
+    const limits = { maxRows: this.#options.maxRows, maxBytes: this.#options.maxBytes, maxRetries: this.#options.maxRetries };
+    const inMemory = this.#memory.size;
+    const store = this.#closed ? undefined : this.#open();
+    try {
+      if (store !== undefined) {
+        const stored = store.stats();
+        const { oldestCreatedAt, ...rest } = stored;
+        return {
+          ...rest,
+          size: stored.rows + inMemory,
+          inMemory,
+          oldestAgeMs: oldestCreatedAt === null ? null : Math.max(0, this.#options.now() - oldestCreatedAt),
+          storage: inMemory === 0 ? "disk" : "memory",
+          limits,
+        };
+      }
+    } catch (error) {
+      this.#failed(error);
+    }
+    return {
+      size: inMemory,
+      rows: 0,
+      bytes: 0,
+      inMemory,
+      oldestAgeMs: null,
+      leased: 0,
+      retryBuckets: { "0": inMemory, "1-3": 0, "4+": 0 },
+      topTypes: [],
+      evicted: 0,
+      rejectedFull: 0,
+      deadLettered: 0,
+      deadLetters: 0,
+      corruptRecovered: 0,
+      storage: "memory",
+      limits,
+    };
+  }
+}

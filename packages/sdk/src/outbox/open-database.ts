@@ -1,0 +1,117 @@
+/**
+ * Opening queue.db: WAL mode with `synchronous = NORMAL` (a committed row survives
+ * the process being killed; see the README on power loss), a busy timeout so that
+ * concurrent writers wait instead of failing, and the tables. A file that is not a
+ * database, or is damaged, is moved aside (with its -wal and -shm) and a new one is
+ * started; the caller is told where the old one went. Throws EventsSdkError.
+ */
+import { mkdirSync, renameSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { EventsSdkError, toSdkError } from "../errors.js";
+import { migrate } from "./migrations.js";
+
+export interface OpenDatabaseOptions {
+  path: string;
+  /** SQLite `busy_timeout`, in milliseconds. */
+  busyTimeoutMs: number;
+  /** SQLite `max_page_count`, when set. */
+  maxPages?: number | undefined;
+}
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  /** Where a corrupt queue.db was moved before this one was created. */
+  movedAside?: string;
+}
+
+const OPEN_ATTEMPTS = 5;
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+function openOnce(options: OpenDatabaseOptions): Database.Database {
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs });
+  try {
+    const mode = db.pragma("journal_mode = WAL", { simple: true }) as string;
+    if (mode.toLowerCase() !== "wal") {
+      throw new EventsSdkError("storage_unavailable", `queue.db cannot use WAL mode (it is in ${mode} mode)`);
+    }
+    db.pragma("synchronous = NORMAL");
+    if (options.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(options.maxPages)}`);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Opens, retrying briefly while another process holds the lock it needs to set WAL mode or create the tables. */
+function openWithRetry(options: OpenDatabaseOptions): Database.Database {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openOnce(options);
+    } catch (error) {
+      const failure = toSdkError(error);
+      if (failure.code !== "storage_busy" || attempt >= OPEN_ATTEMPTS) throw failure;
+      pause(10 * attempt);
+    }
+  }
+}
+
+/**
+ * Moves a corrupt file aside, unless another process already did (the file at the
+ * path is no longer the one that failed). Returns the new name, or undefined.
+ */
+function moveAside(path: string, inode: number | undefined): string | undefined {
+  if (inode === undefined || inodeOf(path) !== inode) return undefined;
+  const aside = `${path}.corrupt-${Date.now()}-${process.pid}`;
+  renameSync(path, aside);
+  for (const suffix of ["-wal", "-shm"]) {
+    try {
+      renameSync(path + suffix, aside + suffix);
+    } catch {
+      // Absent, or already gone: nothing to keep.
+    }
+  }
+  return aside;
+}
+
+export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
+  try {
+    mkdirSync(dirname(options.path), { recursive: true });
+  } catch (error) {
+    throw toSdkError(error);
+  }
+  const inode = inodeOf(options.path);
+  try {
+    return { db: openWithRetry(options) };
+  } catch (error) {
+    const failure = toSdkError(error);
+    if (failure.code !== "storage_corrupt") throw failure;
+    let movedAside: string | undefined;
+    try {
+      movedAside = moveAside(options.path, inode);
+    } catch (moveError) {
+      throw new EventsSdkError("storage_corrupt", `${options.path} is corrupt and cannot be moved aside (${toSdkError(moveError).message})`, {
+        cause: failure,
+      });
+    }
+    const db = openWithRetry(options);
+    if (movedAside !== undefined) {
+      db.prepare("UPDATE outbox_meta SET corrupt_recovered = corrupt_recovered + 1 WHERE id = 1").run();
+      return { db, movedAside };
+    }
+    return { db };
+  }
+}

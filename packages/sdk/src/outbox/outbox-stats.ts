@@ -1,0 +1,77 @@
+/** What `outbox.stats()` reads from queue.db: sizes, ages, retry buckets, top types and the counters. */
+import type Database from "better-sqlite3";
+
+export interface StoredStats {
+  rows: number;
+  bytes: number;
+  oldestCreatedAt: number | null;
+  leased: number;
+  retryBuckets: { "0": number; "1-3": number; "4+": number };
+  topTypes: Array<{ eventType: string; count: number }>;
+  evicted: number;
+  rejectedFull: number;
+  deadLettered: number;
+  deadLetters: number;
+  corruptRecovered: number;
+}
+
+interface Meta {
+  row_count: number;
+  byte_count: number;
+  evicted: number;
+  rejected_full: number;
+  dead_lettered: number;
+  corrupt_recovered: number;
+}
+
+interface Scan {
+  oldest: number | null;
+  leased: number | null;
+  none: number | null;
+  some: number | null;
+  many: number | null;
+}
+
+const statements = new WeakMap<Database.Database, (now: number) => StoredStats>();
+
+function prepare(db: Database.Database): (now: number) => StoredStats {
+  const meta = db.prepare<[], Meta>(
+    "SELECT row_count, byte_count, evicted, rejected_full, dead_lettered, corrupt_recovered FROM outbox_meta WHERE id = 1",
+  );
+  const scan = db.prepare<[number], Scan>(
+    `SELECT MIN(created_at) AS oldest, SUM(lease_until > ?) AS leased, SUM(retry_count = 0) AS none,
+            SUM(retry_count BETWEEN 1 AND 3) AS some, SUM(retry_count >= 4) AS many FROM outbox`,
+  );
+  const top = db.prepare<[], { eventType: string; count: number }>(
+    "SELECT event_type AS eventType, COUNT(*) AS count FROM outbox GROUP BY event_type ORDER BY count DESC, event_type LIMIT 5",
+  );
+  const dead = db.prepare<[], number>("SELECT COUNT(*) FROM dead_letters").pluck();
+  // One read transaction, so the figures agree with each other.
+  const read = db.transaction((now: number): StoredStats => {
+    const counters = meta.get()!;
+    const rows = scan.get(now)!;
+    return {
+      rows: counters.row_count,
+      bytes: counters.byte_count,
+      oldestCreatedAt: rows.oldest,
+      leased: rows.leased ?? 0,
+      retryBuckets: { "0": rows.none ?? 0, "1-3": rows.some ?? 0, "4+": rows.many ?? 0 },
+      topTypes: top.all(),
+      evicted: counters.evicted,
+      rejectedFull: counters.rejected_full,
+      deadLettered: counters.dead_lettered,
+      deadLetters: dead.get() ?? 0,
+      corruptRecovered: counters.corrupt_recovered,
+    };
+  });
+  return (now) => read.deferred(now);
+}
+
+export function readStats(db: Database.Database, now: number): StoredStats {
+  let read = statements.get(db);
+  if (read === undefined) {
+    read = prepare(db);
+    statements.set(db, read);
+  }
+  return read(now);
+}
