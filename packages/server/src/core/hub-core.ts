@@ -1,0 +1,207 @@
+/**
+ * The hub's core, which every transport calls: ingest (validate, authorise, store,
+ * answer per event), fan-out after commit (broker, problems deltas, machine control)
+ * and subscriptions with resume. Transports only decode, call and encode.
+ */
+import { CLOSE_CODES, PROTOCOL_VERSION, type Envelope, type WelcomeFrame } from "@events/schema";
+import { TicketSigner } from "../auth/tickets.js";
+import { TokenRegistry } from "../auth/token-registry.js";
+import type { Principal } from "../auth/principal.js";
+import { Broker } from "../broker/broker.js";
+import { PublishedEvent } from "../broker/published-event.js";
+import type { Subscriber, SubscriberFilter, SubscriberLimits } from "../broker/subscriber.js";
+import type { Framer, Sink } from "../broker/sink.js";
+import type { Logger } from "../logger.js";
+import { HubMetrics, type IngestTransport, type StreamTransport } from "../metrics/hub-metrics.js";
+import type { ResolvedOptions } from "../options.js";
+import type { HubStore } from "../store/hub-store.js";
+import { WriteQueue, type CommittedEvent } from "../store/write-queue.js";
+import { HUB_VERSION } from "../version.js";
+import { HubClock } from "./clock.js";
+import { ingest, type IngestResult } from "./ingest.js";
+import { forwardToMachine, type DatagramSend } from "./machine-control.js";
+import { ProblemsChannel } from "./problems-channel.js";
+import { resume, type Opened } from "./resume.js";
+
+const PRUNED_KEY = "pruned_through";
+
+export interface OpenStream {
+  readonly filter: SubscriberFilter;
+  readonly framer: Framer;
+  readonly sink: Sink;
+  readonly since: number | undefined;
+  readonly opened: (opened: Opened) => void;
+  readonly onClosed?: () => void;
+  readonly endsAfter?: (event: PublishedEvent) => boolean;
+}
+
+export class HubCore {
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly store: HubStore;
+  readonly broker: Broker;
+  readonly writer: WriteQueue;
+  readonly problems = new ProblemsChannel();
+  readonly tokens: TokenRegistry;
+  readonly metrics: HubMetrics;
+  readonly connections: Record<StreamTransport, number> = { ws: 0, sse: 0 };
+  clock = new HubClock(0);
+  /** Set by the datagram transport when it can send to control sockets. */
+  controlSend: DatagramSend | undefined;
+  #tickets: TicketSigner | undefined;
+  #prunedThrough = 0;
+  #background = new Set<Promise<unknown>>();
+
+  constructor(options: ResolvedOptions, store: HubStore) {
+    this.options = options;
+    this.logger = options.logger;
+    this.store = store;
+    this.broker = new Broker(options.logger);
+    this.tokens = new TokenRegistry(store);
+    this.writer = new WriteQueue({
+      store,
+      maxBatch: options.writeBatchMax,
+      onCommitted: (events) => this.#fanOut(events),
+      onTransaction: (events, seconds) => {
+        this.metrics.storeSeconds.observe(seconds);
+        this.metrics.storeBatch.observe(events);
+      },
+      onError: (error) => this.logger.error("fan-out after commit failed", { error }),
+    });
+    this.metrics = new HubMetrics({
+      delivery: this.broker.counters,
+      broker: () => this.broker.stats(),
+      connections: () => this.connections,
+      writeQueueDepth: () => this.writer.depth,
+      headSeq: () => this.broker.headSeq,
+    });
+  }
+
+  /** Loads state from the store; returns the admin token when it is known in clear. */
+  async start(): Promise<string | null> {
+    const adminToken = await this.tokens.load(this.options.adminToken);
+    this.#tickets = await TicketSigner.load(this.store);
+    this.broker.headSeq = await this.store.headSeq();
+    this.clock = new HubClock(await this.store.maxLamport());
+    this.#prunedThrough = Number((await this.store.getMeta(PRUNED_KEY)) ?? 0);
+    await this.problems.load(this.store);
+    return adminToken;
+  }
+
+  get tickets(): TicketSigner {
+    if (this.#tickets === undefined) throw new Error("HubCore.start() has not run");
+    return this.#tickets;
+  }
+
+  /** Validates, authorises and stores events; one result per event. Throws only when the store fails. */
+  async ingest(events: readonly unknown[], principal: Principal, transport: IngestTransport): Promise<IngestResult> {
+    const result = await ingest({ writer: this.writer, limits: this.options.limits, clock: this.clock }, events, principal);
+    const labels = { transport };
+    if (result.counts.accepted > 0) this.metrics.ingested.inc(labels, result.counts.accepted);
+    if (result.counts.duplicate > 0) this.metrics.duplicates.inc(labels, result.counts.duplicate);
+    if (result.counts.rejected > 0) this.metrics.rejected.inc(labels, result.counts.rejected);
+    return result;
+  }
+
+  welcome(): WelcomeFrame {
+    return {
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      hub_version: HUB_VERSION,
+      node_id: this.options.nodeId,
+      limits: { ...this.options.limits },
+      heartbeat_ms: this.options.heartbeatMs,
+      lamport_clock: this.clock.value,
+      head_seq: this.broker.headSeq,
+    };
+  }
+
+  /** Registers a subscriber and replays from `since` before going live. */
+  openStream(stream: OpenStream): Subscriber {
+    const subscriber = this.broker.subscribe({
+      filter: stream.filter,
+      framer: stream.framer,
+      sink: stream.sink,
+      limits: this.#subscriberLimits(),
+      ...(stream.onClosed === undefined ? {} : { onClosed: stream.onClosed }),
+      ...(stream.endsAfter === undefined ? {} : { endsAfter: stream.endsAfter }),
+    });
+    const replay = resume(
+      { store: this.store, broker: this.broker, prunedThrough: () => this.#prunedThrough },
+      { subscriber, filter: stream.filter, since: stream.since, opened: stream.opened },
+    ).catch((error: unknown) => {
+      this.logger.error("replay from the store failed", { error });
+      subscriber.close(CLOSE_CODES.internalError, "replay failed; reconnect with backoff");
+    });
+    this.#track(replay);
+    return subscriber;
+  }
+
+  /** A subscriber fed by a computed channel (problems), not by the broker's events. */
+  openDirect(stream: { sink: Sink; onClosed?: () => void }): Subscriber {
+    return this.broker.subscribe({
+      filter: { direct: true },
+      framer: { event: () => Buffer.alloc(0) },
+      sink: stream.sink,
+      limits: this.#subscriberLimits(),
+      ...(stream.onClosed === undefined ? {} : { onClosed: stream.onClosed }),
+    });
+  }
+
+  #subscriberLimits(): SubscriberLimits {
+    const { limits } = this.options;
+    return {
+      queueEvents: limits.subscriber_queue_events,
+      queueBytes: limits.subscriber_queue_bytes,
+      highWaterBytes: this.options.sendHighWaterBytes,
+      sendTimeoutMs: this.options.sendTimeoutMs,
+      slowConsumerGraceMs: this.options.slowConsumerGraceMs,
+    };
+  }
+
+  /** Deletes events beyond `retainEvents`; resuming before them then gets a reset. */
+  async prune(): Promise<number> {
+    const keep = this.options.retainEvents;
+    if (keep === undefined) return 0;
+    const head = await this.store.headSeq();
+    const deleted = await this.store.prune(keep);
+    if (deleted > 0) {
+      this.#prunedThrough = Math.max(this.#prunedThrough, head - keep);
+      await this.store.setMeta(PRUNED_KEY, String(this.#prunedThrough));
+    }
+    return deleted;
+  }
+
+  /** Waits for stored writes to be answered and background work to settle. */
+  async drain(): Promise<void> {
+    await this.writer.drain();
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  #fanOut(events: readonly CommittedEvent[]): void {
+    for (const { event, seq } of events) {
+      const envelope: Envelope = event.envelope;
+      this.broker.publish(
+        new PublishedEvent(
+          { seq, eventId: event.eventId, project: event.project, channel: event.channel, eventType: event.eventType, json: event.json },
+          envelope.payload,
+        ),
+      );
+      if (envelope.event_type === "ProblemsSnapshot") this.problems.onSnapshot(seq, event.project, envelope.payload);
+      if (envelope.event_type === "MachineEvent" && envelope.payload.target !== "ui") {
+        this.#track(
+          forwardToMachine(
+            { controlDir: this.options.controlDir, send: this.controlSend, store: this.store, logger: this.logger },
+            seq,
+            envelope.payload,
+          ),
+        );
+      }
+    }
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#background.add(work);
+    void work.finally(() => this.#background.delete(work));
+  }
+}

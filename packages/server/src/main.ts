@@ -1,0 +1,78 @@
+/**
+ * Runs the hub from the command line and the environment (`pnpm start`):
+ *   node --import tsx packages/server/src/main.ts [--host H] [--port P]
+ *     [--data-dir DIR | --database-url postgres://...] [--socket PATH | --no-socket]
+ * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET,
+ * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Prints the URL and how to authenticate; the
+ * admin token only at the first start, when it was generated.
+ */
+import { parseArgs } from "node:util";
+import { startHub } from "./hub.js";
+import { HubError } from "./errors.js";
+import { createLogger } from "./logger.js";
+
+const write = (line: string): void => void process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" },
+      socket: { type: "string" },
+      "no-socket": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    write("usage: events-hub [--host 127.0.0.1] [--port 8787] [--data-dir ./.events-hub | --database-url postgres://...] [--socket PATH | --no-socket]");
+    return;
+  }
+  const env = process.env;
+  const port = values.port ?? env["PORT"];
+  const socket = values["no-socket"] === true ? false : (values.socket ?? env["EVENTS_SOCKET"]);
+  const databaseUrl = values["database-url"] ?? env["EVENTS_DATABASE_URL"];
+  const dataDir = values["data-dir"] ?? env["EVENTS_DATA_DIR"];
+  const hub = await startHub({
+    host: values.host ?? env["EVENTS_HOST"] ?? "127.0.0.1",
+    port: port === undefined ? 8787 : Number(port),
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(socket === undefined ? {} : { socketPath: socket }),
+    logger: createLogger(env["EVENTS_DEBUG"] === "1" ? "debug" : "info"),
+  });
+  write(`events hub listening on ${hub.url}`);
+  write(`  WebSocket ${hub.url.replace(/^http/, "ws")}/api/v1/ws   SSE ${hub.url}/api/events   metrics ${hub.url}/metrics`);
+  if (hub.socketPath !== undefined) write(`  datagram ingest socket ${hub.socketPath}`);
+  if (hub.adminToken !== null && env["EVENTS_ADMIN_TOKEN"] === undefined) {
+    write("");
+    write(`admin token (shown once; only its hash is stored): ${hub.adminToken}`);
+  }
+  write("");
+  write("authenticate with:  Authorization: Bearer <token>");
+  write(`create a project token:  curl -X POST ${hub.url}/api/v1/tokens -H "Authorization: Bearer $ADMIN" \\`);
+  write(`  -H 'content-type: application/json' -d '{"project":"<project uuid>","scopes":["read","write"]}'`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    write(`${signal}: finishing stored writes and closing subscribers...`);
+    hub.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof HubError ? `${error.code}: ${error.message}` : String(error);
+  process.stderr.write(`events hub failed to start: ${message}\n`);
+  process.exit(1);
+});

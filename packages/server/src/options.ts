@@ -1,0 +1,183 @@
+/**
+ * Everything `startHub` can be told, with its default. `resolveOptions` turns the
+ * partial options into one fully filled, validated record, so no other module
+ * repeats a default or checks a range.
+ */
+import { createHash } from "node:crypto";
+import { hostname, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Limits } from "@events/schema";
+import { HubError } from "./errors.js";
+import { createLogger, defaultLogLevel, type Logger, type LogLevel } from "./logger.js";
+
+export interface HubOptions {
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** TCP port; 0 picks a free one. @default 8787 */
+  port?: number;
+  /** Directory holding the SQLite file `hub.db` (created if missing). @default "./.events-hub" */
+  dataDir?: string;
+  /** A `postgres://` URL; when set the hub stores in PostgreSQL instead of SQLite. @default undefined */
+  databaseUrl?: string;
+  /** SQLite `synchronous` pragma: `full` survives power loss, `normal` (with WAL) survives a crashed hub. @default "normal" */
+  sqliteSynchronous?: "normal" | "full";
+  /** Path of the unix datagram ingest socket; `false` turns datagram ingest off. @default "<runtime dir>/events.sock" */
+  socketPath?: string | false;
+  /** Directory holding machines' `control-<machine>.sock`. @default the runtime dir */
+  controlDir?: string;
+  /** Project uuid stamped on events that arrive by datagram (which carry none). @default null */
+  datagramProject?: string | null;
+  /** The admin token; when absent one is generated at first start and returned once. @default process.env.EVENTS_ADMIN_TOKEN */
+  adminToken?: string;
+  /** The hub's node id in `welcome` and on events it creates. @default "hub-" + a hash of the host name and store */
+  nodeId?: string;
+  /** Limits advertised in `welcome` and `GET /api/v1/limits`; past each the hub refuses (see README). @default DEFAULT_LIMITS */
+  limits?: Partial<Limits>;
+  /** Interval of WebSocket pings and SSE heartbeat comments, in milliseconds. @default 15_000 */
+  heartbeatMs?: number;
+  /** A WebSocket peer that answers no ping for this long is closed with 4408. @default 30_000 */
+  pingTimeoutMs?: number;
+  /** A connection that must authenticate (no header, waiting for `hello`) is closed with 4401 after this long. @default 10_000 */
+  helloTimeoutMs?: number;
+  /** A subscriber whose socket takes nothing for this long while frames wait is closed (4429 / SSE `end`). @default 10_000 */
+  sendTimeoutMs?: number;
+  /** A subscriber that stays at its queue limit (dropping the oldest) this long is closed with 4429. @default 5_000 */
+  slowConsumerGraceMs?: number;
+  /** Bytes a subscriber's socket may hold unsent before the hub queues frames in its own bounded queue. @default 262_144 */
+  sendHighWaterBytes?: number;
+  /** `retry:` sent to SSE clients, in milliseconds. @default 2_000 */
+  sseRetryMs?: number;
+  /** An SSE stream is ended with an `end` event after this long (the client reconnects and resumes). @default 1_800_000 */
+  sseMaxLifetimeMs?: number;
+  /** Lifetime of a stream ticket (`POST /api/v1/stream-tickets`), in milliseconds. @default 300_000 */
+  ticketTtlMs?: number;
+  /** Most events written in one store transaction. @default 2_000 */
+  writeBatchMax?: number;
+  /** Keep at most this many events; older ones are pruned and resuming before them gets `reset`. @default undefined (keep all) */
+  retainEvents?: number;
+  /** How often retention runs, in milliseconds. @default 60_000 */
+  retentionIntervalMs?: number;
+  /** A logger, or the level of the built-in stderr logger. @default "silent" ("debug" when EVENTS_DEBUG=1) */
+  logger?: Logger | LogLevel;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  max_frame_bytes: 1_048_576,
+  max_events_per_batch: 1_000,
+  max_batch_bytes: 1_048_576,
+  max_event_bytes: 65_536,
+  subscriber_queue_events: 1_000,
+  subscriber_queue_bytes: 4_194_304,
+});
+
+export type StoreConfig =
+  | { readonly kind: "sqlite"; readonly file: string; readonly synchronous: "normal" | "full" }
+  | { readonly kind: "postgres"; readonly url: string };
+
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly store: StoreConfig;
+  readonly socketPath: string | false;
+  readonly controlDir: string;
+  readonly datagramProject: string | null;
+  readonly adminToken: string | undefined;
+  readonly nodeId: string;
+  readonly limits: Readonly<Limits>;
+  readonly heartbeatMs: number;
+  readonly pingTimeoutMs: number;
+  readonly helloTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly slowConsumerGraceMs: number;
+  readonly sendHighWaterBytes: number;
+  readonly sseRetryMs: number;
+  readonly sseMaxLifetimeMs: number;
+  readonly ticketTtlMs: number;
+  readonly writeBatchMax: number;
+  readonly retainEvents: number | undefined;
+  readonly retentionIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/** Where per-user sockets live: `$XDG_RUNTIME_DIR`, else the temp dir. */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env["XDG_RUNTIME_DIR"] ?? tmpdir();
+}
+
+export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const runtime = runtimeDir(env);
+  const store = storeConfig(options);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) positiveInteger(`limits.${name}`, value);
+  const logger = options.logger;
+  const resolved: ResolvedOptions = {
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 8787,
+    store,
+    socketPath: options.socketPath ?? join(runtime, "events.sock"),
+    controlDir: options.controlDir ?? runtime,
+    datagramProject: options.datagramProject ?? null,
+    adminToken: options.adminToken ?? nonEmpty(env["EVENTS_ADMIN_TOKEN"]),
+    nodeId: options.nodeId ?? defaultNodeId(store),
+    limits: Object.freeze(limits),
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    pingTimeoutMs: options.pingTimeoutMs ?? 30_000,
+    helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+    slowConsumerGraceMs: options.slowConsumerGraceMs ?? 5_000,
+    sendHighWaterBytes: options.sendHighWaterBytes ?? 262_144,
+    sseRetryMs: options.sseRetryMs ?? 2_000,
+    sseMaxLifetimeMs: options.sseMaxLifetimeMs ?? 1_800_000,
+    ticketTtlMs: options.ticketTtlMs ?? 300_000,
+    writeBatchMax: options.writeBatchMax ?? 2_000,
+    retainEvents: options.retainEvents,
+    retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
+    logger: typeof logger === "object" ? logger : createLogger(logger ?? defaultLogLevel(env)),
+  };
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) {
+    throw new HubError("config", `port: expected an integer from 0 to 65535, received ${String(resolved.port)}`);
+  }
+  for (const name of [
+    "heartbeatMs",
+    "pingTimeoutMs",
+    "helloTimeoutMs",
+    "sendTimeoutMs",
+    "slowConsumerGraceMs",
+    "sendHighWaterBytes",
+    "sseRetryMs",
+    "sseMaxLifetimeMs",
+    "ticketTtlMs",
+    "writeBatchMax",
+    "retentionIntervalMs",
+  ] as const) {
+    positiveInteger(name, resolved[name]);
+  }
+  if (resolved.retainEvents !== undefined) positiveInteger("retainEvents", resolved.retainEvents);
+  return resolved;
+}
+
+function storeConfig(options: HubOptions): StoreConfig {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== "") {
+    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+      throw new HubError("config", "databaseUrl: expected a postgres:// URL; leave it out to use SQLite in dataDir");
+    }
+    return { kind: "postgres", url: options.databaseUrl };
+  }
+  const dir = resolve(options.dataDir ?? ".events-hub");
+  return { kind: "sqlite", file: join(dir, "hub.db"), synchronous: options.sqliteSynchronous ?? "normal" };
+}
+
+function defaultNodeId(store: StoreConfig): string {
+  const where = store.kind === "sqlite" ? store.file : store.url.replace(/\/\/[^@]*@/, "//");
+  return `hub-${createHash("sha256").update(`${hostname()}\u0000${where}`).digest("hex").slice(0, 12)}`;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new HubError("config", `${name}: expected a positive integer, received ${String(value)}`);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,63 @@
+/**
+ * Opens the hub's database: better-sqlite3 behind kysely's SqliteDialect by
+ * default, node-postgres behind PostgresDialect when a URL is given. Either way the
+ * result is the same `Kysely<Database>`, migrated to the latest schema.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Migrator } from "kysely/migration";
+import pg from "pg";
+import { HubError } from "../errors.js";
+import type { StoreConfig } from "../options.js";
+import type { Database } from "./database.js";
+import { migrationProvider, type Flavour } from "./migrations.js";
+
+export interface Connection {
+  readonly db: Kysely<Database>;
+  readonly flavour: Flavour;
+}
+
+const INT8_OID = 20;
+
+export async function connect(config: StoreConfig): Promise<Connection> {
+  const connection = config.kind === "sqlite" ? openSqlite(config) : openPostgres(config.url);
+  try {
+    await migrate(connection);
+    return connection;
+  } catch (error) {
+    await connection.db.destroy().catch(() => undefined);
+    throw new HubError("unavailable", `could not open the ${config.kind} store: ${describe(error)}`, { cause: error });
+  }
+}
+
+function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connection {
+  mkdirSync(dirname(config.file), { recursive: true });
+  const database = new BetterSqlite3(config.file);
+  database.pragma("journal_mode = WAL");
+  database.pragma(`synchronous = ${config.synchronous === "full" ? "FULL" : "NORMAL"}`);
+  database.pragma("busy_timeout = 5000");
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), flavour: "sqlite" };
+}
+
+function openPostgres(url: string): Connection {
+  // bigint columns (seq) come back as numbers: seq stays far below 2^53.
+  const types = {
+    getTypeParser: (oid: number, format?: "text" | "binary") =>
+      oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres" };
+}
+
+async function migrate(connection: Connection): Promise<void> {
+  const migrator = new Migrator({ db: connection.db, provider: migrationProvider(connection.flavour) });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError) return error.errors.map(describe).join("; ");
+  return error instanceof Error ? error.message : String(error);
+}

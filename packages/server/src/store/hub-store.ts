@@ -1,0 +1,43 @@
+/**
+ * What the hub asks of its storage, and nothing more: the write queue appends, the
+ * subscription code reads history, auth keeps tokens. One implementation
+ * (KyselyStore) serves SQLite and PostgreSQL with the same queries.
+ */
+import type {
+  AppendOutcome,
+  MachineEventRecord,
+  PreparedEvent,
+  ProblemsRecord,
+  ReadQuery,
+  SessionRecord,
+  StoredEvent,
+  TokenRecord,
+} from "./records.js";
+import type { Flavour } from "./migrations.js";
+
+export interface HubStore {
+  readonly flavour: Flavour;
+  /** Stores a batch in one transaction; one outcome per event, in order. */
+  append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]>;
+  /** Events after a position, oldest first. */
+  readAfter(query: ReadQuery): Promise<StoredEvent[]>;
+  /** The newest `seq`, or 0 when empty. */
+  headSeq(): Promise<number>;
+  /** The oldest `seq` still kept, or undefined when empty. */
+  oldestSeq(): Promise<number | undefined>;
+  /** The highest Lamport value stored, or 0. */
+  maxLamport(): Promise<number>;
+  session(sessionId: string): Promise<SessionRecord | undefined>;
+  latestProblems(): Promise<ProblemsRecord[]>;
+  machineEvents(query: { target?: string; status?: "pending" | "processed"; limit: number }): Promise<MachineEventRecord[]>;
+  markMachineProcessed(seq: number, at: string): Promise<void>;
+  insertToken(token: TokenRecord): Promise<void>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Marks a token revoked; false when no live token has that id. */
+  revokeToken(id: string, at: string): Promise<boolean>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** Deletes all but the newest `keep` events; returns how many went. */
+  prune(keep: number): Promise<number>;
+  close(): Promise<void>;
+}

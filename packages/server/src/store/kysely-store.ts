@@ -1,0 +1,355 @@
+/**
+ * The hub's store over kysely: the same queries on SQLite and PostgreSQL. `append`
+ * writes a whole batch in one transaction (multi-row inserts, `ON CONFLICT DO
+ * NOTHING` for dedup on `event_id`), so one commit covers many events.
+ */
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Envelope } from "@events/schema";
+import { TERMINAL_SESSION_KINDS } from "@events/schema";
+import type { Database } from "./database.js";
+import type { HubStore } from "./hub-store.js";
+import type { Flavour } from "./migrations.js";
+import {
+  projectKey,
+  type AppendOutcome,
+  type MachineEventRecord,
+  type PreparedEvent,
+  type ProblemsRecord,
+  type ReadQuery,
+  type SessionRecord,
+  type StoredEvent,
+  type TokenRecord,
+} from "./records.js";
+
+/** Rows per multi-row INSERT: 9 parameters each stays under every dialect's limit. */
+const CHUNK = 500;
+
+export class KyselyStore implements HubStore {
+  readonly flavour: Flavour;
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>, flavour: Flavour) {
+    this.#db = db;
+    this.flavour = flavour;
+  }
+
+  append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return this.#db.transaction().execute(async (trx) => {
+      const seqById = new Map<string, number>();
+      for (let start = 0; start < events.length; start += CHUNK) {
+        const rows = events.slice(start, start + CHUNK).map((event) => ({
+          event_id: event.eventId,
+          project_uuid: event.project,
+          channel: event.channel,
+          event_type: event.eventType,
+          lamport_clock: event.lamport,
+          node_id: event.nodeId,
+          envelope: event.json,
+          received_at: receivedAt,
+        }));
+        const inserted = await trx
+          .insertInto("events")
+          .values(rows)
+          .onConflict((conflict) => conflict.column("event_id").doNothing())
+          .returning(["seq", "event_id"])
+          .execute();
+        for (const row of inserted) seqById.set(row.event_id, row.seq);
+      }
+      const outcomes = await this.#outcomes(trx, events, seqById);
+      await this.#sideTables(trx, events, outcomes, receivedAt);
+      return outcomes;
+    });
+  }
+
+  /** Inserted rows by id; the rest are duplicates of rows stored before. */
+  async #outcomes(
+    trx: Transaction<Database>,
+    events: readonly PreparedEvent[],
+    fresh: Map<string, number>,
+  ): Promise<AppendOutcome[]> {
+    const known = new Map<string, number>();
+    const missing = [...new Set(events.filter((event) => !fresh.has(event.eventId)).map((event) => event.eventId))];
+    for (let start = 0; start < missing.length; start += CHUNK) {
+      const rows = await trx
+        .selectFrom("events")
+        .select(["seq", "event_id"])
+        .where("event_id", "in", missing.slice(start, start + CHUNK))
+        .execute();
+      for (const row of rows) known.set(row.event_id, row.seq);
+    }
+    const claimed = new Set<string>();
+    return events.map((event) => {
+      const seq = fresh.get(event.eventId);
+      if (seq !== undefined && !claimed.has(event.eventId)) {
+        claimed.add(event.eventId);
+        return { seq, inserted: true };
+      }
+      const existing = seq ?? known.get(event.eventId);
+      if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
+      return { seq: existing, inserted: false };
+    });
+  }
+
+  /** Machine rows, session state and problem snapshots of the events just inserted. */
+  async #sideTables(
+    trx: Transaction<Database>,
+    events: readonly PreparedEvent[],
+    outcomes: readonly AppendOutcome[],
+    at: string,
+  ): Promise<void> {
+    for (let index = 0; index < events.length; index++) {
+      const outcome = outcomes[index]!;
+      if (!outcome.inserted) continue;
+      const event = events[index]!;
+      const envelope = event.envelope;
+      switch (envelope.event_type) {
+        case "MachineEvent":
+          await insertMachineEvent(trx, outcome.seq, envelope, at);
+          break;
+        case "SessionEvent":
+          await upsertSession(trx, { seq: outcome.seq, envelope, project: event.project, at });
+          break;
+        case "ProblemsSnapshot":
+          await trx
+            .insertInto("problem_snapshots")
+            .values({
+              project_key: projectKey(event.project),
+              seq: outcome.seq,
+              audit_at: envelope.payload.audit_at,
+              findings: JSON.stringify(envelope.payload.findings),
+              updated_at: at,
+            })
+            .onConflict((conflict) =>
+              conflict.column("project_key").doUpdateSet((eb) => ({
+                seq: eb.ref("excluded.seq"),
+                audit_at: eb.ref("excluded.audit_at"),
+                findings: eb.ref("excluded.findings"),
+                updated_at: eb.ref("excluded.updated_at"),
+              })),
+            )
+            .execute();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  async readAfter(query: ReadQuery): Promise<StoredEvent[]> {
+    let select = this.#db
+      .selectFrom("events")
+      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope"])
+      .where("seq", ">", query.afterSeq);
+    if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
+    const channel = query.channel;
+    if (channel !== undefined && channel !== "" && channel !== "*") {
+      if (channel.endsWith(":*")) {
+        const prefix = channel.slice(0, -1);
+        select = select.where(sql<string>`substr(channel, 1, ${prefix.length})`, "=", prefix);
+      } else {
+        select = select.where("channel", "=", channel);
+      }
+    }
+    const rows = await select.orderBy("seq", "asc").limit(query.limit).execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      eventId: row.event_id,
+      project: row.project_uuid,
+      channel: row.channel,
+      eventType: row.event_type,
+      json: row.envelope,
+    }));
+  }
+
+  async headSeq(): Promise<number> {
+    const row = await this.#db.selectFrom("events").select((eb) => eb.fn.max("seq").as("head")).executeTakeFirst();
+    return Number(row?.head ?? 0);
+  }
+
+  async oldestSeq(): Promise<number | undefined> {
+    const row = await this.#db.selectFrom("events").select((eb) => eb.fn.min("seq").as("oldest")).executeTakeFirst();
+    return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest);
+  }
+
+  async maxLamport(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("events")
+      .select((eb) => eb.fn.max("lamport_clock").as("clock"))
+      .executeTakeFirst();
+    return Number(row?.clock ?? 0);
+  }
+
+  async session(sessionId: string): Promise<SessionRecord | undefined> {
+    const row = await this.#db.selectFrom("sessions").selectAll().where("session_id", "=", sessionId).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      sessionId: row.session_id,
+      project: row.project_uuid,
+      status: row.status,
+      firstSeq: row.first_seq,
+      lastSeq: row.last_seq,
+    };
+  }
+
+  async latestProblems(): Promise<ProblemsRecord[]> {
+    const rows = await this.#db.selectFrom("problem_snapshots").selectAll().execute();
+    return rows.map((row) => ({
+      projectKey: row.project_key,
+      seq: row.seq,
+      auditAt: row.audit_at,
+      findingsJson: row.findings,
+    }));
+  }
+
+  async machineEvents(query: {
+    target?: string;
+    status?: "pending" | "processed";
+    limit: number;
+  }): Promise<MachineEventRecord[]> {
+    let select = this.#db.selectFrom("machine_events").selectAll();
+    if (query.target !== undefined) select = select.where("target_machine", "=", query.target);
+    if (query.status !== undefined) select = select.where("status", "=", query.status);
+    const rows = await select.orderBy("seq", "asc").limit(query.limit).execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      source: row.source_machine,
+      target: row.target_machine,
+      type: row.event_type,
+      jobId: row.job_id,
+      payloadJson: row.payload,
+      status: row.status,
+      createdAt: row.created_at,
+      processedAt: row.processed_at,
+    }));
+  }
+
+  async markMachineProcessed(seq: number, at: string): Promise<void> {
+    await this.#db
+      .updateTable("machine_events")
+      .set({ status: "processed", processed_at: at })
+      .where("seq", "=", seq)
+      .execute();
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    await this.#db
+      .insertInto("tokens")
+      .values({
+        id: token.id,
+        project_uuid: token.project,
+        scopes: token.scopes.join(","),
+        token_hash: token.tokenHash,
+        label: token.label,
+        created_at: token.createdAt,
+        revoked_at: token.revokedAt,
+      })
+      .execute();
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.#db.selectFrom("tokens").selectAll().orderBy("created_at", "asc").execute();
+    return rows.map((row) => ({
+      id: row.id,
+      project: row.project_uuid,
+      scopes: row.scopes.split(",").filter((scope): scope is "read" | "write" => scope === "read" || scope === "write"),
+      tokenHash: row.token_hash,
+      label: row.label,
+      createdAt: row.created_at,
+      revokedAt: row.revoked_at,
+    }));
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("tokens")
+      .set({ revoked_at: at })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom("hub_meta").select("value").where("key", "=", key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#db
+      .insertInto("hub_meta")
+      .values({ key, value })
+      .onConflict((conflict) => conflict.column("key").doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+      .execute();
+  }
+
+  async prune(keep: number): Promise<number> {
+    const head = await this.headSeq();
+    const cutoff = head - keep;
+    if (cutoff <= 0) return 0;
+    return this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("machine_events").where("seq", "<=", cutoff).execute();
+      const result = await trx.deleteFrom("events").where("seq", "<=", cutoff).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#db.destroy();
+  }
+}
+
+async function insertMachineEvent(
+  trx: Transaction<Database>,
+  seq: number,
+  envelope: Extract<Envelope, { event_type: "MachineEvent" }>,
+  at: string,
+): Promise<void> {
+  const payload = envelope.payload;
+  await trx
+    .insertInto("machine_events")
+    .values({
+      seq,
+      source_machine: payload.source,
+      target_machine: payload.target,
+      event_type: payload.type,
+      job_id: payload.job_id ?? null,
+      payload: JSON.stringify(payload.payload),
+      status: "pending",
+      created_at: at,
+      processed_at: null,
+    })
+    .execute();
+}
+
+interface SessionUpdate {
+  seq: number;
+  envelope: Extract<Envelope, { event_type: "SessionEvent" }>;
+  project: string | null;
+  at: string;
+}
+
+/** A session opens with its first frame and ends, once, with `done` or `failed`. */
+async function upsertSession(trx: Transaction<Database>, update: SessionUpdate): Promise<void> {
+  const kind = update.envelope.payload.kind;
+  const status = TERMINAL_SESSION_KINDS.has(kind) ? (kind as "done" | "failed") : "open";
+  await trx
+    .insertInto("sessions")
+    .values({
+      session_id: update.envelope.aggregate_id,
+      project_uuid: update.project,
+      status,
+      first_seq: update.seq,
+      last_seq: update.seq,
+      created_at: update.at,
+      updated_at: update.at,
+    })
+    .onConflict((conflict) =>
+      conflict.column("session_id").doUpdateSet((eb) => ({
+        last_seq: eb.ref("excluded.last_seq"),
+        updated_at: eb.ref("excluded.updated_at"),
+        status: sql<"open" | "done" | "failed">`case when sessions.status = 'open' then excluded.status else sessions.status end`,
+      })),
+    )
+    .execute();
+}

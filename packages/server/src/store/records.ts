@@ -1,0 +1,83 @@
+/** The shapes that cross the store's edge: what goes in, what comes back. */
+import type { Envelope } from "@events/schema";
+
+/** An event decoded, authorised and serialised once, ready to store. */
+export interface PreparedEvent {
+  readonly envelope: Envelope;
+  /** The canonical envelope as JSON text: stored, replayed and framed as is. */
+  readonly json: string;
+  readonly eventId: string;
+  readonly project: string | null;
+  readonly channel: string;
+  readonly eventType: string;
+  readonly lamport: number;
+  readonly nodeId: string;
+}
+
+/** An event as read back from the store. */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly eventId: string;
+  readonly project: string | null;
+  readonly channel: string;
+  readonly eventType: string;
+  readonly json: string;
+}
+
+export interface AppendOutcome {
+  readonly seq: number;
+  /** False when the `event_id` was already stored (a duplicate). */
+  readonly inserted: boolean;
+}
+
+export interface ReadQuery {
+  /** Events with `seq` greater than this. */
+  readonly afterSeq: number;
+  readonly limit: number;
+  /** A channel or a `prefix:*` pattern; all channels when absent. */
+  readonly channel?: string | undefined;
+  /** One project's events; every project's when absent. */
+  readonly project?: string | undefined;
+}
+
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly project: string | null;
+  readonly status: "open" | "done" | "failed";
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
+export interface ProblemsRecord {
+  /** The project uuid, or "" for events without a project. */
+  readonly projectKey: string;
+  readonly seq: number;
+  readonly auditAt: string;
+  readonly findingsJson: string;
+}
+
+export interface MachineEventRecord {
+  readonly seq: number;
+  readonly source: string;
+  readonly target: string;
+  readonly type: string;
+  readonly jobId: string | null;
+  readonly payloadJson: string;
+  readonly status: "pending" | "processed";
+  readonly createdAt: string;
+  readonly processedAt: string | null;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly project: string;
+  readonly scopes: readonly ("read" | "write")[];
+  readonly tokenHash: string;
+  readonly label: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export function projectKey(project: string | null): string {
+  return project ?? "";
+}

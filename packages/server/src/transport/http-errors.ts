@@ -1,0 +1,50 @@
+/**
+ * One mapping from hub error codes to HTTP statuses and WebSocket close codes, and
+ * the ErrorResponse body every non-2xx HTTP answer carries.
+ */
+import { CLOSE_CODES, type ErrorCode, type ErrorResponse, type Issue, type Limits } from "@events/schema";
+import type { HubErrorCode } from "../errors.js";
+
+export const HTTP_STATUS: Readonly<Record<HubErrorCode, number>> = {
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  batch_too_large: 413,
+  frame_too_large: 413,
+  unavailable: 503,
+  config: 500,
+  internal: 500,
+};
+
+export const WS_CLOSE: Readonly<Record<HubErrorCode, number>> = {
+  bad_request: CLOSE_CODES.protocolError,
+  unauthenticated: CLOSE_CODES.unauthenticated,
+  forbidden: CLOSE_CODES.forbidden,
+  not_found: CLOSE_CODES.notFound,
+  batch_too_large: CLOSE_CODES.frameTooLarge,
+  frame_too_large: CLOSE_CODES.frameTooLarge,
+  unavailable: CLOSE_CODES.internalError,
+  config: CLOSE_CODES.internalError,
+  internal: CLOSE_CODES.internalError,
+};
+
+/** The wire's error code for a hub error code (`config` is internal to the hub). */
+export function wireCode(code: HubErrorCode): ErrorCode {
+  return code === "config" ? "internal" : code;
+}
+
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  extra: { issues?: readonly Issue[]; limits?: Readonly<Limits> } = {},
+): ErrorResponse {
+  return {
+    error: {
+      code,
+      message,
+      ...(extra.issues === undefined ? {} : { issues: [...extra.issues] }),
+      ...(extra.limits === undefined ? {} : { limits: { ...extra.limits } }),
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * `GET /api/events`: Server-Sent Events. `ready` first, then one frame per event
+ * (`id: <seq>`, `event: <event_type>`, the envelope as `data`), `retry:`, heartbeat
+ * comments, and an `end` event when the stream's lifetime cap is reached (or the
+ * hub shuts down, or the client fell behind), after which the client reconnects
+ * with `Last-Event-ID` and resumes. Filters: `?channel=`, `?project=`; resume:
+ * `Last-Event-ID` (wins) or `?since=`. A position the hub cannot serve gets an
+ * explicit `reset` event; dropped frames a `gap` event.
+ */
+import type { ServerResponse } from "node:http";
+import { CLOSE_CODES } from "@events/schema";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readScope } from "../auth/principal.js";
+import type { Sink } from "../broker/sink.js";
+import type { Subscriber } from "../broker/subscriber.js";
+import type { HubCore } from "../core/hub-core.js";
+import { authorise } from "./http-auth.js";
+import { errorBody } from "./http-errors.js";
+
+const DESTROY_AFTER_MS = 2_000;
+const HEARTBEAT = Buffer.from(": keep-alive\n\n");
+
+interface Stream {
+  readonly response: ServerResponse;
+  readonly startedAt: number;
+  lastHeartbeat: number;
+  subscriber: Subscriber | undefined;
+}
+
+const END_REASONS: Readonly<Record<number, string>> = {
+  [CLOSE_CODES.normal]: "lifetime",
+  [CLOSE_CODES.goingAway]: "shutdown",
+  [CLOSE_CODES.slowConsumer]: "slow_consumer",
+  [CLOSE_CODES.internalError]: "error",
+};
+
+export class SseStreams {
+  readonly #core: HubCore;
+  readonly #streams = new Set<Stream>();
+  #closing = false;
+
+  constructor(core: HubCore) {
+    this.#core = core;
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  route(app: FastifyInstance): void {
+    app.get("/api/events", async (request, reply) => {
+      if (this.#closing) return reply.code(503).send(errorBody("unavailable", "the hub is shutting down"));
+      const principal = authorise(this.#core, request, reply, { scope: "read", allowTicket: true });
+      if (principal === undefined) return reply;
+      const query = parseQuery(request);
+      if (typeof query === "string") return reply.code(400).send(errorBody("bad_request", query));
+      const scope = readScope(principal, query.project);
+      if (!scope.ok) return reply.code(403).send(errorBody("forbidden", scope.message));
+      reply.hijack();
+      this.#open(reply.raw, { channel: query.channel, project: scope.value, since: query.since });
+      return reply;
+    });
+  }
+
+  /** Heartbeats and lifetime caps; called by the hub's sweep timer. */
+  sweep(now: number): void {
+    const { heartbeatMs, sseMaxLifetimeMs } = this.#core.options;
+    for (const stream of this.#streams) {
+      if (now - stream.startedAt >= sseMaxLifetimeMs) {
+        stream.subscriber?.close(CLOSE_CODES.normal, "lifetime");
+      } else if (now - stream.lastHeartbeat >= heartbeatMs) {
+        stream.lastHeartbeat = now;
+        if (stream.response.writableLength === 0) stream.response.write(HEARTBEAT);
+      }
+    }
+  }
+
+  /** Ends every stream with an `end` event (reason `shutdown` for 1001). */
+  closeAll(code: number, reason: string): void {
+    this.#closing = true;
+    for (const stream of this.#streams) {
+      if (stream.subscriber !== undefined) stream.subscriber.close(code, reason);
+      else endStream(stream.response, { code, reason });
+    }
+  }
+
+  async closed(): Promise<void> {
+    while (this.#streams.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  #open(response: ServerResponse, query: { channel: string | undefined; project: string | undefined; since: number | undefined }): void {
+    const core = this.#core;
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-store, must-revalidate",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    response.socket?.setNoDelay(true);
+    const now = Date.now();
+    const stream: Stream = { response, startedAt: now, lastHeartbeat: now, subscriber: undefined };
+    this.#streams.add(stream);
+    core.connections.sse++;
+    response.on("close", () => {
+      this.#streams.delete(stream);
+      core.connections.sse--;
+      stream.subscriber?.detach();
+    });
+    response.on("error", () => response.destroy());
+    stream.subscriber = core.openStream({
+      filter: { channel: query.channel, project: query.project },
+      framer: {
+        event: (event) => event.sse(),
+        gap: (fromSeq, toSeq) => Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`),
+      },
+      sink: responseSink(response),
+      since: query.since,
+      opened: (opened) => {
+        const ready = JSON.stringify({ from_seq: opened.fromSeq, head_seq: opened.headSeq, heartbeat_ms: core.options.heartbeatMs });
+        let head = `retry: ${core.options.sseRetryMs}\nevent: ready\ndata: ${ready}\n\n`;
+        if (opened.reset !== undefined) {
+          head += `id: ${opened.reset.seq}\nevent: reset\ndata: ${JSON.stringify(opened.reset)}\n\n`;
+        }
+        response.write(head);
+      },
+    });
+  }
+}
+
+function responseSink(response: ServerResponse): Sink {
+  return {
+    send: (bytes) => {
+      if (!response.writableEnded && !response.destroyed) response.write(bytes);
+    },
+    get buffered() {
+      return response.writableLength;
+    },
+    onDrain: (listener) => response.on("drain", listener),
+    close: (code, reason) => endStream(response, { code, reason }),
+  };
+}
+
+function endStream(response: ServerResponse, why: { code: number; reason: string }): void {
+  if (response.writableEnded || response.destroyed) return;
+  const data = JSON.stringify({ reason: END_REASONS[why.code] ?? "closed", code: why.code, message: why.reason });
+  response.end(`event: end\ndata: ${data}\n\n`);
+  setTimeout(() => response.destroy(), DESTROY_AFTER_MS).unref();
+}
+
+function parseQuery(request: FastifyRequest): { channel: string | undefined; project: string | undefined; since: number | undefined } | string {
+  const query = request.query as Record<string, unknown>;
+  const channel = single(query["channel"]);
+  const project = single(query["project"]);
+  if (channel !== undefined && (channel.length === 0 || channel.length > 256)) return "channel: expected 1 to 256 characters";
+  if (project !== undefined && (project.length === 0 || project.length > 256)) return "project: expected 1 to 256 characters";
+  const header = request.headers["last-event-id"];
+  const position = typeof header === "string" && header !== "" ? header : single(query["since"]);
+  if (position === undefined) return { channel, project, since: undefined };
+  const since = Number(position);
+  if (!/^\d{1,16}$/.test(position) || !Number.isSafeInteger(since)) {
+    return `${typeof header === "string" && header !== "" ? "Last-Event-ID" : "since"}: expected a seq (a non-negative integer), received ${JSON.stringify(position.slice(0, 64))}`;
+  }
+  return { channel, project, since };
+}
+
+function single(value: unknown): string | undefined {
+  if (Array.isArray(value)) return single(value[0]);
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,115 @@
+/**
+ * One WebSocket connection as the hub keeps it: liveness (last frame or pong seen),
+ * a drain signal from the raw socket, and a close that cannot hang: the close frame
+ * goes out behind what is buffered, and a peer that does not finish the closing
+ * handshake in time is destroyed.
+ */
+import type { Duplex } from "node:stream";
+import type WebSocket from "ws";
+import type { Principal } from "../auth/principal.js";
+import type { Sink } from "../broker/sink.js";
+
+const TERMINATE_AFTER_MS = 2_000;
+const TEXT = { binary: false } as const;
+
+export class WsPeer {
+  readonly ws: WebSocket;
+  readonly connectedAt = Date.now();
+  lastSeen = this.connectedAt;
+  lastPing = this.connectedAt;
+  principal: Principal | undefined;
+  #drainListeners: (() => void)[] | undefined;
+  #closing = false;
+
+  constructor(ws: WebSocket, socket: Duplex) {
+    this.ws = ws;
+    socket.on("drain", () => {
+      const listeners = this.#drainListeners;
+      if (listeners !== undefined) for (const listener of listeners) listener();
+    });
+  }
+
+  get closing(): boolean {
+    return this.#closing || this.ws.readyState !== this.ws.OPEN;
+  }
+
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Sends a text frame; bytes already encoded are sent without a copy. */
+  send(data: Buffer | string): void {
+    if (this.closing) return;
+    this.ws.send(data, TEXT);
+  }
+
+  sendJson(value: unknown): void {
+    this.send(JSON.stringify(value));
+  }
+
+  onDrain(listener: () => void): void {
+    (this.#drainListeners ??= []).push(listener);
+  }
+
+  offDrain(listener: () => void): void {
+    const listeners = this.#drainListeners;
+    if (listeners === undefined) return;
+    const index = listeners.indexOf(listener);
+    if (index >= 0) listeners.splice(index, 1);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    try {
+      this.ws.close(code, truncate(reason));
+    } catch {
+      this.ws.terminate();
+      return;
+    }
+    setTimeout(() => this.ws.terminate(), TERMINATE_AFTER_MS).unref();
+  }
+
+  /** A sink for one subscription over this connection; closing it closes the connection. */
+  sink(): WsSink {
+    return new WsSink(this);
+  }
+}
+
+/** One subscription's view of its connection. */
+export class WsSink implements Sink {
+  readonly #peer: WsPeer;
+  #listener: (() => void) | undefined;
+
+  constructor(peer: WsPeer) {
+    this.#peer = peer;
+  }
+
+  send(bytes: Buffer): void {
+    this.#peer.send(bytes);
+  }
+
+  get buffered(): number {
+    return this.#peer.buffered;
+  }
+
+  onDrain(listener: () => void): void {
+    this.#listener = listener;
+    this.#peer.onDrain(listener);
+  }
+
+  close(code: number, reason: string): void {
+    this.#peer.close(code, reason);
+  }
+
+  /** Stops listening for drains (the subscription ended, the connection stays). */
+  detach(): void {
+    if (this.#listener !== undefined) this.#peer.offDrain(this.#listener);
+    this.#listener = undefined;
+  }
+}
+
+/** Close reasons are at most 123 bytes. */
+function truncate(reason: string): string {
+  return Buffer.byteLength(reason) <= 123 ? reason : `${Buffer.from(reason).subarray(0, 120).toString("utf8")}...`;
+}

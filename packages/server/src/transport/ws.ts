@@ -1,0 +1,226 @@
+/**
+ * `GET /api/v1/ws`: the hub's WebSocket protocol. A thin adapter: frames are
+ * decoded by @events/schema, handed to the core, and answers encoded back.
+ *  - hello -> welcome (the token may come in hello, for clients without headers)
+ *  - publish -> one ack with a result per event, after the commit
+ *  - subscribe (with `since`) -> subscribed, replay, live; unsubscribe
+ *  - ping -> pong
+ * A malformed frame is answered with an `error` frame and the connection stays up;
+ * a frame over `max_frame_bytes` is answered and closed with 1009; a missing or
+ * unknown token closes with 4401, a token without the scope or project with 4403.
+ */
+import {
+  CLOSE_CODES,
+  clientFrameCodec,
+  type ClientFrame,
+  type ErrorFrame,
+  type HubFrame,
+  type Issue,
+  type PublishFrame,
+  type SubscribeFrame,
+} from "@events/schema";
+import { fromToken, type Credentials } from "../auth/authenticate.js";
+import { readScope } from "../auth/principal.js";
+import type { Subscriber } from "../broker/subscriber.js";
+import type { HubCore } from "../core/hub-core.js";
+import type { WsPeer, WsSink } from "./ws-peer.js";
+
+/** Publish frames one connection may have waiting for their acks before the hub stops reading it. */
+const MAX_IN_FLIGHT = 32;
+/** Subscriptions one connection may hold. */
+const MAX_SUBSCRIPTIONS = 64;
+const MAX_ISSUES = 50;
+
+interface Subscription {
+  readonly subscriber: Subscriber;
+  readonly sink: WsSink;
+}
+
+export class WsProtocolConnection {
+  readonly #core: HubCore;
+  readonly #peer: WsPeer;
+  #subscriptions: Map<string, Subscription> | undefined;
+  #inFlight = 0;
+
+  constructor(core: HubCore, peer: WsPeer, credentials: Credentials) {
+    this.#core = core;
+    this.#peer = peer;
+    if (credentials.kind === "invalid") peer.close(CLOSE_CODES.unauthenticated, credentials.message);
+    else if (credentials.kind === "valid") peer.principal = credentials.principal;
+  }
+
+  onMessage(data: Buffer): void {
+    const limits = this.#core.options.limits;
+    if (data.length > limits.max_frame_bytes) {
+      this.#core.metrics.malformed.inc({ transport: "ws" });
+      const message = `a frame of ${data.length} bytes > max_frame_bytes ${limits.max_frame_bytes}`;
+      this.#error({ code: "frame_too_large", message });
+      this.#peer.close(CLOSE_CODES.frameTooLarge, `max_frame_bytes=${limits.max_frame_bytes}`);
+      return;
+    }
+    const decoded = clientFrameCodec.decodeJson(data);
+    if (!decoded.ok) {
+      this.#core.metrics.malformed.inc({ transport: "ws" });
+      this.#error(frameError(decoded.issues));
+      return;
+    }
+    this.#handle(decoded.value);
+  }
+
+  onClose(): void {
+    if (this.#subscriptions === undefined) return;
+    for (const { subscriber, sink } of this.#subscriptions.values()) {
+      sink.detach();
+      subscriber.detach();
+    }
+    this.#subscriptions = undefined;
+  }
+
+  #handle(frame: ClientFrame): void {
+    switch (frame.type) {
+      case "hello":
+        this.#hello(frame.token);
+        return;
+      case "publish":
+        this.#publish(frame);
+        return;
+      case "subscribe":
+        this.#subscribe(frame);
+        return;
+      case "unsubscribe":
+        this.#unsubscribe(frame.sub);
+        return;
+      case "ping":
+        this.#send(frame.ts === undefined ? { type: "pong" } : { type: "pong", ts: frame.ts });
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  #hello(token: string | undefined): void {
+    if (token !== undefined) {
+      const credentials = fromToken({ tokens: this.#core.tokens, tickets: this.#core.tickets }, token);
+      if (credentials.kind !== "valid") {
+        this.#peer.close(CLOSE_CODES.unauthenticated, "unknown or revoked token");
+        return;
+      }
+      this.#peer.principal = credentials.principal;
+    }
+    if (this.#peer.principal === undefined) {
+      this.#peer.close(CLOSE_CODES.unauthenticated, "send Authorization: Bearer <token> or hello.token");
+      return;
+    }
+    this.#send(this.#core.welcome());
+  }
+
+  #publish(frame: PublishFrame): void {
+    const principal = this.#peer.principal;
+    if (principal === undefined) {
+      this.#peer.close(CLOSE_CODES.unauthenticated, "authenticate first (hello with a token)");
+      return;
+    }
+    if (!principal.scopes.has("write")) {
+      this.#peer.close(CLOSE_CODES.forbidden, "this token has no write scope");
+      return;
+    }
+    const limits = this.#core.options.limits;
+    if (frame.events.length > limits.max_events_per_batch) {
+      this.#core.metrics.malformed.inc({ transport: "ws" });
+      this.#error({
+        code: "batch_too_large",
+        ref: frame.ref,
+        message: `${frame.events.length} events > max_events_per_batch ${limits.max_events_per_batch}; split the frame (limits are in welcome)`,
+      });
+      return;
+    }
+    this.#inFlight++;
+    if (this.#inFlight === MAX_IN_FLIGHT) this.#peer.ws.pause();
+    this.#core
+      .ingest(frame.events, principal, "ws")
+      .then(
+        (result) => this.#send({ type: "ack", ref: frame.ref, results: result.results, lamport_clock: result.lamportClock }),
+        (error: unknown) => {
+          this.#core.logger.error("storing a publish frame failed", { error });
+          this.#error({ code: "unavailable", ref: frame.ref, message: "the hub could not store this frame; retry it later" });
+        },
+      )
+      .finally(() => {
+        if (this.#inFlight-- === MAX_IN_FLIGHT) this.#peer.ws.resume();
+      });
+  }
+
+  #subscribe(frame: SubscribeFrame): void {
+    const principal = this.#peer.principal;
+    if (principal === undefined) {
+      this.#peer.close(CLOSE_CODES.unauthenticated, "authenticate first (hello with a token)");
+      return;
+    }
+    const scope = readScope(principal, frame.project);
+    if (!scope.ok) {
+      this.#peer.close(CLOSE_CODES.forbidden, scope.message);
+      return;
+    }
+    const subscriptions = (this.#subscriptions ??= new Map());
+    this.#unsubscribe(frame.sub, true);
+    if (subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      this.#error({ code: "bad_request", message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection` });
+      return;
+    }
+    const sub = frame.sub;
+    const sink = this.#peer.sink();
+    const subscriber = this.#core.openStream({
+      filter: { channel: frame.channel, project: scope.value },
+      framer: {
+        event: (event) => event.message(sub),
+        gap: (fromSeq, toSeq) =>
+          Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame)),
+      },
+      sink,
+      since: frame.since,
+      opened: (opened) => {
+        this.#send({ type: "subscribed", sub, from_seq: opened.fromSeq, head_seq: opened.headSeq });
+        if (opened.reset !== undefined) this.#send({ type: "reset", sub, ...opened.reset });
+      },
+    });
+    subscriptions.set(sub, { subscriber, sink });
+  }
+
+  #unsubscribe(sub: string, quiet = false): void {
+    const subscription = this.#subscriptions?.get(sub);
+    if (subscription === undefined) {
+      if (!quiet) this.#error({ code: "not_found", message: `no subscription ${JSON.stringify(sub)} on this connection` });
+      return;
+    }
+    this.#subscriptions?.delete(sub);
+    subscription.sink.detach();
+    subscription.subscriber.detach();
+  }
+
+  #send(frame: HubFrame): void {
+    this.#peer.sendJson(frame);
+  }
+
+  #error(error: Omit<ErrorFrame, "type">): void {
+    this.#send({ type: "error", ...error });
+  }
+}
+
+function frameError(issues: readonly Issue[]): Omit<ErrorFrame, "type"> {
+  const unknownType = issues.some((issue) => issue.path === "/type" && issue.received.startsWith("unknown"));
+  const first = issues[0];
+  return {
+    code: unknownType ? "unknown_type" : "bad_frame",
+    message: first === undefined ? "not a valid frame" : `not a valid frame: ${first.message}`.slice(0, 8192),
+    issues: issues.slice(0, MAX_ISSUES).map(clip),
+  };
+}
+
+function clip(issue: Issue): Issue {
+  return {
+    path: issue.path.slice(0, 4096),
+    expected: issue.expected.slice(0, 4096),
+    received: issue.received.slice(0, 4096),
+    message: issue.message.slice(0, 8192),
+  };
+}
