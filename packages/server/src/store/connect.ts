@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { HubError } from "../errors.js";
@@ -43,18 +43,26 @@ function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connectio
 
 function openPostgres(url: string): Connection {
   // bigint columns (seq) come back as numbers: seq stays far below 2^53.
-  const types = {
-    getTypeParser: (oid: number, format?: "text" | "binary") =>
-      oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
-  };
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres" };
 }
 
 async function migrate(connection: Connection): Promise<void> {
-  const migrator = new Migrator({ db: connection.db, provider: migrationProvider(connection.flavour) });
+  // Kysely looks for its migration tables in every schema unless told which one:
+  // name the connection's own (its search_path), so hubs in other schemas never confuse it.
+  const schema =
+    connection.flavour === "postgres"
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(connection.db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db: connection.db,
+    provider: migrationProvider(connection.flavour),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
+  if (error !== undefined) throw error instanceof Error ? error : new Error("migration failed", { cause: error });
 }
 
 function describe(error: unknown): string {

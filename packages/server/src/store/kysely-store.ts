@@ -57,7 +57,7 @@ export class KyselyStore implements HubStore {
         for (const row of inserted) seqById.set(row.event_id, row.seq);
       }
       const outcomes = await this.#outcomes(trx, events, seqById);
-      await this.#sideTables(trx, events, outcomes, receivedAt);
+      await sideTables(trx, { events, outcomes, at: receivedAt });
       return outcomes;
     });
   }
@@ -89,51 +89,6 @@ export class KyselyStore implements HubStore {
       if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
       return { seq: existing, inserted: false };
     });
-  }
-
-  /** Machine rows, session state and problem snapshots of the events just inserted. */
-  async #sideTables(
-    trx: Transaction<Database>,
-    events: readonly PreparedEvent[],
-    outcomes: readonly AppendOutcome[],
-    at: string,
-  ): Promise<void> {
-    for (let index = 0; index < events.length; index++) {
-      const outcome = outcomes[index]!;
-      if (!outcome.inserted) continue;
-      const event = events[index]!;
-      const envelope = event.envelope;
-      switch (envelope.event_type) {
-        case "MachineEvent":
-          await insertMachineEvent(trx, outcome.seq, envelope, at);
-          break;
-        case "SessionEvent":
-          await upsertSession(trx, { seq: outcome.seq, envelope, project: event.project, at });
-          break;
-        case "ProblemsSnapshot":
-          await trx
-            .insertInto("problem_snapshots")
-            .values({
-              project_key: projectKey(event.project),
-              seq: outcome.seq,
-              audit_at: envelope.payload.audit_at,
-              findings: JSON.stringify(envelope.payload.findings),
-              updated_at: at,
-            })
-            .onConflict((conflict) =>
-              conflict.column("project_key").doUpdateSet((eb) => ({
-                seq: eb.ref("excluded.seq"),
-                audit_at: eb.ref("excluded.audit_at"),
-                findings: eb.ref("excluded.findings"),
-                updated_at: eb.ref("excluded.updated_at"),
-              })),
-            )
-            .execute();
-          break;
-        default:
-          break;
-      }
-    }
   }
 
   async readAfter(query: ReadQuery): Promise<StoredEvent[]> {
@@ -299,12 +254,49 @@ export class KyselyStore implements HubStore {
   }
 }
 
+/** Machine rows, session state and problem snapshots of the events just inserted. */
+async function sideTables(
+  trx: Transaction<Database>,
+  batch: { events: readonly PreparedEvent[]; outcomes: readonly AppendOutcome[]; at: string },
+): Promise<void> {
+  const { events, outcomes, at } = batch;
+  for (let index = 0; index < events.length; index++) {
+    const outcome = outcomes[index]!;
+    if (!outcome.inserted) continue;
+    const event = events[index]!;
+    const envelope = event.envelope;
+    if (envelope.event_type === "MachineEvent") {
+      await insertMachineEvent(trx, { seq: outcome.seq, envelope, at });
+    } else if (envelope.event_type === "SessionEvent") {
+      await upsertSession(trx, { seq: outcome.seq, envelope, project: event.project, at });
+    } else if (envelope.event_type === "ProblemsSnapshot") {
+      await trx
+        .insertInto("problem_snapshots")
+        .values({
+          project_key: projectKey(event.project),
+          seq: outcome.seq,
+          audit_at: envelope.payload.audit_at,
+          findings: JSON.stringify(envelope.payload.findings),
+          updated_at: at,
+        })
+        .onConflict((conflict) =>
+          conflict.column("project_key").doUpdateSet((eb) => ({
+            seq: eb.ref("excluded.seq"),
+            audit_at: eb.ref("excluded.audit_at"),
+            findings: eb.ref("excluded.findings"),
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        )
+        .execute();
+    }
+  }
+}
+
 async function insertMachineEvent(
   trx: Transaction<Database>,
-  seq: number,
-  envelope: Extract<Envelope, { event_type: "MachineEvent" }>,
-  at: string,
+  row: { seq: number; envelope: Extract<Envelope, { event_type: "MachineEvent" }>; at: string },
 ): Promise<void> {
+  const { seq, envelope, at } = row;
   const payload = envelope.payload;
   await trx
     .insertInto("machine_events")

@@ -18,7 +18,10 @@ export interface AuthNeeds {
 }
 
 /** The request's principal, or undefined after answering 401/403. */
-export function authorise(core: HubCore, request: FastifyRequest, reply: FastifyReply, needs: AuthNeeds): Principal | undefined {
+export function authorise(
+  { core, request, reply }: { core: HubCore; request: FastifyRequest; reply: FastifyReply },
+  needs: AuthNeeds,
+): Principal | undefined {
   const ticket = needs.allowTicket === true ? ticketOf(request.url) : undefined;
   const credentials = fromRequest({ tokens: core.tokens, tickets: core.tickets }, { headers: request.headers, ticket });
   if (credentials.kind !== "valid") {

@@ -28,7 +28,7 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
     scope.post("/api/v1/events/batch", {
       // Authenticated before the body is read: an unknown client costs no inflating.
       onRequest: async (request, reply) => {
-        const principal = authorise(core, request, reply, { scope: "write" });
+        const principal = authorise({ core: core, request, reply }, { scope: "write" });
         if (principal === undefined) return reply;
         writers.set(request, principal);
         return undefined;

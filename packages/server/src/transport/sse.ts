@@ -50,7 +50,7 @@ export class SseStreams {
   route(app: FastifyInstance): void {
     app.get("/api/events", async (request, reply) => {
       if (this.#closing) return reply.code(503).send(errorBody("unavailable", "the hub is shutting down"));
-      const principal = authorise(this.#core, request, reply, { scope: "read", allowTicket: true });
+      const principal = authorise({ core: this.#core, request, reply }, { scope: "read", allowTicket: true });
       if (principal === undefined) return reply;
       const query = parseQuery(request);
       if (typeof query === "string") return reply.code(400).send(errorBody("bad_request", query));

@@ -17,19 +17,19 @@ export function tokenRoutes(app: FastifyInstance, core: HubCore): void {
     "/api/v1/tokens",
     { schema: { body: CreateTokenRequest, response: { 201: TokenCreated } } },
     async (request, reply) => {
-      if (authorise(core, request, reply, { scope: "write", admin: true }) === undefined) return reply;
+      if (authorise({ core: core, request, reply }, { scope: "write", admin: true }) === undefined) return reply;
       const created = await core.tokens.create(request.body);
       return reply.code(201).send({ id: created.id, token: created.token, project: created.info.project, scopes: [...created.info.scopes] });
     },
   );
 
   typed.get("/api/v1/tokens", { schema: { response: { 200: TokenList } } }, async (request, reply) => {
-    if (authorise(core, request, reply, { scope: "read", admin: true }) === undefined) return reply;
+    if (authorise({ core: core, request, reply }, { scope: "read", admin: true }) === undefined) return reply;
     return reply.send({ tokens: core.tokens.list().map((token) => ({ ...token, scopes: [...token.scopes] })) });
   });
 
   typed.delete("/api/v1/tokens/:id", { schema: { params: TokenIdParams } }, async (request, reply) => {
-    if (authorise(core, request, reply, { scope: "write", admin: true }) === undefined) return reply;
+    if (authorise({ core: core, request, reply }, { scope: "write", admin: true }) === undefined) return reply;
     try {
       await core.tokens.revoke(request.params.id);
     } catch (error) {
@@ -40,7 +40,7 @@ export function tokenRoutes(app: FastifyInstance, core: HubCore): void {
   });
 
   typed.post("/api/v1/stream-tickets", { schema: { response: { 201: StreamTicket } } }, async (request, reply) => {
-    const principal = authorise(core, request, reply, { scope: "read" });
+    const principal = authorise({ core: core, request, reply }, { scope: "read" });
     if (principal === undefined) return reply;
     const { ticket, expiresAt } = core.tickets.issue(principal, core.options.ticketTtlMs);
     return reply.code(201).header("cache-control", "no-store").send({ ticket, expires_at: new Date(expiresAt).toISOString() });

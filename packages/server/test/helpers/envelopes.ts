@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { monotonicFactory } from "ulid";
-import type { Envelope } from "@events/schema";
+import { envelopeCodec, type Envelope } from "@events/schema";
 
 export const PROJECT_A = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
 export const PROJECT_B = "0b7e9c1d-2f3a-4b5c-8d6e-7f8091a2b3c4";
@@ -61,4 +61,22 @@ export function machineEvent(target: string, type = "activity_log", payload: Rec
     project_uuid: null,
     project_slug: null,
   } as Envelope;
+}
+
+/** A valid event whose canonical serialisation is exactly `bytes` long (what max_event_bytes measures). */
+export function sizedEvent(bytes: number, project: string | null = null): Envelope {
+  const probe = { ...machineEvent("ui", "activity_log", { message: "x" }), project_uuid: project };
+  const decoded = envelopeCodec.decode(probe);
+  if (!decoded.ok) throw new Error("probe invalid");
+  const size = Buffer.byteLength(JSON.stringify(decoded.value));
+  const message = "x".repeat(1 + bytes - size);
+  return { ...probe, payload: { ...probe.payload, payload: { message } } } as Envelope;
+}
+
+/** JSON text padded with trailing spaces to exactly `bytes` (JSON allows trailing whitespace). */
+export function padJson(value: unknown, bytes: number): string {
+  const text = JSON.stringify(value);
+  const size = Buffer.byteLength(text);
+  if (size > bytes) throw new Error(`already ${size} bytes > ${bytes}`);
+  return text + " ".repeat(bytes - size);
 }

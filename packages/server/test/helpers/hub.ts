@@ -37,7 +37,7 @@ export async function testHub(options: HubOptions & { backend?: Backend } = {}):
     databaseUrl = schema.url;
     cleanups.push(schema.drop);
   }
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
   const hub = await startHub({
     host: "127.0.0.1",
     port: 0,

@@ -59,7 +59,7 @@ export class TestSocket {
   async next<T extends HubFrame["type"]>(type: T, match: (frame: Extract<HubFrame, { type: T }>) => boolean = () => true, timeout = 10_000): Promise<Extract<HubFrame, { type: T }>> {
     return vi.waitFor(
       () => {
-        const found = this.frames.find((frame): frame is Extract<HubFrame, { type: T }> => frame.type === type && match(frame as Extract<HubFrame, { type: T }>));
+        const found = this.of(type).find((frame) => match(frame));
         if (found === undefined) throw new Error(`no ${type} frame yet`);
         return found;
       },
@@ -79,7 +79,7 @@ export class TestSocket {
 
   /** Publishes and waits for the ack. */
   async publish(events: unknown[], ref = `r${Math.random().toString(36).slice(2)}`): Promise<Extract<HubFrame, { type: "ack" }>> {
-    this.send({ type: "publish", ref, events } as ClientFrame);
+    this.send({ type: "publish", ref, events });
     return this.next("ack", (ack) => ack.ref === ref);
   }
 

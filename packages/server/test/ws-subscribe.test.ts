@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { envelopeCodec, hubFrameCodec } from "@events/schema";
+import { event, events, machineEvent, PROJECT_A, PROJECT_B, sessionEvent } from "./helpers/envelopes.js";
+import { testHub } from "./helpers/hub.js";
+import { TestSocket } from "./helpers/ws-client.js";
+
+describe("WebSocket subscribe (/api/v1/ws)", () => {
+  it("delivers live message frames carrying seq, channel and the stored envelope", async () => {
+    const hub = await testHub();
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "live" });
+    const subscribed = await reader.next("subscribed");
+    expect(subscribed).toEqual({ type: "subscribed", sub: "live", from_seq: 0, head_seq: 0 });
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    const sent = event({ project_uuid: PROJECT_A });
+    const ack = await writer.publish([sent]);
+    const message = await reader.next("message");
+    expect(hubFrameCodec.decode(message).ok).toBe(true);
+    expect(message.sub).toBe("live");
+    expect(message.seq).toBe((ack.results[0] as { seq: number }).seq);
+    expect(message.channel).toBe("events");
+    const canonical = envelopeCodec.decode(sent);
+    expect(canonical.ok && message.event).toEqual(canonical.ok && canonical.value);
+  });
+
+  it("replays from since, then goes live with no gap and no duplicate", async () => {
+    const hub = await testHub();
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    const before = [...(await writer.publish(events(600))).results, ...(await writer.publish(events(600))).results];
+    const seqs = before.map((result) => (result as { seq: number }).seq);
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "r", since: seqs[99]! });
+    // Publish while the replay runs: these must arrive once, after the history.
+    const during = Promise.all([writer.publish(events(50)), writer.publish(events(50))]);
+    await during;
+    const expected = 1200 - 100 + 100;
+    await reader.next("message", () => reader.of("message").length >= expected);
+    const received = reader.of("message").map((message) => message.seq);
+    expect(received.length).toBe(expected);
+    expect(received[0]).toBe(seqs[100]);
+    expect([...received].sort((a, b) => a - b)).toEqual(received);
+    expect(new Set(received).size).toBe(received.length);
+    expect(reader.of("subscribed")[0]).toMatchObject({ from_seq: seqs[99], head_seq: seqs[1199] });
+  });
+
+  it("filters by channel (and prefix patterns) and by project", async () => {
+    const hub = await testHub();
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "machines", channel: "machine:*" });
+    reader.send({ type: "subscribe", sub: "b", project: PROJECT_B });
+    reader.send({ type: "subscribe", sub: "session", channel: "session:s9" });
+    await reader.next("subscribed", (frame) => frame.sub === "session");
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    await writer.publish([
+      event({ project_uuid: PROJECT_A }),
+      machineEvent("worker"),
+      event({ project_uuid: PROJECT_B }),
+      sessionEvent("s9", { kind: "phase", phase: "p", at: "2026-11-20T10:00:00Z" }),
+    ]);
+    await reader.next("message", (message) => message.sub === "session");
+    await reader.next("message", (message) => message.sub === "b");
+    await reader.next("message", (message) => message.sub === "machines");
+    const bySub = (sub: string) => reader.of("message").filter((message) => message.sub === sub).map((message) => message.channel);
+    expect(bySub("machines")).toEqual(["machine:worker"]);
+    expect(bySub("b")).toEqual(["events"]);
+    expect(bySub("session")).toEqual(["session:s9"]);
+  });
+
+  it("sends reset when the position is ahead of the hub, and when it was pruned", async () => {
+    const hub = await testHub({ retainEvents: 5 });
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    const ack = await writer.publish(events(10));
+    const seqs = ack.results.map((result) => (result as { seq: number }).seq);
+    const ahead = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    ahead.send({ type: "subscribe", sub: "a", since: 10_000 });
+    expect(await ahead.next("reset")).toMatchObject({ sub: "a", reason: "position_ahead", seq: seqs[9] });
+    expect(await hub.hub.prune()).toBe(5);
+    const late = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    late.send({ type: "subscribe", sub: "l", since: 1 });
+    const reset = await late.next("reset");
+    expect(reset).toMatchObject({ sub: "l", reason: "position_unavailable", seq: seqs[4] });
+    await late.next("message", () => late.of("message").length === 5);
+    expect(late.of("message").map((message) => message.seq)).toEqual(seqs.slice(5));
+    const fine = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    fine.send({ type: "subscribe", sub: "f", since: seqs[6]! });
+    await fine.next("message", () => fine.of("message").length === 3);
+    expect(fine.of("reset")).toEqual([]);
+  });
+
+  it("stops delivering after unsubscribe and answers an unknown one with not_found", async () => {
+    const hub = await testHub();
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "x" });
+    reader.send({ type: "subscribe", sub: "y" });
+    await reader.next("subscribed", (frame) => frame.sub === "y");
+    reader.send({ type: "unsubscribe", sub: "x" });
+    reader.send({ type: "unsubscribe", sub: "nope" });
+    expect((await reader.next("error")).code).toBe("not_found");
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    await writer.publish(events(3));
+    await reader.next("message", () => reader.of("message").length === 3);
+    expect(new Set(reader.of("message").map((message) => message.sub))).toEqual(new Set(["y"]));
+  });
+});
