@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { envelopeCodec, type Envelope } from "@events/schema";
+import { createLogger } from "../src/index.js";
+import { event, events, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
+import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
+import { RawSse } from "./helpers/sse-client.js";
+import { TestSocket } from "./helpers/ws-client.js";
+
+async function publish(hub: TestHub, batch: Envelope[], token = hub.admin): Promise<number[]> {
+  const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token });
+  const ack = await socket.publish(batch);
+  socket.close();
+  return ack.results.map((result) => (result.status === "rejected" ? -1 : result.seq));
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("SSE (GET /api/events)", () => {
+  it("sends ready first with retry, then named frames with id: <seq>, unbuffered", async () => {
+    const hub = await testHub({ sseRetryMs: 1234 });
+    const sse = await RawSse.open(`${hub.url}/api/events`, bearer(hub.admin));
+    expect(sse.status).toBe(200);
+    expect(sse.headers["content-type"]).toMatch(/^text\/event-stream/);
+    expect(sse.headers["x-accel-buffering"]).toBe("no");
+    expect(sse.headers["cache-control"]).toContain("no-cache");
+    await sse.waitFor(() => sse.events.length > 0);
+    expect(sse.text.startsWith("retry: 1234\nevent: ready\n")).toBe(true);
+    expect(JSON.parse(sse.events[0]!.data)).toMatchObject({ from_seq: 0, head_seq: 0 });
+    const sent = event({ project_uuid: PROJECT_A });
+    const [seq] = await publish(hub, [sent]);
+    const frame = await sse.waitFor(() => sse.named("WPAssigned")[0]);
+    expect(frame.id).toBe(String(seq));
+    const decoded = envelopeCodec.decodeJson(frame.data);
+    expect(decoded.ok && decoded.value.event_id).toBe(sent.event_id);
+    sse.close();
+  });
+
+  it("writes heartbeat comments and ends the stream with `end` at the lifetime cap", async () => {
+    const hub = await testHub({ heartbeatMs: 40, sseMaxLifetimeMs: 400 });
+    const sse = await RawSse.open(`${hub.url}/api/events`, bearer(hub.admin));
+    await sse.waitFor(() => sse.comments.includes(": keep-alive"));
+    await sse.waitFor(() => sse.ended);
+    const end = sse.named("end");
+    expect(end.length).toBe(1);
+    expect(JSON.parse(end[0]!.data)).toMatchObject({ reason: "lifetime" });
+    expect(sse.events.at(-1)?.event).toBe("end");
+  });
+
+  it("filters by ?channel= and ?project=", async () => {
+    const hub = await testHub();
+    const machines = await RawSse.open(`${hub.url}/api/events?channel=machine:*`, bearer(hub.admin));
+    const projectB = await RawSse.open(`${hub.url}/api/events?project=${PROJECT_B}`, bearer(hub.admin));
+    await machines.waitFor(() => machines.named("ready")[0]);
+    await projectB.waitFor(() => projectB.named("ready")[0]);
+    await publish(hub, [event({ project_uuid: PROJECT_A }), machineEvent("w1"), event({ project_uuid: PROJECT_B })]);
+    await machines.waitFor(() => machines.named("MachineEvent")[0]);
+    await projectB.waitFor(() => projectB.named("WPAssigned")[0]);
+    expect(machines.events.filter((item) => item.id !== undefined).length).toBe(1);
+    expect(projectB.events.filter((item) => item.id !== undefined).map((item) => (JSON.parse(item.data) as Envelope).project_uuid)).toEqual([PROJECT_B]);
+    machines.close();
+    projectB.close();
+  });
+
+  it("resumes from Last-Event-ID (which wins over ?since=) or ?since=", async () => {
+    const hub = await testHub();
+    const seqs = await publish(hub, events(10));
+    const byHeader = await RawSse.open(`${hub.url}/api/events?since=0`, { ...bearer(hub.admin), "last-event-id": String(seqs[6]) });
+    await byHeader.waitFor(() => byHeader.events.filter((item) => item.id !== undefined).length === 3);
+    expect(byHeader.events.filter((item) => item.id !== undefined).map((item) => Number(item.id))).toEqual(seqs.slice(7));
+    const bySince = await RawSse.open(`${hub.url}/api/events?since=${seqs[7]}`, bearer(hub.admin));
+    await bySince.waitFor(() => bySince.events.filter((item) => item.id !== undefined).length === 2);
+    expect(bySince.events.filter((item) => item.id !== undefined).map((item) => Number(item.id))).toEqual(seqs.slice(8));
+    const bad = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "abc" });
+    expect(bad.status).toBe(400);
+    byHeader.close();
+    bySince.close();
+  });
+
+  it("sends an explicit reset (with the id to continue from) when the position cannot be served", async () => {
+    const hub = await testHub({ retainEvents: 3 });
+    const seqs = await publish(hub, events(8));
+    const ahead = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "99999" });
+    const reset = await ahead.waitFor(() => ahead.named("reset")[0]);
+    expect(reset.id).toBe(String(seqs[7]));
+    expect(JSON.parse(reset.data)).toMatchObject({ reason: "position_ahead", seq: seqs[7] });
+    await hub.hub.prune();
+    const pruned = await RawSse.open(`${hub.url}/api/events?since=1`, bearer(hub.admin));
+    const unavailable = await pruned.waitFor(() => pruned.named("reset")[0]);
+    expect(JSON.parse(unavailable.data)).toMatchObject({ reason: "position_unavailable", seq: seqs[4] });
+    await pruned.waitFor(() => pruned.named("WPAssigned").length === 3);
+    expect(pruned.events.map((item) => item.event)).toEqual(["ready", "reset", "WPAssigned", "WPAssigned", "WPAssigned"]);
+    ahead.close();
+    pruned.close();
+  });
+
+  it("authenticates browsers with a short-lived ticket that never reaches the logs", async () => {
+    const lines: string[] = [];
+    const hub = await testHub({ logger: createLogger("debug", (line) => lines.push(line)), ticketTtlMs: 60_000 });
+    const token = await projectToken(hub, PROJECT_A, ["read"]);
+    const issued = await fetch(`${hub.url}/api/v1/stream-tickets`, { method: "POST", headers: bearer(token) });
+    expect(issued.status).toBe(201);
+    const { ticket, expires_at } = (await issued.json()) as { ticket: string; expires_at: string };
+    expect(ticket).not.toContain(token);
+    expect(Date.parse(expires_at)).toBeGreaterThan(Date.now());
+    const sse = await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`);
+    expect(sse.status).toBe(200);
+    await publish(hub, [event({ project_uuid: PROJECT_A }), event({ project_uuid: PROJECT_B })]);
+    await sse.waitFor(() => sse.named("WPAssigned")[0]);
+    expect(sse.named("WPAssigned").length).toBe(1);
+    const forged = await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(`${ticket.slice(0, -2)}xx`)}`);
+    expect(forged.status).toBe(401);
+    sse.close();
+    await hub.stop();
+    expect(lines.some((line) => line.includes("/api/events"))).toBe(true);
+    expect(lines.some((line) => line.includes(ticket) || line.includes("ticket="))).toBe(false);
+  });
+
+  it("refuses a ticket whose token was revoked", async () => {
+    const hub = await testHub();
+    const token = await projectToken(hub, PROJECT_A, ["read"]);
+    const { ticket } = (await (await fetch(`${hub.url}/api/v1/stream-tickets`, { method: "POST", headers: bearer(token) })).json()) as { ticket: string };
+    expect((await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`)).status).toBe(200);
+    const listed = (await (await fetch(`${hub.url}/api/v1/tokens`, { headers: bearer(hub.admin) })).json()) as { tokens: { id: string }[] };
+    const revoked = await fetch(`${hub.url}/api/v1/tokens/${listed.tokens[0]!.id}`, { method: "DELETE", headers: bearer(hub.admin) });
+    expect(revoked.status).toBe(204);
+    expect((await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`)).status).toBe(401);
+  });
+});
