@@ -1,5 +1,5 @@
 /**
- * The Lamport clock of a node, kept in queue.db's `clock` table (one row per node)
+ * The Lamport clock of a node, kept in queue.db's `counters` table (one row per node)
  * so that the bump and the event it stamps commit together: values are unique and
  * increasing across every process writing to the same home. The rules:
  *
@@ -8,6 +8,7 @@
  * - reset(v):   value := v (for `events clock reset`; it gives up monotonicity on purpose).
  */
 import type Database from "better-sqlite3";
+import { clockKey } from "../outbox/counters.js";
 
 export interface ClockState {
   /** The last value issued (or observed); the next emit carries `value + 1`. */
@@ -15,8 +16,8 @@ export interface ClockState {
   nodeId: string;
 }
 
-export const TICK_SQL =
-  "INSERT INTO clock (node_id, value) VALUES (?, 1) ON CONFLICT (node_id) DO UPDATE SET value = value + 1 RETURNING value";
+const TICK_SQL =
+  "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value";
 
 export class LamportClock {
   readonly #tick: Database.Statement<[string], number>;
@@ -26,34 +27,34 @@ export class LamportClock {
 
   constructor(db: Database.Database) {
     this.#tick = db.prepare<[string], number>(TICK_SQL).pluck();
-    this.#read = db.prepare<[string], number>("SELECT value FROM clock WHERE node_id = ?").pluck();
+    this.#read = db.prepare<[string], number>("SELECT value FROM counters WHERE name = ?").pluck();
     this.#observe = db
       .prepare<[string, number], number>(
-        "INSERT INTO clock (node_id, value) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET value = max(value, excluded.value) RETURNING value",
+        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value) RETURNING value",
       )
       .pluck();
     this.#reset = db
       .prepare<[string, number], number>(
-        "INSERT INTO clock (node_id, value) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET value = excluded.value RETURNING value",
+        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value RETURNING value",
       )
       .pluck();
   }
 
   /** The next value for `nodeId`. Call it inside the write transaction that stores the event. */
   tick(nodeId: string): number {
-    return this.#tick.get(nodeId)!;
+    return this.#tick.get(clockKey(nodeId))!;
   }
 
   read(nodeId: string): number {
-    return this.#read.get(nodeId) ?? 0;
+    return this.#read.get(clockKey(nodeId)) ?? 0;
   }
 
   observe(nodeId: string, remote: number): number {
-    return this.#observe.get(nodeId, remote)!;
+    return this.#observe.get(clockKey(nodeId), remote)!;
   }
 
   reset(nodeId: string, value: number): number {
-    return this.#reset.get(nodeId, value)!;
+    return this.#reset.get(clockKey(nodeId), value)!;
   }
 }
 

@@ -4,7 +4,7 @@
  * warning when the disk cannot take it. It never throws into the host command and
  * never touches the network; it costs one SQLite transaction and no process spawn.
  */
-import { channelOf, envelopeCodec, type EnvelopeOf, type EventType, type PayloadOf, type Issue } from "@events/schema";
+import { channelOf, envelopeCodec, type Envelope, type EnvelopeOf, type EventType, type PayloadOf, type Issue } from "@events/schema";
 import type { ClockState } from "../clock/lamport-clock.js";
 import { generateCausationId, newEventId } from "../ids.js";
 import { resolveIdentity, type Identity } from "../identity/identity.js";
@@ -12,7 +12,8 @@ import { debug, warn, warnOnce } from "../logger.js";
 import { resolveOptions, type EmitterOptions, type ResolvedOptions } from "../options.js";
 import { DurableOutbox } from "../outbox/durable-outbox.js";
 import type { Outbox } from "../outbox/outbox.js";
-import { parseStored, prepareEvent } from "../outbox/prepared-event.js";
+import { OutboxView } from "../outbox/outbox-view.js";
+import { parseStored, prepareEvent, type PreparedEvent } from "../outbox/prepared-event.js";
 import type { EmitOptions, EmitResult } from "./emit-types.js";
 import { buildEnvelope } from "./envelope-builder.js";
 import { eventHelpers, type EventHelpers } from "./event-helpers.js";
@@ -97,7 +98,9 @@ class DurableEmitter implements ExitParticipant {
       });
       const decoded = envelopeCodec.decode(candidate);
       if (!decoded.ok) return this.#invalid(String(eventType), decoded.issues);
-      const stored = this.outbox.append(prepareEvent(decoded.value));
+      const prepared = this.#prepare(decoded.value);
+      if (!("eventId" in prepared)) return this.#invalid(String(eventType), prepared);
+      const stored = this.outbox.append(prepared);
       if (!stored.ok) {
         if (this.options.debug) debug(`emit ${eventType} ${decoded.value.event_id}: valid; not stored (${stored.message})`);
         return stored;
@@ -109,6 +112,16 @@ class DurableEmitter implements ExitParticipant {
       const message = `emit ${String(eventType)} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
       this.#warn("internal", `${message} (a bug in @events/sdk; please report it)`);
       return { ok: false, reason: "internal", message };
+    }
+  }
+
+  /** Serialises a valid event; a value JSON cannot represent (a cycle, a BigInt in an open object) is an issue, not a crash. */
+  #prepare(envelope: Envelope): PreparedEvent | Issue[] {
+    try {
+      return prepareEvent(envelope);
+    } catch (error) {
+      const received = `a value that cannot be serialised (${error instanceof Error ? error.message : String(error)})`;
+      return [{ path: "/payload", expected: "a value JSON can represent", received, message: `/payload: expected a value JSON can represent, received ${received}` }];
     }
   }
 
@@ -187,7 +200,7 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
     ...eventHelpers(emit, inner.options.now),
     session: (id, sessionOptions) => createSessionHandle(id, { emit: (frame, o) => emit("SessionEvent", frame, o), now: inner.options.now }, sessionOptions),
     generateCausationId,
-    outbox: inner.outbox,
+    outbox: new OutboxView(inner.outbox, inner.options.now),
     clock: () => inner.clock(),
     observe: (remote) => inner.observe(remote),
     resetClock: (value) => inner.resetClock(value),

@@ -3,9 +3,11 @@
  * policy is explicit and counted: `evict-oldest` deletes the oldest rows (lowest
  * Lamport value) and adds them to `evicted`; `reject-new` refuses the new event and
  * adds it to `rejected_full`. The event being stored is never the one evicted.
+ * A single event larger than `maxBytes` is still kept: the cap never empties the outbox.
  */
 import type Database from "better-sqlite3";
 import type { CapPolicy } from "../options.js";
+import { COUNTERS, type Counters } from "./counters.js";
 
 export interface CapLimits {
   maxRows: number;
@@ -21,19 +23,21 @@ interface Counts {
 export class OutboxCap {
   readonly #counts: Database.Statement<[], Counts>;
   readonly #evictOldest: Database.Statement<[string, number]>;
-  readonly #addEvicted: Database.Statement<[number]>;
-  readonly #addRejected: Database.Statement<[]>;
+  readonly #counters: Counters;
 
   constructor(
     db: Database.Database,
     readonly limits: CapLimits,
+    counters: Counters,
   ) {
-    this.#counts = db.prepare<[], Counts>("SELECT row_count, byte_count FROM outbox_meta WHERE id = 1");
+    this.#counters = counters;
+    this.#counts = db.prepare<[], Counts>(
+      `SELECT (SELECT value FROM counters WHERE name = '${COUNTERS.rows}') AS row_count,
+              (SELECT value FROM counters WHERE name = '${COUNTERS.bytes}') AS byte_count`,
+    );
     this.#evictOldest = db.prepare<[string, number]>(
       "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE event_id != ? ORDER BY lamport, node_id, event_id LIMIT ?)",
     );
-    this.#addEvicted = db.prepare<[number]>("UPDATE outbox_meta SET evicted = evicted + ? WHERE id = 1");
-    this.#addRejected = db.prepare<[]>("UPDATE outbox_meta SET rejected_full = rejected_full + 1 WHERE id = 1");
   }
 
   /** Whether the outbox is over its cap now. Inside the storing transaction, after the insert. */
@@ -54,12 +58,12 @@ export class OutboxCap {
       if (removed === 0) break;
       evicted += removed;
     }
-    if (evicted > 0) this.#addEvicted.run(evicted);
+    this.#counters.add(COUNTERS.evicted, evicted);
     return evicted;
   }
 
   /** Counts an emit refused by `reject-new`, outside the rolled-back transaction. */
   countRejected(): void {
-    this.#addRejected.run();
+    this.#counters.add(COUNTERS.rejectedFull);
   }
 }

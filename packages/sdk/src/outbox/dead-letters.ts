@@ -4,6 +4,7 @@
  * (never deleted by the SDK) until someone requeues them.
  */
 import type Database from "better-sqlite3";
+import { COUNTERS, type Counters } from "./counters.js";
 import type { DeadLetter } from "./outbox.js";
 import { parseStored } from "./prepared-event.js";
 
@@ -18,23 +19,23 @@ interface DeadRow {
 export class DeadLetterTable {
   readonly #move: Database.Statement<[number, string]>;
   readonly #removeFromOutbox: Database.Statement<[string]>;
-  readonly #count: Database.Statement<[number]>;
   readonly #list: Database.Statement<[number], DeadRow>;
   readonly #ids: Database.Statement<[], string>;
   readonly #requeue: Database.Statement<[string]>;
   readonly #remove: Database.Statement<[string]>;
   readonly #requeueMany: (ids: readonly string[] | undefined) => number;
 
-  constructor(
-    db: Database.Database,
-    private readonly now: () => number,
-  ) {
+  readonly #counters: Counters;
+  readonly #now: () => number;
+
+  constructor(db: Database.Database, options: { counters: Counters; now: () => number }) {
+    this.#counters = options.counters;
+    this.#now = options.now;
     this.#move = db.prepare(
       `INSERT OR REPLACE INTO dead_letters (event_id, event_type, lamport, node_id, data, bytes, created_at, retry_count, last_error, dead_at)
        SELECT event_id, event_type, lamport, node_id, data, bytes, created_at, retry_count, last_error, ? FROM outbox WHERE event_id = ?`,
     );
     this.#removeFromOutbox = db.prepare("DELETE FROM outbox WHERE event_id = ?");
-    this.#count = db.prepare("UPDATE outbox_meta SET dead_lettered = dead_lettered + ? WHERE id = 1");
     this.#list = db.prepare<[number], DeadRow>(
       "SELECT event_id, data, retry_count, last_error, dead_at FROM dead_letters ORDER BY lamport, node_id, event_id LIMIT ?",
     );
@@ -59,14 +60,14 @@ export class DeadLetterTable {
 
   /** Moves outbox rows to the dead letters. Call it inside a write transaction. */
   moveFromOutbox(ids: readonly string[]): void {
-    const deadAt = this.now();
+    const deadAt = this.#now();
     let moved = 0;
     for (const id of ids) {
       if (this.#move.run(deadAt, id).changes === 0) continue;
       this.#removeFromOutbox.run(id);
       moved++;
     }
-    if (moved > 0) this.#count.run(moved);
+    this.#counters.add(COUNTERS.deadLettered, moved);
   }
 
   list(limit: number): DeadLetter[] {

@@ -15,7 +15,6 @@ import { debug } from "../logger.js";
 import type { ResolvedOptions } from "../options.js";
 import { MemoryBuffer } from "./memory-buffer.js";
 import { openDatabase } from "./open-database.js";
-import type { ClaimOptions, ClaimedEvent, DeadLetter, NackResult, Outbox, OutboxStats } from "./outbox.js";
 import { OutboxStore } from "./outbox-store.js";
 import type { PreparedEvent } from "./prepared-event.js";
 
@@ -25,7 +24,7 @@ export type StoreResult =
 
 export type WarnOnce = (key: string, message: string) => void;
 
-export class DurableOutbox implements Outbox {
+export class DurableOutbox {
   /** This outbox's lease owner id: leases it takes carry it. */
   readonly owner = newEventId();
   readonly #options: ResolvedOptions;
@@ -228,18 +227,17 @@ export class DurableOutbox implements Outbox {
     return this.#memoryClock;
   }
 
-  // The Outbox interface, for the sync client.
-
-  #require(): OutboxStore {
+  /**
+   * Runs a sync-side operation on queue.db: waiting events are written first, a
+   * storage failure is recorded (and warned about) and thrown as EventsSdkError.
+   */
+  use<T>(operation: (store: OutboxStore) => T): T {
     if (this.#closed) throw new EventsSdkError("closed", "the emitter is closed");
     if (this.#memory.size > 0) this.#drain(true);
     const store = this.#open(true);
-    if (store === undefined) throw this.#lastFailure ?? new EventsSdkError("storage_unavailable", `${this.#options.databasePath} cannot be opened`);
-    return store;
-  }
-
-  #use<T>(operation: (store: OutboxStore) => T): T {
-    const store = this.#require();
+    if (store === undefined) {
+      throw this.#lastFailure ?? new EventsSdkError("storage_unavailable", `${this.#options.databasePath} cannot be opened`);
+    }
     try {
       return operation(store);
     } catch (error) {
@@ -247,82 +245,24 @@ export class DurableOutbox implements Outbox {
     }
   }
 
-  size(): number {
-    let rows = 0;
+  /** Reads from queue.db if it is usable now; never throws (a failure is recorded and warned about). */
+  peek<T>(operation: (store: OutboxStore) => T): T | undefined {
     const store = this.#closed ? undefined : this.#open();
+    if (store === undefined) return undefined;
     try {
-      rows = store?.rowCount() ?? 0;
+      return operation(store);
     } catch (error) {
       this.#failed(error);
+      return undefined;
     }
-    return rows + this.#memory.size;
   }
 
-  claim(limit: number, options?: ClaimOptions): ClaimedEvent[] {
-    const leaseMs = options?.leaseMs ?? this.#options.leaseMs;
-    return this.#use((store) => store.leases.claim(this.owner, limit, leaseMs));
+  get inMemory(): number {
+    return this.#memory.size;
   }
 
-  ack(ids: readonly string[]): string[] {
-    return this.#use((store) => store.leases.ack(this.owner, ids));
-  }
-
-  nack(ids: readonly string[], error: string): NackResult {
-    return this.#use((store) => store.leases.nack(this.owner, ids, error));
-  }
-
-  release(ids: readonly string[]): string[] {
-    return this.#use((store) => store.leases.release(this.owner, ids));
-  }
-
-  releaseExpired(): number {
-    return this.#use((store) => store.leases.releaseExpired());
-  }
-
-  deadLetters(options?: { limit?: number }): DeadLetter[] {
-    return this.#use((store) => store.deadLetters.list(options?.limit ?? 100));
-  }
-
-  requeueDeadLetters(ids?: readonly string[]): number {
-    return this.#use((store) => store.deadLetters.requeue(ids));
-  }
-
-  stats(): OutboxStats {
-    const limits = { maxRows: this.#options.maxRows, maxBytes: this.#options.maxBytes, maxRetries: this.#options.maxRetries };
-    const inMemory = this.#memory.size;
-    const store = this.#closed ? undefined : this.#open();
-    try {
-      if (store !== undefined) {
-        const stored = store.stats();
-        const { oldestCreatedAt, ...rest } = stored;
-        return {
-          ...rest,
-          size: stored.rows + inMemory,
-          inMemory,
-          oldestAgeMs: oldestCreatedAt === null ? null : Math.max(0, this.#options.now() - oldestCreatedAt),
-          storage: inMemory === 0 ? "disk" : "memory",
-          limits,
-        };
-      }
-    } catch (error) {
-      this.#failed(error);
-    }
-    return {
-      size: inMemory,
-      rows: 0,
-      bytes: 0,
-      inMemory,
-      oldestAgeMs: null,
-      leased: 0,
-      retryBuckets: { "0": inMemory, "1-3": 0, "4+": 0 },
-      topTypes: [],
-      evicted: 0,
-      rejectedFull: 0,
-      deadLettered: 0,
-      deadLetters: 0,
-      corruptRecovered: 0,
-      storage: "memory",
-      limits,
-    };
+  get limits(): { maxRows: number; maxBytes: number; maxRetries: number; leaseMs: number } {
+    const { maxRows, maxBytes, maxRetries, leaseMs } = this.#options;
+    return { maxRows, maxBytes, maxRetries, leaseMs };
   }
 }

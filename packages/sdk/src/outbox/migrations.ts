@@ -1,8 +1,8 @@
 /**
  * The tables of queue.db. One file holds the outbox, its dead letters, the Lamport
- * clock and a few counters, so that a clock bump and the row it stamps commit in one
+ * clock and the counters, so that a clock bump and the row it stamps commit in one
  * transaction. Row and byte counts are kept by triggers, so the cap check on the hot
- * path is one primary-key read instead of a scan, and no path can forget them.
+ * path is a primary-key read instead of a scan, and no path can forget them.
  */
 import type Database from "better-sqlite3";
 import { EventsSdkError } from "../errors.js";
@@ -11,10 +11,12 @@ import { EventsSdkError } from "../errors.js";
 export const STORAGE_VERSION = 1;
 
 export const DDL = `
-CREATE TABLE IF NOT EXISTS clock (
-  node_id TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
+INSERT OR IGNORE INTO counters (name, value) VALUES
+  ('outbox_rows', 0), ('outbox_bytes', 0), ('evicted', 0), ('dead_lettered', 0), ('rejected_full', 0), ('corrupt_recovered', 0);
 
 CREATE TABLE IF NOT EXISTS outbox (
   event_id TEXT NOT NULL UNIQUE,
@@ -44,22 +46,13 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   dead_at INTEGER NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS outbox_meta (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  row_count INTEGER NOT NULL DEFAULT 0,
-  byte_count INTEGER NOT NULL DEFAULT 0,
-  evicted INTEGER NOT NULL DEFAULT 0,
-  dead_lettered INTEGER NOT NULL DEFAULT 0,
-  rejected_full INTEGER NOT NULL DEFAULT 0,
-  corrupt_recovered INTEGER NOT NULL DEFAULT 0
-);
-INSERT OR IGNORE INTO outbox_meta (id) VALUES (1);
-
 CREATE TRIGGER IF NOT EXISTS outbox_count_insert AFTER INSERT ON outbox BEGIN
-  UPDATE outbox_meta SET row_count = row_count + 1, byte_count = byte_count + NEW.bytes WHERE id = 1;
+  UPDATE counters SET value = value + 1 WHERE name = 'outbox_rows';
+  UPDATE counters SET value = value + NEW.bytes WHERE name = 'outbox_bytes';
 END;
 CREATE TRIGGER IF NOT EXISTS outbox_count_delete AFTER DELETE ON outbox BEGIN
-  UPDATE outbox_meta SET row_count = row_count - 1, byte_count = byte_count - OLD.bytes WHERE id = 1;
+  UPDATE counters SET value = value - 1 WHERE name = 'outbox_rows';
+  UPDATE counters SET value = value - OLD.bytes WHERE name = 'outbox_bytes';
 END;
 
 CREATE TABLE IF NOT EXISTS config_cache (

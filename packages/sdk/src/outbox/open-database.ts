@@ -9,6 +9,7 @@ import { mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { EventsSdkError, toSdkError } from "../errors.js";
+import { COUNTERS, Counters } from "./counters.js";
 import { migrate } from "./migrations.js";
 
 export interface OpenDatabaseOptions {
@@ -26,6 +27,7 @@ export interface OpenedDatabase {
 }
 
 const OPEN_ATTEMPTS = 5;
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -47,6 +49,9 @@ function openOnce(options: OpenDatabaseOptions): Database.Database {
       throw new EventsSdkError("storage_unavailable", `queue.db cannot use WAL mode (it is in ${mode} mode)`);
     }
     db.pragma("synchronous = NORMAL");
+    // Checkpoint every ~16 MiB of WAL instead of SQLite's 4 MiB: a quarter of the
+    // checkpoints, so they stay out of the 99th percentile of emit latency.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     if (options.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(options.maxPages)}`);
     migrate(db);
     return db;
@@ -109,7 +114,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     }
     const db = openWithRetry(options);
     if (movedAside !== undefined) {
-      db.prepare("UPDATE outbox_meta SET corrupt_recovered = corrupt_recovered + 1 WHERE id = 1").run();
+      new Counters(db).add(COUNTERS.corruptRecovered);
       return { db, movedAside };
     }
     return { db };

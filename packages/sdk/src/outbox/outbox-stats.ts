@@ -1,5 +1,6 @@
 /** What `outbox.stats()` reads from queue.db: sizes, ages, retry buckets, top types and the counters. */
 import type Database from "better-sqlite3";
+import { COUNTERS, Counters } from "./counters.js";
 
 export interface StoredStats {
   rows: number;
@@ -15,15 +16,6 @@ export interface StoredStats {
   corruptRecovered: number;
 }
 
-interface Meta {
-  row_count: number;
-  byte_count: number;
-  evicted: number;
-  rejected_full: number;
-  dead_lettered: number;
-  corrupt_recovered: number;
-}
-
 interface Scan {
   oldest: number | null;
   leased: number | null;
@@ -35,9 +27,7 @@ interface Scan {
 const statements = new WeakMap<Database.Database, (now: number) => StoredStats>();
 
 function prepare(db: Database.Database): (now: number) => StoredStats {
-  const meta = db.prepare<[], Meta>(
-    "SELECT row_count, byte_count, evicted, rejected_full, dead_lettered, corrupt_recovered FROM outbox_meta WHERE id = 1",
-  );
+  const counters = new Counters(db);
   const scan = db.prepare<[number], Scan>(
     `SELECT MIN(created_at) AS oldest, SUM(lease_until > ?) AS leased, SUM(retry_count = 0) AS none,
             SUM(retry_count BETWEEN 1 AND 3) AS some, SUM(retry_count >= 4) AS many FROM outbox`,
@@ -48,20 +38,20 @@ function prepare(db: Database.Database): (now: number) => StoredStats {
   const dead = db.prepare<[], number>("SELECT COUNT(*) FROM dead_letters").pluck();
   // One read transaction, so the figures agree with each other.
   const read = db.transaction((now: number): StoredStats => {
-    const counters = meta.get()!;
+    const totals = counters.all();
     const rows = scan.get(now)!;
     return {
-      rows: counters.row_count,
-      bytes: counters.byte_count,
+      rows: totals[COUNTERS.rows],
+      bytes: totals[COUNTERS.bytes],
       oldestCreatedAt: rows.oldest,
       leased: rows.leased ?? 0,
       retryBuckets: { "0": rows.none ?? 0, "1-3": rows.some ?? 0, "4+": rows.many ?? 0 },
       topTypes: top.all(),
-      evicted: counters.evicted,
-      rejectedFull: counters.rejected_full,
-      deadLettered: counters.dead_lettered,
+      evicted: totals[COUNTERS.evicted],
+      rejectedFull: totals[COUNTERS.rejectedFull],
+      deadLettered: totals[COUNTERS.deadLettered],
       deadLetters: dead.get() ?? 0,
-      corruptRecovered: counters.corrupt_recovered,
+      corruptRecovered: totals[COUNTERS.corruptRecovered],
     };
   });
   return (now) => read.deferred(now);

@@ -10,6 +10,7 @@ import type Database from "better-sqlite3";
 import { LamportClock } from "../clock/lamport-clock.js";
 import type { ConfigCache } from "../identity/project-config.js";
 import { OutboxCap, type CapLimits } from "./cap.js";
+import { COUNTERS, Counters } from "./counters.js";
 import { DeadLetterTable } from "./dead-letters.js";
 import { OutboxLeases } from "./outbox-leases.js";
 import { readStats, type StoredStats } from "./outbox-stats.js";
@@ -30,9 +31,10 @@ class Rejected extends Error {}
 
 export class OutboxStore {
   readonly clock: LamportClock;
-  readonly leases: OutboxLeases;
-  readonly deadLetters: DeadLetterTable;
   readonly cap: OutboxCap;
+  readonly #counters: Counters;
+  #leases: OutboxLeases | undefined;
+  #deadLetters: DeadLetterTable | undefined;
   readonly #insert: Database.Statement<[string, string, number, string, string, number, number]>;
   readonly #existing: Database.Statement<[string], { lamport: number; data: string }>;
   readonly #rowCount: Database.Statement<[], number>;
@@ -45,15 +47,15 @@ export class OutboxStore {
     readonly db: Database.Database,
     readonly options: OutboxStoreOptions,
   ) {
+    const counters = new Counters(db);
+    this.#counters = counters;
     this.clock = new LamportClock(db);
-    this.cap = new OutboxCap(db, options);
-    this.deadLetters = new DeadLetterTable(db, options.now);
-    this.leases = new OutboxLeases(db, { ...options, deadLetters: this.deadLetters });
+    this.cap = new OutboxCap(db, options, counters);
     this.#insert = db.prepare(
       "INSERT INTO outbox (event_id, event_type, lamport, node_id, data, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
     );
     this.#existing = db.prepare<[string], { lamport: number; data: string }>("SELECT lamport, data FROM outbox WHERE event_id = ?");
-    this.#rowCount = db.prepare<[], number>("SELECT row_count FROM outbox_meta WHERE id = 1").pluck();
+    this.#rowCount = db.prepare<[], number>(`SELECT value FROM counters WHERE name = '${COUNTERS.rows}'`).pluck();
     this.#cacheGet = db.prepare<[string], string>("SELECT value FROM config_cache WHERE key = ?").pluck();
     this.#cacheSet = db.prepare<[string, string]>("INSERT OR REPLACE INTO config_cache (key, value) VALUES (?, ?)");
     const storeOne = (event: PreparedEvent, force: boolean): AppendOutcome => {
@@ -97,6 +99,17 @@ export class OutboxStore {
   /** Stores events that waited in memory, in order, in one transaction; the cap evicts but never rejects them. */
   appendMany(events: readonly PreparedEvent[]): AppendOutcome[] {
     return events.length === 0 ? [] : this.#storeMany(events);
+  }
+
+  // The sync side's statements are prepared on first use: a host that only emits never pays for them.
+  get deadLetters(): DeadLetterTable {
+    this.#deadLetters ??= new DeadLetterTable(this.db, { counters: this.#counters, now: this.options.now });
+    return this.#deadLetters;
+  }
+
+  get leases(): OutboxLeases {
+    this.#leases ??= new OutboxLeases(this.db, { ...this.options, deadLetters: this.deadLetters });
+    return this.#leases;
   }
 
   rowCount(): number {
