@@ -7,6 +7,8 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { printError } from "./output.js";
+import { registerFriendly } from "./commands/friendly.js";
+import { collect } from "./payload.js";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -29,6 +31,9 @@ export function buildProgram(): Command {
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
 
+  registerEmitting(program);
+  registerLocal(program);
+
   const schema = program.command("schema").description("the message schemas, for other languages");
   schema
     .command("export")
@@ -41,10 +46,81 @@ export function buildProgram(): Command {
       await schemaExport(options);
     });
 
-  for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
-    command.exitOverride();
-  }
+  for (const command of allCommands(program)) command.exitOverride();
   return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+const STATE_OPTIONS = (command: Command): Command =>
+  command
+    .option("--home <dir>", "state directory (default $EVENTS_HOME or ~/.events)")
+    .option("--project <dir>", "project root holding .events/config.yaml (default: the git root)");
+
+function registerEmitting(program: Command): void {
+  STATE_OPTIONS(
+    program
+      .command("emit <eventType>")
+      .description("emit any event type with a JSON payload")
+      .option("--payload <json>", "the payload as a JSON object")
+      .option("--set <key=value>", "set one payload field (repeatable; values read as JSON when they parse)", collect, [])
+      .option("--json", "print the stored event as JSON")
+      .option("--causation-id <ulid>", "group this event with others caused by the same action")
+      .option("--correlation-id <ulid>", "the run of a mission this event belongs to")
+      .addHelpText(
+        "after",
+        `\nExamples:\n  events emit WPAssigned --set wp_id=WP01 --set agent_id=claude --set phase=review --set retry_count=0\n  events emit HistoryAdded --payload '{"wp_id":"WP01","entry_type":"note","entry_content":"started"}'`,
+      ),
+  ).action(async (eventType: string, flags: Record<string, unknown>) => {
+    const { emitCommand } = await import("./commands/emit.js");
+    await emitCommand(eventType, flags);
+  });
+  registerFriendly(program);
+}
+
+function registerLocal(program: Command): void {
+  STATE_OPTIONS(program.command("init").description("create (or show) this project's identity in .events/config.yaml").option("--json", "print it as JSON")).action(
+    async (flags: Record<string, unknown>) => (await import("./commands/local.js")).init(flags),
+  );
+
+  const clock = program.command("clock").description("this node's Lamport clock");
+  STATE_OPTIONS(clock.command("show").description("the last value issued or observed").option("--json", "print it as JSON")).action(
+    async (flags: Record<string, unknown>) => (await import("./commands/local.js")).clockShow(flags),
+  );
+  STATE_OPTIONS(
+    clock
+      .command("reset")
+      .description("set the clock (default 0); future events may sort before past ones")
+      .option("--value <n>", "the new value", "0")
+      .option("--yes", "confirm")
+      .option("--json", "print it as JSON"),
+  ).action(async (flags: Record<string, unknown>) => (await import("./commands/local.js")).clockReset(flags));
+
+  const queue = program.command("queue").description("the local outbox");
+  STATE_OPTIONS(queue.command("stats").description("what waits to be synced").option("--json", "print it as JSON")).action(
+    async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueStats(flags),
+  );
+  STATE_OPTIONS(
+    queue.command("dead-letters").description("events the hub kept rejecting").option("--limit <n>", "at most this many", "100").option("--json", "print them as JSON"),
+  ).action(async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueDeadLetters(flags));
+  STATE_OPTIONS(queue.command("retry-dead").description("put every dead letter back in the outbox").option("--json", "print the count as JSON")).action(
+    async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueRetryDead(flags),
+  );
+
+  STATE_OPTIONS(
+    program
+      .command("session <id> <frame> [args...]")
+      .description("report a pipeline's session: phase <phase> | progress <phase> <current> <total> | warning <phase> <message> | done | failed <phase> <message>")
+      .option("--at <timestamp>", "when the phase began (default now)")
+      .option("--result <json>", "the result object, for done")
+      .option("--code <code>", "the error code, for failed", "failed")
+      .option("--json", "print the stored event as JSON")
+      .addHelpText("after", "\nExamples:\n  events session build-42 phase compiling\n  events session build-42 progress compiling 3 10\n  events session build-42 failed linking \"ld: symbol not found\" --code E_LINK"),
+  ).action(async (...[id, kind, args, flags]: [string, string, string[], Record<string, unknown>]) =>
+    (await import("./commands/local.js")).sessionCommand({ id, kind, args }, flags),
+  );
 }
 
 const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
