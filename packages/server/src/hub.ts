@@ -21,8 +21,10 @@ import { WsGateway } from "./transport/ws-gateway.js";
 export interface HubStats {
   readonly connections: { readonly ws: number; readonly sse: number };
   readonly broker: BrokerStats;
-  /** The largest queue any subscriber ever held, in bytes. */
+  /** The most any subscriber ever held in its own queue, in bytes. */
   readonly peakQueueBytes: number;
+  /** The most any subscriber's socket ever held unsent, in bytes (bounded by sendHighWaterBytes plus one frame). */
+  readonly peakBufferedBytes: number;
   readonly headSeq: number;
   readonly deliveries: number;
   readonly drops: number;
@@ -83,6 +85,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     let closed: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       closing = true;
+      core.closing = true;
       ws.stopAccepting();
       clearInterval(sweep);
       if (retention !== undefined) clearInterval(retention);
@@ -106,7 +109,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
         return {
           connections: { ...core.connections },
           broker,
-          peakQueueBytes: Math.max(0, ...core.broker.subscribers().map((subscriber) => subscriber.peakQueueBytes)),
+          peakQueueBytes: counters.peakQueueBytes,
+          peakBufferedBytes: counters.peakBufferedBytes,
           headSeq: core.broker.headSeq,
           deliveries: counters.deliveries,
           drops: counters.drops,

@@ -43,6 +43,8 @@ export interface HubOptions {
   sendTimeoutMs?: number;
   /** A subscriber that stays at its queue limit (dropping the oldest) this long is closed with 4429. @default 5_000 */
   slowConsumerGraceMs?: number;
+  /** A closing connection that has not finished the close (it is not reading) is destroyed after this long. @default 2_000 */
+  closeGraceMs?: number;
   /** Bytes a subscriber's socket may hold unsent before the hub queues frames in its own bounded queue. @default 262_144 */
   sendHighWaterBytes?: number;
   /** `retry:` sent to SSE clients, in milliseconds. @default 2_000 */
@@ -90,6 +92,7 @@ export interface ResolvedOptions {
   readonly sendTimeoutMs: number;
   readonly slowConsumerGraceMs: number;
   readonly sendHighWaterBytes: number;
+  readonly closeGraceMs: number;
   readonly sseRetryMs: number;
   readonly sseMaxLifetimeMs: number;
   readonly ticketTtlMs: number;
@@ -126,6 +129,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
     slowConsumerGraceMs: options.slowConsumerGraceMs ?? 5_000,
     sendHighWaterBytes: options.sendHighWaterBytes ?? 262_144,
+    closeGraceMs: options.closeGraceMs ?? 2_000,
     sseRetryMs: options.sseRetryMs ?? 2_000,
     sseMaxLifetimeMs: options.sseMaxLifetimeMs ?? 1_800_000,
     ticketTtlMs: options.ticketTtlMs ?? 300_000,
@@ -144,6 +148,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     "sendTimeoutMs",
     "slowConsumerGraceMs",
     "sendHighWaterBytes",
+    "closeGraceMs",
     "sseRetryMs",
     "sseMaxLifetimeMs",
     "ticketTtlMs",

@@ -215,7 +215,10 @@ export class Subscriber {
       this.#behindSince ??= Date.now();
       this.#gap = { from: this.#gap?.from ?? this.lastSeq, to: dropped.seq };
     }
-    if (this.#queue.bytes > this.peakQueueBytes) this.peakQueueBytes = this.#queue.bytes;
+    if (this.#queue.bytes > this.peakQueueBytes) {
+      this.peakQueueBytes = this.#queue.bytes;
+      if (this.peakQueueBytes > counters.peakQueueBytes) counters.peakQueueBytes = this.peakQueueBytes;
+    }
     if (this.#options.sink.buffered < limits.highWaterBytes) this.#pump();
   }
 
@@ -244,8 +247,11 @@ export class Subscriber {
   }
 
   #send(bytes: Buffer): void {
-    this.#options.counters.deliveries++;
-    this.#options.sink.send(bytes);
+    const { counters, sink } = this.#options;
+    counters.deliveries++;
+    sink.send(bytes);
+    const buffered = sink.buffered;
+    if (buffered > counters.peakBufferedBytes) counters.peakBufferedBytes = buffered;
   }
 
   #release(): void {

@@ -48,6 +48,8 @@ export class HubCore {
   clock = new HubClock(0);
   /** Set by the datagram transport when it can send to control sockets. */
   controlSend: DatagramSend | undefined;
+  /** Set when shutdown begins: new publishes are answered `unavailable`. */
+  closing = false;
   #tickets: TicketSigner | undefined;
   #prunedThrough = 0;
   #background = new Set<Promise<unknown>>();

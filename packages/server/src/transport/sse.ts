@@ -17,7 +17,6 @@ import type { HubCore } from "../core/hub-core.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
 
-const DESTROY_AFTER_MS = 2_000;
 const HEARTBEAT = Buffer.from(": keep-alive\n\n");
 
 interface Stream {
@@ -80,7 +79,7 @@ export class SseStreams {
     this.#closing = true;
     for (const stream of this.#streams) {
       if (stream.subscriber !== undefined) stream.subscriber.close(code, reason);
-      else endStream(stream.response, { code, reason });
+      else endStream(stream.response, { code, reason, closeGraceMs: this.#core.options.closeGraceMs });
     }
   }
 
@@ -113,7 +112,7 @@ export class SseStreams {
         event: (event) => event.sse(),
         gap: (fromSeq, toSeq) => Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`),
       },
-      sink: responseSink(response),
+      sink: responseSink(response, core.options.closeGraceMs),
       since: query.since,
       opened: (opened) => {
         const ready = JSON.stringify({ from_seq: opened.fromSeq, head_seq: opened.headSeq, heartbeat_ms: core.options.heartbeatMs });
@@ -127,7 +126,7 @@ export class SseStreams {
   }
 }
 
-function responseSink(response: ServerResponse): Sink {
+function responseSink(response: ServerResponse, closeGraceMs: number): Sink {
   return {
     send: (bytes) => {
       if (!response.writableEnded && !response.destroyed) response.write(bytes);
@@ -136,15 +135,15 @@ function responseSink(response: ServerResponse): Sink {
       return response.writableLength;
     },
     onDrain: (listener) => response.on("drain", listener),
-    close: (code, reason) => endStream(response, { code, reason }),
+    close: (code, reason) => endStream(response, { code, reason, closeGraceMs }),
   };
 }
 
-function endStream(response: ServerResponse, why: { code: number; reason: string }): void {
+function endStream(response: ServerResponse, why: { code: number; reason: string; closeGraceMs: number }): void {
   if (response.writableEnded || response.destroyed) return;
   const data = JSON.stringify({ reason: END_REASONS[why.code] ?? "closed", code: why.code, message: why.reason });
   response.end(`event: end\ndata: ${data}\n\n`);
-  setTimeout(() => response.destroy(), DESTROY_AFTER_MS).unref();
+  setTimeout(() => response.destroy(), why.closeGraceMs).unref();
 }
 
 function parseQuery(request: FastifyRequest): { channel: string | undefined; project: string | undefined; since: number | undefined } | string {

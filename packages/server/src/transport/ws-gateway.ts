@@ -86,7 +86,7 @@ export class WsGateway {
   #accept(input: { ws: WebSocket; socket: Duplex; request: IncomingMessage; route: Route }): void {
     const { ws, socket, request, route } = input;
     const core = this.#core;
-    const peer = new WsPeer(ws, socket);
+    const peer = new WsPeer(ws, socket, core.options.closeGraceMs);
     this.#peers.add(peer);
     core.connections.ws++;
     const credentials = fromRequest({ tokens: core.tokens, tickets: core.tickets }, { headers: request.headers, ticket: ticketOf(request.url ?? "") });

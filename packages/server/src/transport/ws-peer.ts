@@ -9,7 +9,6 @@ import type WebSocket from "ws";
 import type { Principal } from "../auth/principal.js";
 import type { Sink } from "../broker/sink.js";
 
-const TERMINATE_AFTER_MS = 2_000;
 const TEXT = { binary: false } as const;
 
 export class WsPeer {
@@ -21,8 +20,11 @@ export class WsPeer {
   #drainListeners: (() => void)[] | undefined;
   #closing = false;
 
-  constructor(ws: WebSocket, socket: Duplex) {
+  readonly #closeGraceMs: number;
+
+  constructor(ws: WebSocket, socket: Duplex, closeGraceMs: number) {
     this.ws = ws;
+    this.#closeGraceMs = closeGraceMs;
     socket.on("drain", () => {
       const listeners = this.#drainListeners;
       if (listeners !== undefined) for (const listener of listeners) listener();
@@ -67,7 +69,7 @@ export class WsPeer {
       this.ws.terminate();
       return;
     }
-    setTimeout(() => this.ws.terminate(), TERMINATE_AFTER_MS).unref();
+    setTimeout(() => this.ws.terminate(), this.#closeGraceMs).unref();
   }
 
   /** A sink for one subscription over this connection; closing it closes the connection. */

@@ -124,6 +124,10 @@ export class WsProtocolConnection {
       this.#peer.close(CLOSE_CODES.forbidden, "this token has no write scope");
       return;
     }
+    if (this.#core.closing) {
+      this.#error({ code: "unavailable", ref: frame.ref, message: "the hub is shutting down; publish again after reconnecting" });
+      return;
+    }
     const limits = this.#core.options.limits;
     if (frame.events.length > limits.max_events_per_batch) {
       this.#core.metrics.malformed.inc({ transport: "ws" });

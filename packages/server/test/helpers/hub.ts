@@ -28,8 +28,8 @@ afterEach(async () => {
   for (const cleanup of pending) await cleanup();
 });
 
-export async function testHub(options: HubOptions & { backend?: Backend } = {}): Promise<TestHub> {
-  const { backend = "sqlite", ...rest } = options;
+export async function testHub(options: HubOptions & { backend?: Backend; datagram?: boolean } = {}): Promise<TestHub> {
+  const { backend = "sqlite", datagram = false, ...rest } = options;
   const dir = mkdtempSync(join(tmpdir(), "events-hub-test-"));
   let databaseUrl: string | undefined;
   if (backend === "postgres" && rest.databaseUrl === undefined) {
@@ -42,7 +42,7 @@ export async function testHub(options: HubOptions & { backend?: Backend } = {}):
     host: "127.0.0.1",
     port: 0,
     dataDir: join(dir, "data"),
-    socketPath: false,
+    socketPath: datagram ? join(dir, "events.sock") : false,
     controlDir: dir,
     logger: "silent",
     ...(databaseUrl === undefined ? {} : { databaseUrl }),

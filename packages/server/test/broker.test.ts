@@ -1,0 +1,176 @@
+/**
+ * The broker and its subscribers, driven directly with fake sinks: explicit times
+ * instead of timers, exact queue contents instead of sockets.
+ */
+import { describe, expect, it } from "vitest";
+import { CLOSE_CODES } from "@events/schema";
+import { Broker } from "../src/broker/broker.js";
+import { PublishedEvent } from "../src/broker/published-event.js";
+import type { Sink } from "../src/broker/sink.js";
+import { createLogger } from "../src/logger.js";
+
+class FakeSink implements Sink {
+  sent: Buffer[] = [];
+  buffered = 0;
+  closedWith: { code: number; reason: string } | undefined;
+  throwOnSend = false;
+  #drain: (() => void)[] = [];
+  send(bytes: Buffer): void {
+    if (this.throwOnSend) throw new Error("socket exploded");
+    this.sent.push(bytes);
+  }
+  onDrain(listener: () => void): void {
+    this.#drain.push(listener);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  /** The socket wrote everything out. */
+  drain(): void {
+    this.buffered = 0;
+    for (const listener of this.#drain) listener();
+  }
+  texts(): string[] {
+    return this.sent.map((bytes) => bytes.toString());
+  }
+}
+
+const LIMITS = { queueEvents: 3, queueBytes: 1_000_000, highWaterBytes: 100, sendTimeoutMs: 1_000, slowConsumerGraceMs: 500 };
+
+function published(seq: number, channel = "events", project: string | null = null): PublishedEvent {
+  return new PublishedEvent({ seq, eventId: `e${seq}`, project, channel, eventType: "WPAssigned", json: `{"n":${seq},"payload":{"k":${seq}}}` });
+}
+
+function wsFramer(sub: string) {
+  return {
+    event: (event: PublishedEvent) => event.message(sub),
+    gap: (from: number, to: number) => Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: from, to_seq: to })),
+  };
+}
+
+describe("broker", () => {
+  it("builds each frame once per event: every subscriber gets the very same bytes", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sinks = Array.from({ length: 5 }, () => new FakeSink());
+    for (const sink of sinks) broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    const other = new FakeSink();
+    broker.subscribe({ filter: {}, framer: wsFramer("other"), sink: other, limits: LIMITS });
+    const sse = [new FakeSink(), new FakeSink()];
+    for (const sink of sse) broker.subscribe({ filter: {}, framer: { event: (event) => event.sse() }, sink, limits: LIMITS });
+    broker.publish(published(1));
+    expect(new Set(sinks.map((sink) => sink.sent[0])).size).toBe(1);
+    expect(sse[0]!.sent[0]).toBe(sse[1]!.sent[0]);
+    expect(JSON.parse(sinks[0]!.texts()[0]!)).toEqual({ type: "message", sub: "s", seq: 1, channel: "events", event: { n: 1, payload: { k: 1 } } });
+    expect(JSON.parse(other.texts()[0]!)).toMatchObject({ sub: "other", seq: 1 });
+    expect(sse[0]!.texts()[0]).toBe(`id: 1\nevent: WPAssigned\ndata: {"n":1,"payload":{"k":1}}\n\n`);
+  });
+
+  it("never throws from publish: a failing subscriber is closed, the others still get the event", () => {
+    const broker = new Broker(createLogger("silent"));
+    const bad = new FakeSink();
+    bad.throwOnSend = true;
+    const good = new FakeSink();
+    broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: bad, limits: LIMITS });
+    broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: good, limits: LIMITS });
+    expect(() => broker.publish(published(1))).not.toThrow();
+    expect(bad.closedWith?.code).toBe(CLOSE_CODES.internalError);
+    expect(good.sent.length).toBe(1);
+    expect(broker.stats().subscribers).toBe(1);
+  });
+
+  it("filters by channel pattern and project", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    broker.subscribe({ filter: { channel: "session:*", project: "p" }, framer: wsFramer("s"), sink, limits: LIMITS });
+    broker.publish(published(1, "session:a", "p"));
+    broker.publish(published(2, "session:a", "q"));
+    broker.publish(published(3, "events", "p"));
+    broker.publish(published(4, "session:b", null));
+    expect(sink.texts().map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual([1]);
+  });
+
+  it("queues past the high-water mark, drops the oldest at the limit and sends a gap before the rest", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    broker.publish(published(1));
+    sink.buffered = 500; // the socket stopped taking bytes
+    for (let seq = 2; seq <= 8; seq++) broker.publish(published(seq));
+    expect(subscriber.queuedEvents).toBe(3);
+    expect(broker.counters.drops).toBe(4);
+    sink.drain();
+    expect(sink.texts().map((text) => JSON.parse(text) as { type: string; seq?: number; from_seq?: number; to_seq?: number })).toEqual([
+      expect.objectContaining({ type: "message", seq: 1 }),
+      { type: "gap", sub: "s", from_seq: 1, to_seq: 5 },
+      expect.objectContaining({ seq: 6 }),
+      expect.objectContaining({ seq: 7 }),
+      expect.objectContaining({ seq: 8 }),
+    ]);
+    expect(subscriber.lastSeq).toBe(8);
+  });
+
+  it("closes with 4429 a subscriber that stays at its limit past the grace period, or takes nothing past the send timeout", () => {
+    const broker = new Broker(createLogger("silent"));
+    const behind = new FakeSink();
+    const stuck = new FakeSink();
+    const fine = new FakeSink();
+    broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: behind, limits: LIMITS });
+    broker.subscribe({ filter: { channel: "rare" }, framer: wsFramer("s"), sink: stuck, limits: LIMITS });
+    broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: fine, limits: LIMITS });
+    behind.buffered = 500;
+    stuck.buffered = 500;
+    const started = Date.now();
+    for (let seq = 1; seq <= 10; seq++) broker.publish(published(seq));
+    broker.publish(published(11, "rare"));
+    broker.sweep(started + 100);
+    expect(behind.closedWith).toBeUndefined();
+    broker.sweep(started + LIMITS.slowConsumerGraceMs + 100);
+    expect(behind.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
+    expect(stuck.closedWith).toBeUndefined();
+    broker.sweep(started + LIMITS.sendTimeoutMs + 100);
+    expect(stuck.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
+    expect(fine.closedWith).toBeUndefined();
+    expect(broker.counters.slowConsumerCloses).toBe(2);
+  });
+
+  it("closes instead of dropping on a channel without gap frames", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    broker.subscribe({ filter: {}, framer: { event: (event) => event.payload() }, sink, limits: LIMITS });
+    sink.buffered = 500;
+    for (let seq = 1; seq <= 4; seq++) broker.publish(published(seq));
+    expect(sink.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
+  });
+
+  it("holds live frames back during replay, sends only newer ones after, and tells replay to re-read on overflow", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    subscriber.startReplay();
+    broker.publish(published(5));
+    broker.publish(published(6));
+    expect(sink.sent).toEqual([]);
+    for (const seq of [4, 5]) subscriber.replay(published(seq));
+    subscriber.finishReplay();
+    expect(sink.texts().map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual([4, 5, 6]);
+
+    const overflow = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: new FakeSink(), limits: LIMITS });
+    overflow.startReplay();
+    const epoch = overflow.replayEpoch;
+    for (let seq = 10; seq <= 14; seq++) broker.publish(published(seq));
+    expect(overflow.replayEpoch).toBeGreaterThan(epoch);
+  });
+
+  it("ends a stream after its last frame is written", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS, endsAfter: (event) => event.seq === 2 });
+    broker.publish(published(1));
+    sink.buffered = 500;
+    broker.publish(published(2));
+    expect(sink.closedWith).toBeUndefined();
+    sink.drain();
+    expect(sink.closedWith?.code).toBe(1000);
+    expect(sink.sent.length).toBe(2);
+  });
+});

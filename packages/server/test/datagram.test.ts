@@ -1,0 +1,82 @@
+/**
+ * Datagram ingest proven with the peer statemachine-engine really is: Python's
+ * socket module sends to the events socket, and receives on a control socket.
+ */
+import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it, vi } from "vitest";
+import { envelopeCodec } from "@events/schema";
+import { connect } from "../src/store/connect.js";
+import { KyselyStore } from "../src/store/kysely-store.js";
+import { testHub } from "./helpers/hub.js";
+import { TestSocket } from "./helpers/ws-client.js";
+
+const run = promisify(execFile);
+
+async function pythonSend(path: string, datagram: unknown): Promise<void> {
+  const script = "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.sendto(sys.argv[2].encode(), sys.argv[1])\n";
+  await run("python3", ["-c", script, path, typeof datagram === "string" ? datagram : JSON.stringify(datagram)]);
+}
+
+describe("datagram ingest (unix socket)", () => {
+  it("stores and fans out a send-event datagram sent by python3", async () => {
+    const withSocket = await testHub({ datagram: true });
+    const reader = await TestSocket.open(`${withSocket.wsUrl}/api/v1/ws`, { token: withSocket.admin });
+    reader.send({ type: "subscribe", sub: "m", channel: "machine:*" });
+    await reader.next("subscribed");
+    await pythonSend(withSocket.hub.socketPath!, { machine_name: "worker-1", event_type: "activity_log", payload: { message: "Rendered 12 templates", level: "info" } });
+    const message = await reader.next("message");
+    expect(message.channel).toBe("machine:ui");
+    expect(envelopeCodec.decode(message.event).ok).toBe(true);
+    expect(message.event).toMatchObject({
+      event_type: "MachineEvent",
+      payload: { source: "worker-1", target: "ui", type: "activity_log", payload: { message: "Rendered 12 templates", level: "info" } },
+    });
+  });
+
+  it("counts malformed datagrams and keeps going", async () => {
+    const hub = await testHub({ datagram: true });
+    await pythonSend(hub.hub.socketPath!, "{not json");
+    await pythonSend(hub.hub.socketPath!, { event_type: "x" });
+    await pythonSend(hub.hub.socketPath!, { machine_name: "m", event_type: "state_change", payload: { from_state: "a" } });
+    await vi.waitFor(async () => {
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      expect(metrics).toContain('events_malformed_frames_total{transport="datagram"} 2');
+      expect(metrics).toContain('events_rejected_total{transport="datagram"} 1');
+    });
+    await pythonSend(hub.hub.socketPath!, { machine_name: "m", event_type: "job_started", payload: {} });
+    await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }));
+  });
+
+  it("forwards {type, payload, job_id} to control-<machine>.sock when it exists, and marks the row processed", async () => {
+    const hub = await testHub({ datagram: true });
+    const control = join(hub.dir, "control-face-processor.sock");
+    const receiver = spawn("python3", [
+      "-c",
+      "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ns.settimeout(20)\nprint(s.recv(65536).decode(), flush=True)\n",
+      control,
+    ]);
+    let output = "";
+    receiver.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await vi.waitFor(() => expect(output).toContain("ready"));
+    await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "face-processor", job_id: "job-7", payload: { image: "a.png" } });
+    await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "nobody-listening", payload: {} });
+    await vi.waitFor(() => expect(output.split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
+    const forwarded = JSON.parse(output.split("\n")[1]!) as unknown;
+    expect(forwarded).toEqual({ type: "new_job", payload: { image: "a.png" }, job_id: "job-7" });
+    await hub.stop();
+    const connection = await connect({ kind: "sqlite", file: join(hub.dir, "data", "hub.db"), synchronous: "normal" });
+    const store = new KyselyStore(connection.db, connection.flavour);
+    try {
+      const rows = await store.machineEvents({ limit: 10 });
+      expect(rows.map((row) => [row.target, row.status, row.jobId])).toEqual([
+        ["face-processor", "processed", "job-7"],
+        ["nobody-listening", "pending", null],
+      ]);
+    } finally {
+      await store.close();
+      receiver.kill();
+    }
+  });
+});
