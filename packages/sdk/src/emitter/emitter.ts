@@ -37,28 +37,28 @@ export type CloseReport = UnsentReport;
 
 export interface Emitter extends EventHelpers {
   /** Emits one event; the payload's type follows `eventType`. Never throws. */
-  emit<T extends EventType>(eventType: T, payload: PayloadOf<T>, options?: EmitOptions): EmitResult<T>;
+  emit: <T extends EventType>(eventType: T, payload: PayloadOf<T>, options?: EmitOptions) => EmitResult<T>;
   /** A handle that emits the frames of session `id`. */
-  session(id: string, options?: EmitOptions): SessionHandle;
+  session: (id: string, options?: EmitOptions) => SessionHandle;
   /** A new ULID to pass as `causationId` to the events one action causes. */
-  generateCausationId(): string;
+  generateCausationId: () => string;
   /** The outbox, for the sync client and `events queue`. */
   readonly outbox: Outbox;
   /** The node's Lamport clock: the last value issued or observed. */
-  clock(): ClockState;
+  clock: () => ClockState;
   /** Lamport receive rule: value := max(value, remote); the next emit is greater than `remote`. */
-  observe(remote: number): ClockState;
+  observe: (remote: number) => ClockState;
   /** Sets the clock (default 0). For `events clock reset`. */
-  resetClock(value?: number): ClockState;
+  resetClock: (value?: number) => ClockState;
   /** Tries now to write events waiting in memory; returns how many still wait. */
-  flush(): number;
+  flush: () => number;
   /** Whether background sync should start (option, else `sync.auto_start`, else true). */
   readonly autoSync: boolean;
   readonly home: string;
-  identity(): IdentitySnapshot;
+  identity: () => IdentitySnapshot;
   readonly closed: boolean;
   /** Writes what it can, closes queue.db and reports (and returns) events that could not be written. */
-  close(): Promise<CloseReport>;
+  close: () => Promise<CloseReport>;
 }
 
 class DurableEmitter implements ExitParticipant {

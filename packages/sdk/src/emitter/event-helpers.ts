@@ -37,9 +37,9 @@ export interface EventHelpers {
   emitErrorLogged: Helper<"ErrorLogged">;
   emitDependencyResolved: Helper<"DependencyResolved">;
   /** Sends a machine event to `target` (the `send-event` family). */
-  sendMachineEvent(message: MachineEventInput, options?: EmitOptions): EmitResult<"MachineEvent">;
+  sendMachineEvent: (message: MachineEventInput, options?: EmitOptions) => EmitResult<"MachineEvent">;
   /** Publishes the complete current set of findings; the hub computes deltas. */
-  publishProblems(findings: readonly Finding[], options?: PublishProblemsOptions): EmitResult<"ProblemsSnapshot">;
+  publishProblems: (findings: readonly Finding[], options?: PublishProblemsOptions) => EmitResult<"ProblemsSnapshot">;
 }
 
 export function eventHelpers(emit: Emit, now: () => number): EventHelpers {

@@ -20,14 +20,14 @@ export interface InputRequest {
 export interface SessionHandle {
   readonly id: string;
   /** The run entered `phase` (at `at`, default now). */
-  phase(phase: string, at?: string): SessionResult;
-  progress(phase: string, current: number, total: number): SessionResult;
-  inputRequired(request: InputRequest): SessionResult;
-  warning(phase: string, message: string): SessionResult;
+  phase: (phase: string, at?: string) => SessionResult;
+  progress: (phase: string, current: number, total: number) => SessionResult;
+  inputRequired: (request: InputRequest) => SessionResult;
+  warning: (phase: string, message: string) => SessionResult;
   /** The run succeeded; the session's last frame. */
-  done(result?: Json): SessionResult;
+  done: (result?: Json) => SessionResult;
   /** The run failed in `phase`; the session's last frame. */
-  failed(phase: string, error: { code: string; message: string }): SessionResult;
+  failed: (phase: string, error: { code: string; message: string }) => SessionResult;
 }
 
 export interface SessionDeps {

@@ -7,6 +7,7 @@
  * still in memory at close are returned, for the caller to report.
  */
 import type { Envelope } from "@events/schema";
+import { statSync } from "node:fs";
 import { isClockValue } from "../clock/lamport-clock.js";
 import { EventsSdkError, rawCodeOf, toSdkError } from "../errors.js";
 import { newEventId } from "../ids.js";
@@ -17,6 +18,14 @@ import { MemoryBuffer } from "./memory-buffer.js";
 import { openDatabase } from "./open-database.js";
 import { OutboxStore } from "./outbox-store.js";
 import type { PreparedEvent } from "./prepared-event.js";
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
 
 export type StoreResult =
   | { ok: true; clock: number; durable: boolean; duplicate: boolean; stored?: string }
@@ -31,6 +40,8 @@ export class DurableOutbox {
   readonly #warn: WarnOnce;
   readonly #memory: MemoryBuffer;
   #store: OutboxStore | undefined;
+  /** The inode queue.db had when it was opened. */
+  #inode: number | undefined;
   #retryAt = 0;
   #lastFailure: EventsSdkError | undefined;
   #memoryClock = 0;
@@ -52,11 +63,20 @@ export class DurableOutbox {
   }
 
   #open(force = false): OutboxStore | undefined {
-    if (this.#store !== undefined || this.#closed) return this.#store;
+    if (this.#closed) return undefined;
+    if (this.#store !== undefined) {
+      if (inodeOf(this.#options.databasePath) === this.#inode) return this.#store;
+      // Deleted or replaced under us (`rm -rf ~/.events`): SQLite in WAL mode would go on
+      // writing to the unlinked file and the events would be lost, so open the path again.
+      this.#warn("moved", `${this.#options.databasePath} was removed or replaced while in use; opening it again`);
+      this.#closeStore();
+      force = true;
+    }
     if (!force && this.#options.now() < this.#retryAt) return undefined;
     const path = this.#options.databasePath;
     try {
       const opened = openDatabase({ path, busyTimeoutMs: this.#options.busyTimeoutMs, maxPages: this.#options.maxDatabasePages });
+      this.#inode = inodeOf(path);
       this.#store = new OutboxStore(opened.db, {
         maxRows: this.#options.maxRows,
         maxBytes: this.#options.maxBytes,
@@ -78,12 +98,7 @@ export class DurableOutbox {
   #failed(error: unknown, whileOpening = false): EventsSdkError {
     const failure = toSdkError(error);
     this.#lastFailure = failure;
-    try {
-      this.#store?.close();
-    } catch {
-      // Closing a broken connection may fail too; it is dropped either way.
-    }
-    this.#store = undefined;
+    this.#closeStore();
     // A file moved or damaged under an open connection: reopen at once (a new file, or recovery).
     const reopenNow = !whileOpening && (failure.code === "storage_corrupt" || rawCodeOf(failure) === "SQLITE_READONLY_DBMOVED");
     this.#retryAt = reopenNow ? 0 : this.#options.now() + this.#options.retryIntervalMs;
@@ -92,6 +107,16 @@ export class DurableOutbox {
       `${this.#options.databasePath} cannot take events (${failure.message}); new events wait in memory and are written when it can`,
     );
     return failure;
+  }
+
+  #closeStore(): void {
+    try {
+      this.#store?.close();
+    } catch {
+      // Closing a broken connection may fail too; it is dropped either way.
+    }
+    this.#store = undefined;
+    this.#inode = undefined;
   }
 
   /** Writes the events waiting in memory, if the disk takes them; returns the store when it is usable. */
@@ -114,7 +139,8 @@ export class DurableOutbox {
   /** Stores one event, on disk if it can, else in memory. Never throws. */
   append(event: PreparedEvent): StoreResult {
     if (this.#closed) return { ok: false, reason: "closed", message: "the emitter is closed" };
-    const store = this.#memory.size > 0 ? this.#drain(false) : this.#open();
+    // After a failure, writes wait for the retry interval even if a read reopened queue.db meanwhile.
+    const store = this.#options.now() < this.#retryAt ? undefined : this.#memory.size > 0 ? this.#drain(false) : this.#open();
     if (store !== undefined && this.#memory.size === 0) {
       try {
         const outcome = store.append(event);
@@ -164,12 +190,7 @@ export class DurableOutbox {
     if (this.#closed) return [];
     this.flush();
     const unsent = this.#memory.envelopes();
-    try {
-      this.#store?.close();
-    } catch {
-      // Nothing is lost by a failed close: every stored row is committed.
-    }
-    this.#store = undefined;
+    this.#closeStore();
     this.#closed = true;
     return unsent;
   }
@@ -245,9 +266,9 @@ export class DurableOutbox {
     }
   }
 
-  /** Reads from queue.db if it is usable now; never throws (a failure is recorded and warned about). */
+  /** Reads from queue.db if it can be opened now; never throws (a failure is recorded and warned about). */
   peek<T>(operation: (store: OutboxStore) => T): T | undefined {
-    const store = this.#closed ? undefined : this.#open();
+    const store = this.#closed ? undefined : this.#open(true);
     if (store === undefined) return undefined;
     try {
       return operation(store);

@@ -5,7 +5,7 @@
  * and prints either each stored event id as it is stored or one JSON summary.
  */
 import { createInterface } from "node:readline";
-import { createEmitter, setLogSink, type EmitterOptions } from "../../src/index.js";
+import { createEmitter, setLogSink, type EmitterOptions, type OutboxStats } from "../../src/index.js";
 
 export interface ChildConfig {
   options: EmitterOptions;
@@ -27,6 +27,8 @@ export interface ChildSummary {
   failures: string[];
   warnings: string[];
   project: { uuid: string; slug: string } | null;
+  projectPersisted: boolean;
+  stats?: OutboxStats;
   unsent?: number;
   savedTo?: string;
 }
@@ -36,7 +38,6 @@ const warnings: string[] = [];
 if (config.captureWarnings === true) setLogSink((level, message) => void (level === "warn" && warnings.push(message)));
 
 const emitter = createEmitter(config.options);
-const project = emitter.identity().project;
 process.stdout.write("ready\n");
 
 async function waitForGo(): Promise<void> {
@@ -47,7 +48,7 @@ async function waitForGo(): Promise<void> {
 
 if (config.waitForGo === true) await waitForGo();
 
-const summary: ChildSummary = { pid: process.pid, clocks: [], durable: 0, failures: [], warnings, project };
+const summary: ChildSummary = { pid: process.pid, clocks: [], durable: 0, failures: [], warnings, project: null, projectPersisted: false };
 for (let i = 0; config.count === null || i < config.count; i++) {
   const result = emitter.emitWpStatusChanged({ wp_id: `WP${String(i % 100).padStart(2, "0")}`, from_lane: "planned", to_lane: "claimed" });
   if (!result.ok) {
@@ -59,6 +60,8 @@ for (let i = 0; config.count === null || i < config.count; i++) {
   else summary.clocks.push(result.event.lamport_clock);
 }
 
+({ project: summary.project, projectPersisted: summary.projectPersisted } = emitter.identity());
+if (config.report === "summary") summary.stats = emitter.outbox.stats();
 if (config.close === true) {
   const report = await emitter.close();
   summary.unsent = report.unsent.length;
