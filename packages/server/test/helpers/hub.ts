@@ -17,6 +17,8 @@ export interface TestHub {
   readonly wsUrl: string;
   readonly admin: string;
   readonly dir: string;
+  /** The PostgreSQL URL (with its fresh schema) when on PostgreSQL. */
+  readonly databaseUrl: string | undefined;
   /** Stops the hub and keeps its store (for restart tests); afterEach still cleans up. */
   stop(): Promise<void>;
 }
@@ -31,7 +33,7 @@ afterEach(async () => {
 export async function testHub(options: HubOptions & { backend?: Backend; datagram?: boolean } = {}): Promise<TestHub> {
   const { backend = "sqlite", datagram = false, ...rest } = options;
   const dir = mkdtempSync(join(tmpdir(), "events-hub-test-"));
-  let databaseUrl: string | undefined;
+  let databaseUrl: string | undefined = rest.databaseUrl;
   if (backend === "postgres" && rest.databaseUrl === undefined) {
     const schema = await freshSchema();
     databaseUrl = schema.url;
@@ -55,8 +57,18 @@ export async function testHub(options: HubOptions & { backend?: Backend; datagra
     wsUrl: hub.url.replace(/^http/, "ws"),
     admin: hub.adminToken ?? rest.adminToken ?? "",
     dir,
+    databaseUrl,
     stop: () => hub.close(),
   };
+}
+
+/** A new hub on the same store as a stopped one (same SQLite dir or PostgreSQL schema). */
+export function restartOf(previous: TestHub, options: HubOptions = {}): Promise<TestHub> {
+  return testHub({
+    dataDir: join(previous.dir, "data"),
+    ...(previous.databaseUrl === undefined ? {} : { databaseUrl: previous.databaseUrl }),
+    ...options,
+  });
 }
 
 /** Creates a project token through the HTTP API. */
