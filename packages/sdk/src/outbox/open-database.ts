@@ -6,8 +6,9 @@
  * started; the caller is told where the old one went. Throws EventsSdkError.
  */
 import { mkdirSync, renameSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { EventsSdkError, toSdkError } from "../errors.js";
 import { COUNTERS, Counters } from "./counters.js";
 import { migrate } from "./migrations.js";
@@ -42,8 +43,16 @@ function inodeOf(path: string): number | undefined {
   }
 }
 
+let driver: typeof Database | undefined;
+/** better-sqlite3, required on first open: a host that never emits never loads it. */
+function sqlite(): typeof Database {
+  driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+  return driver;
+}
+
 function openOnce(options: OpenDatabaseOptions): Database.Database {
-  const db = new Database(options.path, { timeout: options.busyTimeoutMs });
+  const Driver = sqlite();
+  const db = new Driver(options.path, { timeout: options.busyTimeoutMs });
   try {
     const mode = db.pragma("journal_mode = WAL", { simple: true }) as string;
     if (mode.toLowerCase() !== "wal") {
