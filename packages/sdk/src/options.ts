@@ -121,7 +121,7 @@ export function resolveOptions(options: EmitterOptions = {}): ResolvedOptions {
     maxMemoryEvents: count(options.maxMemoryEvents, DEFAULTS.maxMemoryEvents),
     retryIntervalMs: count(options.retryIntervalMs, DEFAULTS.retryIntervalMs),
     busyTimeoutMs: count(options.busyTimeoutMs, DEFAULTS.busyTimeoutMs),
-    maxDatabasePages: options.maxDatabasePages === undefined ? undefined : count(options.maxDatabasePages, 0, 1),
+    maxDatabasePages: count(options.maxDatabasePages, 0, 1) || undefined,
     debug: options.debug ?? debugFromEnv(),
     exitHook: options.exitHook ?? true,
     now: options.now ?? Date.now,

@@ -108,6 +108,24 @@ describe("a full disk", () => {
     expect(emitter.outbox.size()).toBe(1);
   });
 
+  it("keeps provisional clock values increasing and dedups by event id while events wait in memory", () => {
+    captureLog();
+    const emitter = testEmitter({ maxDatabasePages: 12 });
+    let result = emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
+    while (result.ok && result.durable) result = emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
+    const lastDurable = result.ok ? result.event.lamport_clock - 1 : 0;
+    expect(result.ok && result.event.lamport_clock).toBe(lastDurable + 1);
+    const eventId = emitter.generateCausationId();
+    const first = emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged, { eventId });
+    const again = emitter.emitWpStatusChanged({ ...PAYLOADS.WPStatusChanged, to_lane: "blocked" }, { eventId });
+    expect(first).toMatchObject({ ok: true, durable: false, duplicate: false });
+    expect(again).toMatchObject({ ok: true, durable: false, duplicate: true });
+    expect(again.ok && again.event).toEqual(first.ok && first.event);
+    expect(emitter.clock().value).toBe(lastDurable + 2);
+    expect(emitter.observe(500).value).toBe(500);
+    expect(emitter.outbox.stats().inMemory).toBe(2);
+  });
+
   it("refuses events past maxMemoryEvents instead of growing without bound", () => {
     captureLog();
     const emitter = testEmitter({ maxDatabasePages: 12, maxMemoryEvents: 2 });

@@ -6,6 +6,7 @@
  */
 import { channelOf, envelopeCodec, type Envelope, type EnvelopeOf, type EventType, type PayloadOf, type Issue } from "@events/schema";
 import type { ClockState } from "../clock/lamport-clock.js";
+import { NodeClock } from "../clock/node-clock.js";
 import { generateCausationId, newEventId } from "../ids.js";
 import { resolveIdentity, type Identity } from "../identity/identity.js";
 import { debug, warn, warnOnce } from "../logger.js";
@@ -64,19 +65,24 @@ export interface Emitter extends EventHelpers {
 class DurableEmitter implements ExitParticipant {
   readonly options: ResolvedOptions;
   readonly outbox: DurableOutbox;
+  readonly clock: NodeClock;
   readonly #warn = warnOnce();
   #identity: Identity | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.outbox = new DurableOutbox(options, this.#warn);
+    this.clock = new NodeClock(this.outbox);
     if (options.exitHook) registerForExit(this);
   }
 
   identity(): Identity {
     this.#identity ??= resolveIdentity({
       options: this.options,
-      cache: this.outbox.configCache,
+      cache: {
+        get: (key) => this.outbox.peek((store) => store.configCache.get(key)),
+        set: (key, value) => void this.outbox.peek((store) => store.configCache.set(key, value)),
+      },
       onProblem: (problem) => this.#warn("identity", `${problem}; using a project identity kept in memory for this process`),
     });
     return this.#identity;
@@ -142,21 +148,6 @@ class DurableEmitter implements ExitParticipant {
     );
   }
 
-  clock(): ClockState {
-    const nodeId = this.identity().nodeId;
-    return { value: this.outbox.clockValue(nodeId), nodeId };
-  }
-
-  observe(remote: number): ClockState {
-    const nodeId = this.identity().nodeId;
-    return { value: this.outbox.observe(nodeId, remote), nodeId };
-  }
-
-  resetClock(value = 0): ClockState {
-    const nodeId = this.identity().nodeId;
-    return { value: this.outbox.resetClock(nodeId, value), nodeId };
-  }
-
   get autoSync(): boolean {
     if (this.options.autoSync !== undefined) return this.options.autoSync;
     try {
@@ -201,9 +192,9 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
     session: (id, sessionOptions) => createSessionHandle(id, { emit: (frame, o) => emit("SessionEvent", frame, o), now: inner.options.now }, sessionOptions),
     generateCausationId,
     outbox: new OutboxView(inner.outbox, inner.options.now),
-    clock: () => inner.clock(),
-    observe: (remote) => inner.observe(remote),
-    resetClock: (value) => inner.resetClock(value),
+    clock: () => inner.clock.read(inner.identity().nodeId),
+    observe: (remote) => inner.clock.observe(inner.identity().nodeId, remote),
+    resetClock: (value = 0) => inner.clock.reset(inner.identity().nodeId, value),
     flush: () => inner.outbox.flush(),
     get autoSync() {
       return inner.autoSync;

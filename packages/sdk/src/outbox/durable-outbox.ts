@@ -8,10 +8,8 @@
  */
 import type { Envelope } from "@events/schema";
 import { statSync } from "node:fs";
-import { isClockValue } from "../clock/lamport-clock.js";
 import { EventsSdkError, rawCodeOf, toSdkError } from "../errors.js";
 import { newEventId } from "../ids.js";
-import type { ConfigCache } from "../identity/project-config.js";
 import { debug } from "../logger.js";
 import type { ResolvedOptions } from "../options.js";
 import { MemoryBuffer } from "./memory-buffer.js";
@@ -55,11 +53,6 @@ export class DurableOutbox {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Where new events go now. */
-  get storage(): "disk" | "memory" {
-    return this.#memory.size === 0 && this.#open() !== undefined ? "disk" : "memory";
   }
 
   #open(force = false): OutboxStore | undefined {
@@ -167,8 +160,8 @@ export class DurableOutbox {
   }
 
   #hold(event: PreparedEvent): StoreResult {
-    const held = this.#memory.clockOf(event.eventId);
-    if (held !== undefined) return { ok: true, clock: held, durable: false, duplicate: true };
+    const held = this.#memory.held(event.eventId);
+    if (held !== undefined) return { ok: true, clock: held.clock, durable: false, duplicate: true, stored: held.data };
     if (this.#memory.full) {
       const message = `queue.db cannot take events and ${this.#memory.limit} already wait in memory (maxMemoryEvents)`;
       this.#warn("memory_full", `${message}; further events are refused until the disk takes them`);
@@ -195,57 +188,13 @@ export class DurableOutbox {
     return unsent;
   }
 
-  readonly configCache: ConfigCache = {
-    get: (key) => {
-      try {
-        return this.#open()?.configCache.get(key);
-      } catch {
-        return undefined;
-      }
-    },
-    set: (key, value) => {
-      try {
-        this.#open()?.configCache.set(key, value);
-      } catch {
-        // Only a cache.
-      }
-    },
-  };
-
-  // The Lamport clock: on disk when it can be, else the provisional in-memory value.
-
-  clockValue(nodeId: string): number {
-    const store = this.#open();
-    try {
-      if (store !== undefined) return Math.max(store.clock.read(nodeId), this.#memory.size > 0 ? this.#memoryClock : 0);
-    } catch (error) {
-      this.#failed(error);
-    }
+  /** The provisional clock: the highest value issued, stored or observed in this process. */
+  get provisionalClock(): number {
     return this.#memoryClock;
   }
 
-  observe(nodeId: string, remote: number): number {
-    if (!isClockValue(remote)) return this.clockValue(nodeId);
-    this.#memoryClock = Math.max(this.#memoryClock, remote);
-    const store = this.#open();
-    try {
-      if (store !== undefined) return store.clock.observe(nodeId, remote);
-    } catch (error) {
-      this.#failed(error);
-    }
-    return this.#memoryClock;
-  }
-
-  resetClock(nodeId: string, value: number): number {
-    const target = isClockValue(value) ? value : 0;
-    this.#memoryClock = target;
-    const store = this.#open(true);
-    try {
-      if (store !== undefined) return store.clock.reset(nodeId, target);
-    } catch (error) {
-      this.#failed(error);
-    }
-    return this.#memoryClock;
+  set provisionalClock(value: number) {
+    this.#memoryClock = value;
   }
 
   /**

@@ -26,13 +26,10 @@ export class MemoryBuffer {
     return this.#held.size >= this.limit;
   }
 
-  has(eventId: string): boolean {
-    return this.#held.has(eventId);
-  }
-
-  /** The provisional clock an event already held under this id was given. */
-  clockOf(eventId: string): number | undefined {
-    return this.#held.get(eventId)?.provisionalClock;
+  /** The event already held under this id, with its provisional clock, as stored JSON. */
+  held(eventId: string): { clock: number; data: string } | undefined {
+    const held = this.#held.get(eventId);
+    return held === undefined ? undefined : { clock: held.provisionalClock, data: serialise(held.event, held.provisionalClock).data };
   }
 
   add(event: PreparedEvent, provisionalClock: number): void {
