@@ -1,13 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createEmitter } from "../src/index.js";
 import { findProjectRoot } from "../src/identity/project-root.js";
 import { readGitMetadata, repoFromUrl } from "../src/identity/git-metadata.js";
 import { toSlug } from "../src/identity/slug.js";
 import { captureLog } from "./helpers/capture-log.js";
 import { siblingEmitter, testEmitter } from "./helpers/emitters.js";
 import { PAYLOADS } from "./helpers/payloads.js";
-import { tempDir } from "./helpers/temp-dir.js";
+import { tempDir, tempWorkspace } from "./helpers/temp-dir.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA = "2c7562df8a1b3c4d5e6f708192a3b4c5d6e7f809";
@@ -100,6 +101,26 @@ describe("project identity", () => {
     const b = none.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
     expect(a.ok && a.event.project_slug).toBe("given");
     expect(b.ok && [b.event.project_uuid, b.event.project_slug]).toEqual([null, null]);
+  });
+
+  it("emits without a project, with one warning, when the working directory is gone", () => {
+    const log = captureLog();
+    const cwd = vi.spyOn(process, "cwd").mockImplementation(() => {
+      throw Object.assign(new Error("ENOENT: process.cwd failed"), { code: "ENOENT" });
+    });
+    try {
+      const { home } = tempWorkspace();
+      const emitter = createEmitter({ home, exitHook: false });
+      const first = emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
+      emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
+      expect(first).toMatchObject({ ok: true, durable: true, event: { project_uuid: null, project_slug: null } });
+      expect(emitter.clock().value).toBe(2);
+      expect(emitter.identity().projectRoot).toBeNull();
+      expect(log.warnings()).toEqual([expect.stringContaining("cannot find the project root")]);
+      void emitter.close();
+    } finally {
+      cwd.mockRestore();
+    }
   });
 
   it("reads sync.auto_start for autoSync, which an option overrides; true by default", () => {

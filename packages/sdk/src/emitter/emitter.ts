@@ -25,7 +25,8 @@ import { reportUnsent, type UnsentReport } from "./unsent-report.js";
 export interface IdentitySnapshot {
   nodeId: string;
   teamSlug: string;
-  projectRoot: string;
+  /** Null when it cannot be found (the working directory was deleted). */
+  projectRoot: string | null;
   project: { uuid: string; slug: string } | null;
   /** False when the project identity could not be stored and lives in this process only. */
   projectPersisted: boolean;
@@ -83,7 +84,7 @@ class DurableEmitter implements ExitParticipant {
         get: (key) => this.outbox.peek((store) => store.configCache.get(key)),
         set: (key, value) => void this.outbox.peek((store) => store.configCache.set(key, value)),
       },
-      onProblem: (problem) => this.#warn("identity", `${problem}; using a project identity kept in memory for this process`),
+      onProblem: (problem) => this.#warn("identity", problem),
     });
     return this.#identity;
   }

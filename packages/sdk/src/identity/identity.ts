@@ -17,7 +17,8 @@ const GIT_TTL_MS = 5_000;
 export interface Identity {
   nodeId: string;
   teamSlug: string;
-  projectRoot: string;
+  /** Null when it cannot be found (the working directory was deleted). */
+  projectRoot: string | null;
   /** Null when the emitter was given `project: null`. */
   project: ProjectIdentity | null;
   /** Whether the project identity is stored in `.events/config.yaml` (false: in memory only). */
@@ -30,27 +31,38 @@ export interface Identity {
 export interface ResolveIdentityOptions {
   options: ResolvedOptions;
   cache: ConfigCache | undefined;
-  /** Called with a reason when the project identity cannot be stored. */
+  /** Called with a warning when the project identity cannot be found or stored. */
   onProblem: (problem: string) => void;
 }
 
+function locateProject(options: ResolvedOptions, onProblem: (problem: string) => void): string | null {
+  try {
+    return options.projectRoot ?? findProjectRoot();
+  } catch (error) {
+    // process.cwd() throws once the working directory is deleted.
+    onProblem(`cannot find the project root (${error instanceof Error ? error.message : String(error)}); events carry no project`);
+    return null;
+  }
+}
+
+/** Resolves the identity. Never throws: what cannot be known is left out, with a warning. */
 export function resolveIdentity({ options, cache, onProblem }: ResolveIdentityOptions): Identity {
-  const projectRoot = options.projectRoot ?? findProjectRoot();
-  const git = cachedGitMetadata(findGitRoot(projectRoot), { ttlMs: GIT_TTL_MS, now: options.now });
+  const projectRoot = locateProject(options, onProblem);
+  const git = cachedGitMetadata(projectRoot === null ? undefined : findGitRoot(projectRoot), { ttlMs: GIT_TTL_MS, now: options.now });
   const base = {
     nodeId: options.nodeId ?? computeNodeId(),
     teamSlug: options.teamSlug ?? readTeamSlug(options.home),
     projectRoot,
     git,
   };
-  if (options.project !== undefined) {
-    return { ...base, project: options.project, projectPersisted: false, autoStart: undefined };
+  if (options.project !== undefined || projectRoot === null) {
+    return { ...base, project: options.project ?? null, projectPersisted: false, autoStart: undefined };
   }
   const config = loadProjectConfig({
     root: projectRoot,
     cache,
     slug: () => toSlug(git().repoName ?? basename(projectRoot)),
   });
-  if (config.problem !== undefined) onProblem(config.problem);
+  if (config.problem !== undefined) onProblem(`${config.problem}; using a project identity kept in memory for this process`);
   return { ...base, project: config.project, projectPersisted: config.persisted, autoStart: config.autoStart };
 }
