@@ -202,6 +202,6 @@ describe("a read-only home (in a process of its own, unprivileged)", () => {
     expect(summary).toMatchObject({ durable: 2, projectPersisted: false, unsent: 0 });
     expect(summary.project?.slug).toBe("ro");
     expect(summary.warnings).toHaveLength(1);
-    expect(summary.warnings[0]).toContain("cannot write");
+    expect(summary.warnings[0]).toContain("cannot create or update");
   });
 });

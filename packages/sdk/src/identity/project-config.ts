@@ -153,6 +153,6 @@ export function loadProjectConfig(options: LoadProjectConfigOptions): ProjectCon
     }
     return memoryIdentity(options, path, `${path} kept changing while it was read`);
   } catch (error) {
-    return memoryIdentity(options, path, `cannot write ${path} (${describe(error)})`);
+    return memoryIdentity(options, path, `cannot create or update ${path} (${describe(error)})`);
   }
 }
