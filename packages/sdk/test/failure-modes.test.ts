@@ -38,11 +38,13 @@ describe("a corrupt queue.db", () => {
 });
 
 describe("a queue.db deleted under a running emitter", () => {
-  it("is noticed on the next emit, which goes to a new file instead of the unlinked one", () => {
+  it("is noticed by the next emit (at most 100 ms into a burst), which goes to a new file instead of the unlinked one", () => {
     const log = captureLog();
-    const emitter = testEmitter();
+    let now = 1_000_000;
+    const emitter = testEmitter({ now: () => now });
     emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
     rmSync(emitter.paths.home, { recursive: true });
+    now += 100;
     const result = emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged);
     expect(result).toMatchObject({ ok: true, durable: true });
     expect(readOutbox(emitter.paths.home).map((row) => row.event_id)).toEqual([result.ok ? result.event.event_id : ""]);

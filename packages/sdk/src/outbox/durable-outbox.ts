@@ -25,6 +25,9 @@ function inodeOf(path: string): number | undefined {
   }
 }
 
+/** How often a burst of emits checks that queue.db was not deleted or replaced. */
+const MOVED_CHECK_MS = 100;
+
 export type StoreResult =
   | { ok: true; clock: number; durable: boolean; duplicate: boolean; stored?: string }
   | { ok: false; reason: "queue_full" | "unavailable" | "closed"; message: string };
@@ -38,8 +41,9 @@ export class DurableOutbox {
   readonly #warn: WarnOnce;
   readonly #memory: MemoryBuffer;
   #store: OutboxStore | undefined;
-  /** The inode queue.db had when it was opened. */
+  /** The inode queue.db had when it was opened, and when that was last checked. */
   #inode: number | undefined;
+  #checkedAt = 0;
   #retryAt = 0;
   #lastFailure: EventsSdkError | undefined;
   #memoryClock = 0;
@@ -58,7 +62,7 @@ export class DurableOutbox {
   #open(force = false): OutboxStore | undefined {
     if (this.#closed) return undefined;
     if (this.#store !== undefined) {
-      if (inodeOf(this.#options.databasePath) === this.#inode) return this.#store;
+      if (this.#stillInPlace()) return this.#store;
       // Deleted or replaced under us (`rm -rf ~/.events`): SQLite in WAL mode would go on
       // writing to the unlinked file and the events would be lost, so open the path again.
       this.#warn("moved", `${this.#options.databasePath} was removed or replaced while in use; opening it again`);
@@ -70,6 +74,7 @@ export class DurableOutbox {
     try {
       const opened = openDatabase({ path, busyTimeoutMs: this.#options.busyTimeoutMs, maxPages: this.#options.maxDatabasePages });
       this.#inode = inodeOf(path);
+      this.#checkedAt = this.#options.now();
       this.#store = new OutboxStore(opened.db, {
         maxRows: this.#options.maxRows,
         maxBytes: this.#options.maxBytes,
@@ -86,6 +91,17 @@ export class DurableOutbox {
       this.#failed(error, true);
       return undefined;
     }
+  }
+
+  /**
+   * Whether queue.db is still the file that was opened. A stat costs a few percent of
+   * an emit, so a burst checks at most every MOVED_CHECK_MS; an idle host, every time.
+   */
+  #stillInPlace(): boolean {
+    const now = this.#options.now();
+    if (now - this.#checkedAt < MOVED_CHECK_MS) return true;
+    this.#checkedAt = now;
+    return inodeOf(this.#options.databasePath) === this.#inode;
   }
 
   #failed(error: unknown, whileOpening = false): EventsSdkError {
