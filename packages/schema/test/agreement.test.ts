@@ -25,7 +25,7 @@ function plainAjv() {
 }
 
 const plain = plainAjv();
-const validators = generated as unknown as Record<string, (value: unknown) => boolean>;
+const validators = generated.loadValidators() as unknown as Record<string, (value: unknown) => boolean>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
 
 function referenceVerdict(message: string, value: unknown): boolean {

@@ -26,8 +26,8 @@ export interface Codec<T> {
 type Validate = ((data: unknown) => boolean) & { errors?: ValidatorError[] | null };
 type Check = (data: unknown) => boolean;
 
-/** Ajv's validators: the reference, and the source of issues. */
-const validators = generated as unknown as Record<string, Validate>;
+/** Ajv's validators: the reference, and the source of issues; built on first use. */
+const validators = (): Record<string, Validate> => generated.loadValidators() as Record<string, Validate>;
 /** Boolean checks compiled for speed; they agree with the validators (property-tested). */
 const checks = generated.CHECKS as Record<string, Check>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
@@ -49,16 +49,22 @@ function issue(path: string, expected: string, received: string): Issue {
 
 interface Member {
   check: Check;
-  validate: Validate;
+  /** The reference validator, looked up on first use. */
+  readonly validate: Validate;
 }
 
 function member(name: string): Member {
-  const validate = validators[name];
   const check = checks[name];
-  if (validate === undefined || check === undefined) {
-    throw new Error(`no generated validator named ${name}; run pnpm generate`);
-  }
-  return { check, validate };
+  if (check === undefined) throw new Error(`no generated check named ${name}; run pnpm generate`);
+  let validate: Validate | undefined;
+  return {
+    check,
+    get validate(): Validate {
+      validate ??= validators()[name];
+      if (validate === undefined) throw new Error(`no generated validator named ${name}; run pnpm generate`);
+      return validate;
+    },
+  };
 }
 
 /** The slow path: ask the reference validator, and build issues when it agrees the value is bad. */
