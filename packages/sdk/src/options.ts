@@ -54,6 +54,32 @@ export interface EmitterOptions {
   exitHook?: boolean;
   /** Milliseconds since the epoch, for timestamps, leases and ages. @default Date.now */
   now?: () => number;
+  /** The hub to sync with. @default $EVENTS_SERVER_URL, else `server_url` of `<home>/credentials.json`, else of `<home>/config.yaml` */
+  serverUrl?: string;
+  /** The API token for the hub. @default $EVENTS_TOKEN, else `token` of `<home>/credentials.json` */
+  token?: string;
+  /** At most this long is spent delivering at process exit (and by `close()`), in milliseconds. @default 1_000 */
+  exitFlushMs?: number;
+  /** The transport sync tries first; HTTP batches are also the fallback when the WebSocket is refused or keeps failing. @default "ws" */
+  syncTransport?: "ws" | "http";
+  /** Tuning of the sync client: batch size, timeouts, backoff. @default see SyncTuning */
+  syncTuning?: SyncTuning;
+}
+
+/** How the sync client behaves; every field has a default. */
+export interface SyncTuning {
+  /** Rows claimed per round. @default 1_000 */
+  claimLimit?: number;
+  /** Milliseconds to open the WebSocket and get the welcome. @default 5_000 */
+  connectTimeoutMs?: number;
+  /** Milliseconds to wait for one ack or one HTTP answer. @default 30_000 */
+  requestTimeoutMs?: number;
+  /** While idle, how often to look for events other processes queued, in milliseconds. @default 5_000 */
+  pollMs?: number;
+  /** Consecutive WebSocket failures before trying HTTP batches. @default 3 */
+  wsFailuresBeforeBatch?: number;
+  /** Reconnect backoff: the first cap and the largest, in milliseconds. @default { baseMs: 500, maxMs: 30_000 } */
+  backoff?: { baseMs?: number; maxMs?: number };
 }
 
 export interface ResolvedOptions {
@@ -77,9 +103,15 @@ export interface ResolvedOptions {
   debug: boolean;
   exitHook: boolean;
   now: () => number;
+  serverUrl: string | undefined;
+  token: string | undefined;
+  exitFlushMs: number;
+  syncTransport: "ws" | "http";
+  syncTuning: SyncTuning;
 }
 
 export const DEFAULTS = {
+  exitFlushMs: 1_000,
   maxRows: 100_000,
   maxBytes: 100 * 1024 * 1024,
   capPolicy: "evict-oldest",
@@ -125,5 +157,10 @@ export function resolveOptions(options: EmitterOptions = {}): ResolvedOptions {
     debug: options.debug ?? debugFromEnv(),
     exitHook: options.exitHook ?? true,
     now: options.now ?? Date.now,
+    serverUrl: options.serverUrl,
+    token: options.token,
+    exitFlushMs: count(options.exitFlushMs, DEFAULTS.exitFlushMs),
+    syncTransport: options.syncTransport === "http" ? "http" : "ws",
+    syncTuning: options.syncTuning ?? {},
   };
 }

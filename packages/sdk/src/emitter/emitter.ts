@@ -21,6 +21,10 @@ import { eventHelpers, type EventHelpers } from "./event-helpers.js";
 import { registerForExit, unregisterForExit, type ExitParticipant } from "./exit-hook.js";
 import { createSessionHandle, type SessionHandle } from "./session-handle.js";
 import { reportUnsent, type UnsentReport } from "./unsent-report.js";
+import { SyncRuntime, type RuntimeStatus } from "../sync/runtime.js";
+import type { SyncNowOptions, SyncResult } from "../sync/sync-client.js";
+import type { ConnectionState, SyncEventMap } from "../sync/connection-state.js";
+import type { SyncTuning } from "../options.js";
 
 export interface IdentitySnapshot {
   nodeId: string;
@@ -59,11 +63,23 @@ export interface Emitter extends EventHelpers {
   readonly home: string;
   identity: () => IdentitySnapshot;
   readonly closed: boolean;
-  /** Writes what it can, closes queue.db and reports (and returns) events that could not be written. */
+  /**
+   * Delivers what waits in the outbox to the hub now, and resolves with what happened
+   * (never rejects). Needs a server and token (options, env or `events auth login`).
+   */
+  syncNow: (options?: SyncNowOptions) => Promise<SyncResult>;
+  /** The sync client's state: connecting, connected, offline, batch, unauthenticated (idle before it starts). */
+  connectionStatus: () => ConnectionState;
+  /** Last successful sync, last error with its class and hint, outbox size, state and where the server came from. */
+  status: () => RuntimeStatus;
+  /** Listens to the sync client: `state`, `batch` and `error` events. Returns a function that stops listening. */
+  onSync: <Name extends keyof SyncEventMap>(name: Name, listener: (payload: SyncEventMap[Name]) => void) => () => void;
+  /** Delivers for at most `exitFlushMs`, then writes what it can, closes queue.db and reports (and returns) events that could not be written. */
   close: () => Promise<CloseReport>;
 }
 
 class DurableEmitter implements ExitParticipant {
+  #sync: SyncRuntime | undefined;
   readonly options: ResolvedOptions;
   readonly outbox: DurableOutbox;
   readonly clock: NodeClock;
@@ -114,6 +130,7 @@ class DurableEmitter implements ExitParticipant {
       }
       const event = (stored.stored === undefined ? { ...decoded.value, lamport_clock: stored.clock } : parseStored(stored.stored)) as EnvelopeOf<T>;
       if (this.options.debug) this.#trace(event, stored.durable, stored.duplicate);
+      this.sync().onEmit();
       return { ok: true, event, durable: stored.durable, duplicate: stored.duplicate };
     } catch (error) {
       const message = `emit ${String(eventType)} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
@@ -147,6 +164,31 @@ class DurableEmitter implements ExitParticipant {
       `emit ${event.event_type} ${event.event_id}: valid; project ${project}, node ${event.node_id}, team ${event.team_slug}, ` +
         `branch ${git.branch ?? "-"}; clock ${event.lamport_clock}; routed to ${route}, channel ${channelOf(event)}`,
     );
+  }
+
+  /** The background delivery; created on first use, started by the first emit. */
+  sync(): SyncRuntime {
+    this.#sync ??= new SyncRuntime({
+      outbox: new OutboxView(this.outbox, this.options.now),
+      home: this.options.home,
+      observe: (value) => void this.clock.observe(this.identity().nodeId, value),
+      autoStart: () => this.autoSync,
+      autoStartExplicit: () => this.options.autoSync !== undefined || this.#projectAutoStart() !== undefined,
+      serverUrl: this.options.serverUrl,
+      token: this.options.token,
+      exitFlushMs: this.options.exitFlushMs,
+      ...(this.options.debug ? { trace: (message: string) => debug(message) } : {}),
+      client: { ...syncClientOptions(this.options.syncTuning), transport: this.options.syncTransport, now: this.options.now },
+    });
+    return this.#sync;
+  }
+
+  #projectAutoStart(): boolean | undefined {
+    try {
+      return this.identity().autoStart;
+    } catch {
+      return undefined;
+    }
   }
 
   get autoSync(): boolean {
@@ -205,13 +247,33 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
     get closed() {
       return inner.outbox.closed;
     },
-    close: () => {
+    syncNow: (syncOptions) => inner.sync().syncNow(syncOptions),
+    connectionStatus: () => inner.sync().connectionStatus(),
+    status: () => inner.sync().status(),
+    onSync: (name, listener) => inner.sync().on(name, listener),
+    close: async () => {
       try {
-        return Promise.resolve(inner.closeSync());
+        await inner.sync().close();
+      } catch (error) {
+        warn(`stopping sync failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      try {
+        return inner.closeSync();
       } catch (error) {
         warn(`closing the emitter failed: ${error instanceof Error ? error.message : String(error)}`);
-        return Promise.resolve({ unsent: [] });
+        return { unsent: [] };
       }
     },
+  };
+}
+
+function syncClientOptions(tuning: SyncTuning) {
+  return {
+    ...(tuning.claimLimit === undefined ? {} : { claimLimit: tuning.claimLimit }),
+    ...(tuning.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: tuning.connectTimeoutMs }),
+    ...(tuning.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: tuning.requestTimeoutMs }),
+    ...(tuning.pollMs === undefined ? {} : { pollMs: tuning.pollMs }),
+    ...(tuning.wsFailuresBeforeBatch === undefined ? {} : { wsFailuresBeforeBatch: tuning.wsFailuresBeforeBatch }),
+    ...(tuning.backoff === undefined ? {} : { backoff: tuning.backoff }),
   };
 }

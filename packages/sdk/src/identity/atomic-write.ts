@@ -10,11 +10,11 @@ function temporaryPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
 
-/** Replaces `path` with `content` atomically. Throws what the file system throws. */
-export function writeFileAtomic(path: string, content: string): void {
+/** Replaces `path` with `content` atomically (created with `mode`, default 0o666 less the umask). Throws what the file system throws. */
+export function writeFileAtomic(path: string, content: string, options: { mode?: number } = {}): void {
   const temporary = temporaryPath(path);
   try {
-    writeFileSync(temporary, content, { flag: "wx" });
+    writeFileSync(temporary, content, { flag: "wx", ...(options.mode === undefined ? {} : { mode: options.mode }) });
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
