@@ -33,6 +33,8 @@ export function buildProgram(): Command {
 
   registerEmitting(program);
   registerLocal(program);
+  registerSync(program);
+  registerHub(program);
 
   const schema = program.command("schema").description("the message schemas, for other languages");
   schema
@@ -80,6 +82,116 @@ function registerEmitting(program: Command): void {
   registerFriendly(program);
 }
 
+type Flags = Record<string, unknown>;
+
+function registerSync(program: Command): void {
+  const sync = program.command("sync").description("deliver the outbox to the hub");
+  STATE_OPTIONS(
+    sync
+      .command("now")
+      .description("send everything queued now (a progress bar on a terminal, a summary at the end)")
+      .option("--report <file>", "write a JSON report (summary and failures) to this file")
+      .option("--json", "print the summary as JSON"),
+  ).action(async (flags: Flags) => (await import("./commands/sync.js")).syncNow(flags));
+  STATE_OPTIONS(
+    sync
+      .command("status")
+      .description("where the hub is, what waits, the last sync and the last error")
+      .option("--check", "also check that the hub answers (exit 1 if not)")
+      .option("--json", "print it as JSON"),
+  ).action(async (flags: Flags) => (await import("./commands/sync.js")).syncStatus(flags));
+  STATE_OPTIONS(
+    sync.command("diagnose").description("validate the queued events locally and say which the hub would reject, and why").option("--json", "print it as JSON"),
+  ).action(async (flags: Flags) => (await import("./commands/sync.js")).syncDiagnose(flags));
+
+  const auth = program.command("auth").description("the hub and token this machine syncs with");
+  auth
+    .command("login")
+    .description("check a token against the hub, then save it (~/.events/credentials.json, mode 0600)")
+    .requiredOption("--server <url>", "the hub, e.g. http://127.0.0.1:8787")
+    .requiredOption("--token <token>", "a project token (events token create)")
+    .option("--team <slug>", "the team stamped on events")
+    .option("--home <dir>", "state directory (default $EVENTS_HOME or ~/.events)")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nExample:\n  events auth login --server http://127.0.0.1:8787 --token evt_...")
+    .action(async (flags: Flags) => (await import("./commands/sync.js")).authLogin(flags));
+  auth
+    .command("status")
+    .description("which hub and token are used, and where they come from")
+    .option("--home <dir>", "state directory")
+    .option("--json", "print it as JSON")
+    .action(async (flags: Flags) => (await import("./commands/sync.js")).authStatus(flags));
+  auth
+    .command("logout")
+    .description("remove the saved credentials")
+    .option("--home <dir>", "state directory")
+    .option("--json", "print the result as JSON")
+    .action(async (flags: Flags) => (await import("./commands/sync.js")).authLogout(flags));
+
+  STATE_OPTIONS(
+    program
+      .command("send-event")
+      .description("send a machine event (statemachine-engine's send-event): stored first, then delivered live")
+      .requiredOption("--target <target>", '"ui" for the dashboard, or the machine that should act on it')
+      .requiredOption("--type <type>", "the event type, e.g. state_change, activity_log, new_job")
+      .option("--source <name>", "who sends it", "cli")
+      .option("--payload <json>", "the event's data as a JSON object")
+      .option("--job-id <id>", "the job it belongs to")
+      .option("--deliver-timeout <ms>", "how long to try live delivery", "3000")
+      .option("--json", "print the stored event as JSON")
+      .addHelpText("after", `\nExamples:\n  events send-event --target ui --type activity_log --payload '{"message":"deploy started","level":"info"}'\n  events send-event --target worker-1 --type new_job --job-id 42`),
+  ).action(async (flags: Flags) => (await import("./commands/machine.js")).sendEvent(flags as never));
+}
+
+function registerHub(program: Command): void {
+  program
+    .command("serve")
+    .description("run the hub (embedded SQLite by default) with its dashboard")
+    .option("--host <host>", "interface to listen on (default 127.0.0.1)")
+    .option("--port <port>", "port (default $PORT or 8787)")
+    .option("--data-dir <dir>", "where the SQLite store lives (default ./.events-hub)")
+    .option("--database-url <url>", "store in PostgreSQL instead (postgres://...)")
+    .option("--socket <path>", "the datagram ingest socket (statemachine-engine's send-event)")
+    .addHelpText("after", "\nExample:\n  events serve --port 8787 --data-dir ./.events-hub")
+    .action(async (flags: Flags) => (await import("./commands/hub.js")).serve(flags));
+
+  const token = program.command("token").description("project tokens (needs the admin token)");
+  const adminOptions = (command: Command): Command =>
+    command
+      .option("--server <url>", "the hub (default: the one you are logged in to)")
+      .option("--admin-token <token>", "the admin token (default $EVENTS_ADMIN_TOKEN)")
+      .option("--home <dir>", "state directory")
+      .option("--json", "print it as JSON");
+  adminOptions(
+    token
+      .command("create")
+      .description("a token for one project, with read and/or write scope")
+      .requiredOption("--project <uuid>", "the project's uuid (see events init)")
+      .option("--scope <scope>", "read or write (repeatable, or read,write)", collect, [])
+      .addHelpText("after", "\nExample:\n  events token create --project 6f1c2a4e-... --scope read --scope write"),
+  ).action(async (flags: Flags) => (await import("./commands/hub.js")).tokenCreate(flags));
+  adminOptions(token.command("list").description("every project token (never the secrets)")).action(async (flags: Flags) =>
+    (await import("./commands/hub.js")).tokenList(flags),
+  );
+  adminOptions(token.command("revoke <id>").description("refuse a token from now on")).action(async (id: string, flags: Flags) =>
+    (await import("./commands/hub.js")).tokenRevoke(id, flags),
+  );
+
+  program
+    .command("tail")
+    .description("the live stream in the terminal, resuming after a reconnect with no gap")
+    .option("--channel <channel>", "events, tasks, problems, session:<id>, machine:<name> (or prefix:*)")
+    .option("--project <uuid>", "a project (admin token only; a project token sees its own)")
+    .option("--since <seq>", "start after this seq (default: only new events)")
+    .option("--count <n>", "exit after this many events")
+    .option("--server <url>", "the hub (default: the one you are logged in to)")
+    .option("--token <token>", "a read token (default: the one you are logged in with)")
+    .option("--home <dir>", "state directory")
+    .option("--json", "one JSON line per event, for scripts")
+    .addHelpText("after", "\nExamples:\n  events tail\n  events tail --channel machine:* --since 0 --json")
+    .action(async (flags: Flags) => (await import("./commands/tail.js")).tail(flags));
+}
+
 function registerLocal(program: Command): void {
   STATE_OPTIONS(program.command("init").description("create (or show) this project's identity in .events/config.yaml").option("--json", "print it as JSON")).action(
     async (flags: Record<string, unknown>) => (await import("./commands/local.js")).init(flags),
@@ -105,6 +217,17 @@ function registerLocal(program: Command): void {
   STATE_OPTIONS(
     queue.command("dead-letters").description("events the hub kept rejecting").option("--limit <n>", "at most this many", "100").option("--json", "print them as JSON"),
   ).action(async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueDeadLetters(flags));
+  STATE_OPTIONS(queue.command("list").description("the events waiting, oldest first").option("--limit <n>", "at most this many", "50").option("--json", "print them as JSON")).action(
+    async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueList(flags),
+  );
+  STATE_OPTIONS(
+    queue
+      .command("purge")
+      .description("delete every queued event (they will never be delivered)")
+      .option("--yes", "confirm")
+      .option("--dead-letters", "delete the dead letters too")
+      .option("--json", "print the counts as JSON"),
+  ).action(async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queuePurge(flags));
   STATE_OPTIONS(queue.command("retry-dead").description("put every dead letter back in the outbox").option("--json", "print the count as JSON")).action(
     async (flags: Record<string, unknown>) => (await import("./commands/local.js")).queueRetryDead(flags),
   );

@@ -19,6 +19,8 @@ export type {
   NackResult,
   DeadLetter,
   OutboxStats,
+  QueuedEvent,
+  PurgeResult,
 } from "./outbox/outbox.js";
 export { DEFAULTS, resolveHome } from "./options.js";
 export type { EmitterOptions, CapPolicy, ProjectIdentityInput } from "./options.js";
@@ -26,8 +28,8 @@ export { EventsSdkError, RETRYABLE_CODES } from "./errors.js";
 export type { EventsSdkErrorCode } from "./errors.js";
 export { setLogSink } from "./logger.js";
 export type { LogLevel, LogSink } from "./logger.js";
-export { login, logout } from "./sync/login.js";
-export type { LoginInput, LoginResult } from "./sync/login.js";
+export { login, logout, checkHub } from "./sync/login.js";
+export type { LoginInput, LoginResult, CheckInput } from "./sync/login.js";
 export { readCredentials, writeCredentials, removeCredentials, credentialsPath, resolveServer } from "./sync/credentials.js";
 export type { Credentials, ServerSettings } from "./sync/credentials.js";
 export { SyncError, SYNC_HINTS } from "./sync/sync-error.js";

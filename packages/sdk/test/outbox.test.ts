@@ -191,3 +191,28 @@ describe("cap", () => {
     expect(emitter.emitWpStatusChanged(PAYLOADS.WPStatusChanged).ok).toBe(true);
   });
 });
+
+describe("list and purge", () => {
+  it("lists waiting rows in Lamport order without leasing them, and purges on request", async () => {
+    const { createEmitter } = await import("../src/index.js");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const home = mkdtempSync(join(tmpdir(), "events-list-"));
+    try {
+      const emitter = createEmitter({ home, project: { uuid: "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", slug: "demo" }, exitHook: false, autoSync: false });
+      for (let i = 0; i < 5; i++) emitter.emitHistoryAdded({ wp_id: "WP01", entry_type: "note", entry_content: `n${i}` });
+      const listed = emitter.outbox.list({ limit: 3 });
+      expect(listed.map((row) => (row.event.payload as { entry_content: string }).entry_content)).toEqual(["n0", "n1", "n2"]);
+      expect(listed.every((row) => !row.leased)).toBe(true);
+      expect(emitter.outbox.claim(10)).toHaveLength(5);
+      expect(emitter.outbox.list().every((row) => row.leased)).toBe(true);
+      expect(emitter.outbox.purge()).toEqual({ outbox: 5, deadLetters: 0 });
+      expect(emitter.outbox.size()).toBe(0);
+      expect(emitter.outbox.stats()).toMatchObject({ rows: 0, bytes: 0 });
+      await emitter.close();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

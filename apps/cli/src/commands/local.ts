@@ -128,3 +128,24 @@ export function sessionCommand({ id, kind, args }: SessionFrameArgs, flags: Sess
     reportEmit(result, { summary: `session ${id} ${kind} ${args.join(" ")}`.trim(), ...(flags.json === undefined ? {} : { json: flags.json }) });
   });
 }
+
+export function queueList(flags: JsonFlag & { limit?: string }): Promise<void> {
+  return withEmitter(flags, (emitter) => {
+    const rows = emitter.outbox.list({ limit: flags.limit === undefined ? 50 : integer(flags.limit, "--limit") });
+    if (flags.json === true) return printJson(rows);
+    if (rows.length === 0) return print("the outbox is empty");
+    for (const row of rows) {
+      const status = row.leased ? colour.cyan(" (sending)") : row.retryCount > 0 ? colour.yellow(` (${row.retryCount} failed: ${row.lastError ?? ""})`) : "";
+      print(`${row.id}  ${String(row.event.lamport_clock).padStart(6)}  ${row.event.event_type}  ${row.event.aggregate_id}${status}`);
+    }
+  });
+}
+
+export function queuePurge(flags: JsonFlag & { yes?: boolean; deadLetters?: boolean }): Promise<void> {
+  if (flags.yes !== true) throw usageError("purging deletes queued events that were never delivered", "run it again with --yes if you mean it");
+  return withEmitter(flags, (emitter) => {
+    const result = emitter.outbox.purge({ deadLetters: flags.deadLetters === true });
+    if (flags.json === true) printJson(result);
+    else print(`deleted ${result.outbox} queued event(s)${flags.deadLetters === true ? ` and ${result.deadLetters} dead letter(s)` : ""}`);
+  });
+}

@@ -14,7 +14,8 @@ import { COUNTERS, Counters } from "./counters.js";
 import { DeadLetterTable } from "./dead-letters.js";
 import { OutboxLeases } from "./outbox-leases.js";
 import { readStats, type StoredStats } from "./outbox-stats.js";
-import { serialise, type PreparedEvent } from "./prepared-event.js";
+import { parseStored, serialise, type PreparedEvent } from "./prepared-event.js";
+import type { PurgeResult, QueuedEvent } from "./outbox.js";
 
 export interface OutboxStoreOptions extends CapLimits {
   maxRetries: number;
@@ -110,6 +111,31 @@ export class OutboxStore {
   get leases(): OutboxLeases {
     this.#leases ??= new OutboxLeases(this.db, { ...this.options, deadLetters: this.deadLetters });
     return this.#leases;
+  }
+
+  /** Waiting rows in Lamport order, without leasing them. */
+  list(limit: number): QueuedEvent[] {
+    const now = this.options.now();
+    return this.db
+      .prepare<[number], { event_id: string; data: string; retry_count: number; last_error: string | null; lease_until: number | null }>(
+        "SELECT event_id, data, retry_count, last_error, lease_until FROM outbox ORDER BY lamport LIMIT ?",
+      )
+      .all(limit)
+      .map((row) => ({
+        id: row.event_id,
+        event: parseStored(row.data),
+        retryCount: row.retry_count,
+        lastError: row.last_error,
+        leased: row.lease_until !== null && row.lease_until > now,
+      }));
+  }
+
+  /** Deletes every waiting row (the triggers keep the counters right), and the dead letters when asked. */
+  purge(deadLetters: boolean): PurgeResult {
+    return this.db.transaction(() => ({
+      outbox: this.db.prepare("DELETE FROM outbox").run().changes,
+      deadLetters: deadLetters ? this.db.prepare("DELETE FROM dead_letters").run().changes : 0,
+    })).immediate();
   }
 
   rowCount(): number {

@@ -5,7 +5,7 @@
  * count events in memory too, so a broken disk never reads as an empty queue.
  */
 import type { DurableOutbox } from "./durable-outbox.js";
-import type { ClaimOptions, ClaimedEvent, DeadLetter, NackResult, Outbox, OutboxStats } from "./outbox.js";
+import type { ClaimOptions, ClaimedEvent, DeadLetter, NackResult, Outbox, OutboxStats, PurgeResult, QueuedEvent } from "./outbox.js";
 
 export class OutboxView implements Outbox {
   readonly #outbox: DurableOutbox;
@@ -47,6 +47,14 @@ export class OutboxView implements Outbox {
 
   requeueDeadLetters(ids?: readonly string[]): number {
     return this.#outbox.use((store) => store.deadLetters.requeue(ids));
+  }
+
+  list(options?: { limit?: number }): QueuedEvent[] {
+    return this.#outbox.use((store) => store.list(options?.limit ?? 100));
+  }
+
+  purge(options?: { deadLetters?: boolean }): PurgeResult {
+    return this.#outbox.use((store) => store.purge(options?.deadLetters === true));
   }
 
   stats(): OutboxStats {

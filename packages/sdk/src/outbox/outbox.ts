@@ -71,6 +71,23 @@ export interface OutboxStats {
   limits: { maxRows: number; maxBytes: number; maxRetries: number };
 }
 
+/** A row as `events queue list` shows it. */
+export interface QueuedEvent {
+  id: string;
+  event: Envelope;
+  retryCount: number;
+  lastError: string | null;
+  /** Whether a syncer holds it right now. */
+  leased: boolean;
+}
+
+export interface PurgeResult {
+  /** Rows deleted from the outbox. */
+  outbox: number;
+  /** Rows deleted from the dead letters (only when asked). */
+  deadLetters: number;
+}
+
 export interface Outbox {
   /** Events waiting: rows in queue.db plus events held in memory (never a false zero). */
   size(): number;
@@ -89,4 +106,8 @@ export interface Outbox {
   deadLetters(options?: { limit?: number }): DeadLetter[];
   /** Moves dead letters (all, or the given ids) back to the outbox with their retry count reset; returns how many. */
   requeueDeadLetters(ids?: readonly string[]): number;
+  /** Waiting rows, oldest Lamport value first, without leasing them. */
+  list(options?: { limit?: number }): QueuedEvent[];
+  /** Deletes every waiting row (and the dead letters too, when asked). For `events queue purge --yes`. */
+  purge(options?: { deadLetters?: boolean }): PurgeResult;
 }

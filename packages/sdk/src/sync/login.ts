@@ -24,6 +24,27 @@ export interface LoginResult {
 
 /** Checks the token, then saves the credentials. Throws a SyncError (auth, network, server) with a hint. */
 export async function login(input: LoginInput): Promise<LoginResult> {
+  const serverUrl = await checkHub(input);
+  const path = writeCredentials(input.home, {
+    server_url: serverUrl,
+    token: input.token,
+    ...(input.teamSlug === undefined ? {} : { team_slug: input.teamSlug }),
+  });
+  return { serverUrl, path };
+}
+
+export interface CheckInput {
+  serverUrl: string;
+  token: string;
+  /** Milliseconds for the check. @default 10_000 */
+  timeoutMs?: number;
+}
+
+/**
+ * Asks the hub whether it is there and takes this token for writing; resolves with
+ * the hub's origin. Throws a SyncError (auth, network, server) with a hint.
+ */
+export async function checkHub(input: CheckInput): Promise<string> {
   let url: URL;
   try {
     url = new URL(input.serverUrl);
@@ -33,14 +54,15 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new SyncError("network", `the server URL must be http(s), got ${url.protocol}`);
   const serverUrl = url.origin;
   const http = new HttpTransport({ serverUrl, token: input.token, timeoutMs: input.timeoutMs ?? 10_000 });
-  await http.limits();
-  await http.publish([]);
-  const path = writeCredentials(input.home, {
-    server_url: serverUrl,
-    token: input.token,
-    ...(input.teamSlug === undefined ? {} : { team_slug: input.teamSlug }),
-  });
-  return { serverUrl, path };
+  // The transport's sockets never hold the process open; an explicit login does.
+  const hold = setInterval(() => undefined, 1 << 30);
+  try {
+    await http.limits();
+    await http.publish([]);
+  } finally {
+    clearInterval(hold);
+  }
+  return serverUrl;
 }
 
 /** Removes the saved credentials; true when there were some. */
