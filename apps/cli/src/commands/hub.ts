@@ -33,7 +33,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   print(`  dashboard  ${hub.url}/`);
   print(`  WebSocket  ${hub.url.replace(/^http/, "ws")}/api/v1/ws    SSE ${hub.url}/api/events`);
   if (hub.socketPath !== undefined) print(`  datagrams  ${hub.socketPath}`);
-  if (hub.adminToken !== null && process.env["EVENTS_ADMIN_TOKEN"] === undefined) {
+  if (hub.adminToken !== null && (process.env["EVENTS_ADMIN_TOKEN"] ?? "") === "") {
     print("");
     print(`${colour.yellow("admin token")} (shown once; only its hash is stored): ${hub.adminToken}`);
     print(`  make a project token:  events token create --project <uuid> --scope write --server ${hub.url} --admin-token <admin token>`);
