@@ -49,7 +49,7 @@ export interface Hub {
 export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const resolved = resolveOptions(options);
   const connection = await connect(resolved.store);
-  const store = new KyselyStore(connection.db, connection.flavour);
+  const store = new KyselyStore(connection);
   const core = new HubCore(resolved, store);
   let datagram: DatagramIngest | undefined;
   let closing = false;

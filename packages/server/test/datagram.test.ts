@@ -67,7 +67,7 @@ describe("datagram ingest (unix socket)", () => {
     expect(forwarded).toEqual({ type: "new_job", payload: { image: "a.png" }, job_id: "job-7" });
     await hub.stop();
     const connection = await connect({ kind: "sqlite", file: join(hub.dir, "data", "hub.db"), synchronous: "normal" });
-    const store = new KyselyStore(connection.db, connection.flavour);
+    const store = new KyselyStore(connection);
     try {
       const rows = await store.machineEvents({ limit: 10 });
       expect(rows.map((row) => [row.target, row.status, row.jobId])).toEqual([

@@ -53,7 +53,7 @@ describe("graceful shutdown", () => {
     expect(new Set(answered).size).toBe(answered.length);
     const acked = writer.of("ack").flatMap((ack) => ack.results.map((result) => (result.status === "accepted" ? result.event_id : "")));
     const connection = await connect({ kind: "sqlite", file: join(hub.dir, "data", "hub.db"), synchronous: "normal" });
-    const store = new KyselyStore(connection.db, connection.flavour);
+    const store = new KyselyStore(connection);
     try {
       const stored = new Set((await store.readAfter({ afterSeq: 0, limit: 10_000 })).map((row) => row.eventId));
       expect(acked.length).toBeGreaterThanOrEqual(50);

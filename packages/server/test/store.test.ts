@@ -33,7 +33,7 @@ async function open(backend: "sqlite" | "postgres", existing?: string): Promise<
     }
   }
   const connection = await connect(backend === "sqlite" ? { kind: "sqlite", file: where, synchronous: "normal" } : { kind: "postgres", url: where });
-  const store = new KyselyStore(connection.db, connection.flavour);
+  const store = new KyselyStore(connection);
   cleanups.push(() => store.close());
   return { store, where };
 }

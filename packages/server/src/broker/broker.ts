@@ -45,10 +45,22 @@ export class Broker {
   }
 
   publish(event: PublishedEvent): void {
-    if (event.seq > this.headSeq) this.headSeq = event.seq;
+    this.publishBatch([event]);
+  }
+
+  /**
+   * Publishes events committed together, in `seq` order. Each subscriber takes the
+   * whole batch at once with its socket corked, so a batch costs one write per
+   * subscriber instead of one per event.
+   */
+  publishBatch(events: readonly PublishedEvent[]): void {
+    const last = events.at(-1);
+    if (last === undefined) return;
+    if (last.seq > this.headSeq) this.headSeq = last.seq;
     for (const subscriber of this.#subscribers) {
       try {
-        subscriber.offer(event);
+        if (events.length === 1) subscriber.offer(last);
+        else subscriber.offerBatch(events);
       } catch (error) {
         this.counters.sendErrors++;
         this.#logger.warn("closing a subscriber that failed to take an event", { error });

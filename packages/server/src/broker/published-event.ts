@@ -16,6 +16,7 @@ export class PublishedEvent {
   #payload: unknown;
   #messagePrefix: string | undefined;
   #messages: Map<string, Buffer> | undefined;
+  #wsFrames: Map<string, Buffer> | undefined;
   #sse: Buffer | undefined;
   #payloadBytes: Buffer | undefined;
 
@@ -47,6 +48,24 @@ export class PublishedEvent {
     return frame;
   }
 
+  /**
+   * The `message` frame for `sub` as a complete WebSocket frame (header and payload),
+   * built once per event and written to every subscriber's socket as is.
+   */
+  wsFrame(sub: string): Buffer {
+    let frames = this.#wsFrames;
+    if (frames === undefined) {
+      frames = new Map();
+      this.#wsFrames = frames;
+    }
+    let frame = frames.get(sub);
+    if (frame === undefined) {
+      frame = textFrame(this.message(sub));
+      frames.set(sub, frame);
+    }
+    return frame;
+  }
+
   /** The Server-Sent Events frame: `id: <seq>`, `event: <event_type>`, the envelope as data. */
   sse(): Buffer {
     // JSON text has no raw newlines, so the envelope fits one `data:` line.
@@ -68,4 +87,26 @@ export class PublishedEvent {
     this.#payload ??= (JSON.parse(this.json) as { payload: unknown }).payload;
     return this.#payload;
   }
+}
+
+/**
+ * An unmasked, unfragmented WebSocket text frame (RFC 6455 5.2), as a server sends
+ * it: FIN + opcode 1, then the payload length in 7, 16 or 64 bits.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
 }

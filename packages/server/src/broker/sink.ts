@@ -13,6 +13,9 @@ export interface Sink {
   onDrain(listener: () => void): void;
   /** Closes with a reason the client can act on (a WebSocket code, an SSE `end`). */
   close(code: number, reason: string): void;
+  /** Holds writes until `uncork`, so a batch of frames leaves in one system call. */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** Builds the transport's frames for one subscriber. */

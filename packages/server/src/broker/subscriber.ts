@@ -92,6 +92,18 @@ export class Subscriber {
     if (this.#options.endsAfter?.(event) === true) this.end(1000, "stream complete");
   }
 
+  /** Offers a batch (in `seq` order) with the socket corked: one write for all its frames. */
+  offerBatch(events: readonly PublishedEvent[]): void {
+    if (this.#closed) return;
+    const sink = this.#options.sink;
+    sink.cork?.();
+    try {
+      for (const event of events) this.offer(event);
+    } finally {
+      sink.uncork?.();
+    }
+  }
+
   /** Closes once everything queued is written (close now if nothing is). */
   end(code: number, reason: string): void {
     if (this.#closed) return;

@@ -181,14 +181,16 @@ export class HubCore {
   }
 
   #fanOut(events: readonly CommittedEvent[]): void {
-    for (const { event, seq } of events) {
-      const envelope: Envelope = event.envelope;
-      this.broker.publish(
+    const published = events.map(
+      ({ event, seq }) =>
         new PublishedEvent(
           { seq, eventId: event.eventId, project: event.project, channel: event.channel, eventType: event.eventType, json: event.json },
-          envelope.payload,
+          event.envelope.payload,
         ),
-      );
+    );
+    this.broker.publishBatch(published);
+    for (const { event, seq } of events) {
+      const envelope: Envelope = event.envelope;
       if (envelope.event_type === "ProblemsSnapshot") this.problems.onSnapshot(seq, event.project, envelope.payload);
       if (envelope.event_type === "MachineEvent" && envelope.payload.target !== "ui") {
         this.#track(

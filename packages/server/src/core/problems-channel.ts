@@ -2,9 +2,10 @@
  * The problems channel: producers publish whole snapshots of their findings; a
  * subscriber gets the latest snapshot on join, then the deltas the hub computes
  * between successive snapshots of its project, keyed by `(rule, offending_path)`.
- * Each delta is serialised once for every subscriber of that project.
+ * Each delta is serialised (as a WebSocket frame) once for every subscriber of that project.
  */
 import { diffFindings, isEmptyDelta, type Finding, type ProblemsFrame, type ProblemsSnapshotPayload } from "@events/schema";
+import { textFrame } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubStore } from "../store/hub-store.js";
 import { projectKey } from "../store/records.js";
@@ -39,7 +40,7 @@ export class ProblemsChannel {
       findings: [...(latest?.findings ?? [])],
       audit_at: latest?.auditAt ?? new Date().toISOString(),
     };
-    subscriber.deliver(latest?.seq ?? 0, Buffer.from(JSON.stringify(snapshot)));
+    subscriber.deliver(latest?.seq ?? 0, textFrame(Buffer.from(JSON.stringify(snapshot))));
     let set = this.#subscribers.get(key);
     if (set === undefined) {
       set = new Set();
@@ -65,7 +66,7 @@ export class ProblemsChannel {
     const delta = diffFindings(previous?.findings ?? [], payload.findings);
     if (isEmptyDelta(delta)) return;
     const frame: ProblemsFrame = { kind: "delta", ...delta, audit_at: payload.audit_at };
-    const bytes = Buffer.from(JSON.stringify(frame));
+    const bytes = textFrame(Buffer.from(JSON.stringify(frame)));
     for (const subscriber of subscribers) subscriber.deliver(seq, bytes);
   }
 }

@@ -13,11 +13,18 @@ import { HubError } from "../errors.js";
 import type { StoreConfig } from "../options.js";
 import type { Database } from "./database.js";
 import { migrationProvider, type Flavour } from "./migrations.js";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { cachingDatabase } from "./statement-cache.js";
 
 export interface Connection {
   readonly db: Kysely<Database>;
   readonly flavour: Flavour;
+  /** Releases what the connection holds besides the database (the checkpoint worker). */
+  readonly close: () => Promise<void>;
 }
+
+/** How often the SQLite checkpoint worker folds the WAL into the database. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
 
 const INT8_OID = 20;
 
@@ -28,6 +35,7 @@ export async function connect(config: StoreConfig): Promise<Connection> {
     return connection;
   } catch (error) {
     await connection.db.destroy().catch(() => undefined);
+    await connection.close().catch(() => undefined);
     throw new HubError("unavailable", `could not open the ${config.kind} store: ${describe(error)}`, { cause: error });
   }
 }
@@ -38,7 +46,17 @@ function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connectio
   database.pragma("journal_mode = WAL");
   database.pragma(`synchronous = ${config.synchronous === "full" ? "FULL" : "NORMAL"}`);
   database.pragma("busy_timeout = 5000");
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), flavour: "sqlite" };
+  database.pragma("wal_autocheckpoint = 0");
+  const checkpointer = new SqliteCheckpointer({
+    file: config.file,
+    intervalMs: CHECKPOINT_INTERVAL_MS,
+    // Without the worker the WAL would only grow: checkpoint on commit again.
+    onFailure: () => {
+      if (database.open) database.pragma("wal_autocheckpoint = 1000");
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
+  return { db, flavour: "sqlite", close: () => checkpointer.stop() };
 }
 
 function openPostgres(url: string): Connection {
@@ -46,7 +64,7 @@ function openPostgres(url: string): Connection {
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres" };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres", close: () => Promise.resolve() };
 }
 
 async function migrate(connection: Connection): Promise<void> {

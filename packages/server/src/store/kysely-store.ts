@@ -8,6 +8,7 @@ import type { Envelope } from "@events/schema";
 import { TERMINAL_SESSION_KINDS } from "@events/schema";
 import type { Database } from "./database.js";
 import type { HubStore } from "./hub-store.js";
+import type { Connection } from "./connect.js";
 import type { Flavour } from "./migrations.js";
 import {
   projectKey,
@@ -27,10 +28,12 @@ const CHUNK = 500;
 export class KyselyStore implements HubStore {
   readonly flavour: Flavour;
   readonly #db: Kysely<Database>;
+  readonly #release: () => Promise<void>;
 
-  constructor(db: Kysely<Database>, flavour: Flavour) {
-    this.#db = db;
-    this.flavour = flavour;
+  constructor(connection: Connection) {
+    this.#db = connection.db;
+    this.flavour = connection.flavour;
+    this.#release = connection.close;
   }
 
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
@@ -249,8 +252,9 @@ export class KyselyStore implements HubStore {
     });
   }
 
-  close(): Promise<void> {
-    return this.#db.destroy();
+  async close(): Promise<void> {
+    await this.#db.destroy();
+    await this.#release();
   }
 }
 

@@ -135,6 +135,8 @@ function responseSink(response: ServerResponse, closeGraceMs: number): Sink {
       return response.writableLength;
     },
     onDrain: (listener) => response.on("drain", listener),
+    cork: () => response.cork(),
+    uncork: () => response.uncork(),
     close: (code, reason) => endStream(response, { code, reason, closeGraceMs }),
   };
 }

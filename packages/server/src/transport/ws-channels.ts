@@ -10,7 +10,7 @@
  */
 import { CLOSE_CODES, sessionChannel, TERMINAL_SESSION_KINDS } from "@events/schema";
 import { canRead, readScope, type Principal } from "../auth/principal.js";
-import type { PublishedEvent } from "../broker/published-event.js";
+import { textFrame, type PublishedEvent } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import type { WsPeer } from "./ws-peer.js";
@@ -33,7 +33,7 @@ export async function openSessionChannel(
   const sink = peer.sink();
   return core.openStream({
     filter: { channel: sessionChannel(session.sessionId), project: session.project ?? undefined },
-    framer: { event: (event) => event.payload() },
+    framer: { event: (event) => textFrame(event.payload()) },
     sink,
     since: request.since ?? 0,
     opened: () => undefined,

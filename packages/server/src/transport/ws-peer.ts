@@ -21,9 +21,11 @@ export class WsPeer {
   #closing = false;
 
   readonly #closeGraceMs: number;
+  readonly #socket: Duplex;
 
   constructor(ws: WebSocket, socket: Duplex, closeGraceMs: number) {
     this.ws = ws;
+    this.#socket = socket;
     this.#closeGraceMs = closeGraceMs;
     socket.on("drain", () => {
       const listeners = this.#drainListeners;
@@ -43,6 +45,23 @@ export class WsPeer {
   send(data: Buffer | string): void {
     if (this.closing) return;
     this.ws.send(data, TEXT);
+  }
+
+  /**
+   * Writes a complete, pre-built WebSocket frame straight to the socket. Safe next
+   * to ws's own sends: without compression ws writes each frame whole and at once.
+   */
+  sendFrame(frame: Buffer): void {
+    if (this.closing) return;
+    this.#socket.write(frame);
+  }
+
+  cork(): void {
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    this.#socket.uncork();
   }
 
   sendJson(value: unknown): void {
@@ -87,8 +106,9 @@ export class WsSink implements Sink {
     this.#peer = peer;
   }
 
+  /** `bytes` is a complete WebSocket frame (see PublishedEvent.wsFrame). */
   send(bytes: Buffer): void {
-    this.#peer.send(bytes);
+    this.#peer.sendFrame(bytes);
   }
 
   get buffered(): number {
@@ -102,6 +122,14 @@ export class WsSink implements Sink {
 
   close(code: number, reason: string): void {
     this.#peer.close(code, reason);
+  }
+
+  cork(): void {
+    this.#peer.cork();
+  }
+
+  uncork(): void {
+    this.#peer.uncork();
   }
 
   /** Stops listening for drains (the subscription ended, the connection stays). */

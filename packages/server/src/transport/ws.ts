@@ -21,6 +21,7 @@ import {
 } from "@events/schema";
 import { fromToken, type Credentials } from "../auth/authenticate.js";
 import { readScope } from "../auth/principal.js";
+import { textFrame } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import type { WsPeer, WsSink } from "./ws-peer.js";
@@ -176,9 +177,9 @@ export class WsProtocolConnection {
     const subscriber = this.#core.openStream({
       filter: { channel: frame.channel, project: scope.value },
       framer: {
-        event: (event) => event.message(sub),
+        event: (event) => event.wsFrame(sub),
         gap: (fromSeq, toSeq) =>
-          Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame)),
+          textFrame(Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame))),
       },
       sink,
       since: frame.since,

@@ -1,0 +1,108 @@
+/**
+ * The bench's server process: one of the hub (from ../dist), the raw `ws` floor,
+ * the raw SSE floor, or Socket.IO 4, driven over IPC. Servers run here, alone on
+ * their event loop; clients run in another process.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Server as SocketIoServer } from "socket.io";
+import { WebSocketServer, type WebSocket } from "ws";
+// Self-reference: type-checked against src (the @events/source condition), run from dist.
+import { startHub, type Hub } from "@events/server";
+import { serve, text } from "../lib/ipc.js";
+
+let hub: Hub | undefined;
+let dataDir: string | undefined;
+let loaded: string[] = [];
+let broadcast: (() => void) | undefined;
+const TEXT = { binary: false } as const;
+
+async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function start(kind: string, token: string): Promise<number> {
+  switch (kind) {
+    case "hub": {
+      dataDir = mkdtempSync(join(tmpdir(), "events-bench-"));
+      hub = await startHub({ port: 0, dataDir, socketPath: false, adminToken: token, logger: "silent" });
+      return Number(new URL(hub.url).port);
+    }
+    case "floor-ws": {
+      // The floor: raw ws, one pre-built buffer per event sent to every client.
+      const server = createServer();
+      const wss = new WebSocketServer({ server, perMessageDeflate: false });
+      const clients = new Set<WebSocket>();
+      wss.on("connection", (ws) => {
+        clients.add(ws);
+        ws.on("close", () => clients.delete(ws));
+      });
+      broadcast = () => {
+        for (const text of loaded) {
+          const bytes = Buffer.from(text);
+          for (const client of clients) client.send(bytes, TEXT);
+        }
+      };
+      return listen(server);
+    }
+    case "floor-sse": {
+      const server = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" });
+        response.write("retry: 2000\n\n");
+        responses.add(response);
+        response.on("close", () => responses.delete(response));
+      });
+      const responses = new Set<ServerResponse>();
+      broadcast = () => {
+        let seq = 0;
+        for (const text of loaded) {
+          const bytes = Buffer.from(`id: ${++seq}\nevent: WPStatusChanged\ndata: ${text}\n\n`);
+          for (const response of responses) response.write(bytes);
+        }
+      };
+      return listen(server);
+    }
+    case "socketio": {
+      const server = createServer();
+      const io = new SocketIoServer(server, { transports: ["websocket"], perMessageDeflate: false, pingInterval: 600_000, pingTimeout: 600_000 });
+      broadcast = () => {
+        for (const text of loaded) io.emit("event", JSON.parse(text) as unknown);
+      };
+      return listen(server);
+    }
+    default:
+      throw new Error(`unknown server ${kind}`);
+  }
+}
+
+serve(async (message) => {
+  switch (message.cmd) {
+    case "start":
+      return { port: await start(text(message, "kind"), text(message, "token", "bench-admin")) };
+    case "load":
+      loaded = message["events"] as string[];
+      return {};
+    case "go":
+      broadcast?.();
+      return {};
+    case "memory": {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      for (let i = 0; i < 3; i++) {
+        gc?.();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const usage = process.memoryUsage();
+      return { rss: usage.rss, heap: usage.heapUsed, external: usage.external, connections: hub?.stats().connections.ws ?? 0 };
+    }
+    case "stop":
+      await hub?.close();
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+      return {};
+    default:
+      throw new Error(`unknown command ${message.cmd}`);
+  }
+});
