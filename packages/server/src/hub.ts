@@ -61,7 +61,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     app.server.on("upgrade", (request, socket, head: Buffer) => ws.handleUpgrade(request, socket, head));
     await app.listen({ host: resolved.host, port: resolved.port });
     if (resolved.socketPath !== false) {
-      datagram = DatagramIngest.open(core, resolved.socketPath);
+      datagram = await DatagramIngest.open(core, resolved.socketPath);
       const sender = datagram;
       core.controlSend = (bytes, path) => sender.send(bytes, path);
     }

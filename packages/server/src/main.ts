@@ -14,7 +14,10 @@ import { createLogger } from "./logger.js";
 const write = (line: string): void => void process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
+  // `pnpm start -- --port 9000` passes the `--` through.
+  const args = process.argv.slice(2);
   const { values } = parseArgs({
+    args: args[0] === "--" ? args.slice(1) : args,
     options: {
       host: { type: "string" },
       port: { type: "string" },

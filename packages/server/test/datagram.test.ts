@@ -3,6 +3,7 @@
  * socket module sends to the events socket, and receives on a control socket.
  */
 import { execFile, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it, vi } from "vitest";
@@ -33,6 +34,20 @@ describe("datagram ingest (unix socket)", () => {
       event_type: "MachineEvent",
       payload: { source: "worker-1", target: "ui", type: "activity_log", payload: { message: "Rendered 12 templates", level: "info" } },
     });
+  });
+
+  it("replaces a stale socket file but refuses to take a socket another hub reads", async () => {
+    const first = await testHub({ datagram: true });
+    const path = first.hub.socketPath!;
+    await expect(testHub({ socketPath: path })).rejects.toThrow(/another process is reading/);
+    await first.stop();
+    // A crashed process leaves its socket file behind: python binds and exits without unlinking.
+    await run("python3", ["-c", "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\n", path]);
+    expect(statSync(path).isSocket()).toBe(true);
+    const second = await testHub({ socketPath: path });
+    expect(second.hub.socketPath).toBe(path);
+    await pythonSend(path, { machine_name: "m", event_type: "job_started", payload: {} });
+    await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }));
   });
 
   it("counts malformed datagrams and keeps going", async () => {

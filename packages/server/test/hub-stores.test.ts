@@ -9,6 +9,9 @@ import type { Envelope } from "@events/schema";
 import { event, events, PROJECT_A, problemsSnapshot, sessionEvent } from "./helpers/envelopes.js";
 import { projectToken, restartOf, testHub, type Backend } from "./helpers/hub.js";
 import { requirePostgres } from "./helpers/postgres.js";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import { join } from "node:path";
 import { RawSse } from "./helpers/sse-client.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
@@ -32,6 +35,24 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
     const body = (await response.json()) as { results: { status: string }[] };
     expect(body.results.map((result) => result.status)).toEqual(["duplicate", "accepted"]);
     expect(((await (await fetch(`${hub.url}/healthz`)).json()) as { store: string }).store).toBe(backend);
+  });
+
+  it("never acks when the store fails: unavailable over WebSocket, 503 over HTTP", async (context) => {
+    const hub = await hubOn(context);
+    const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    expect((await socket.publish([event()])).results[0]?.status).toBe("accepted");
+    await breakStore(hub);
+    socket.send({ type: "publish", ref: "doomed", events: [event()] });
+    const error = await socket.next("error", (frame) => frame.ref === "doomed");
+    expect(error.code).toBe("unavailable");
+    expect(socket.of("ack").map((ack) => ack.ref)).not.toContain("doomed");
+    const response = await fetch(`${hub.url}/api/v1/events/batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${hub.admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ events: [event()] }),
+    });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unavailable");
   });
 
   it("keeps tokens, sessions and problem snapshots across a restart", async (context) => {
@@ -105,3 +126,17 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
   });
 });
 
+
+/** Takes the events table away under the running hub, from a second connection. */
+async function breakStore(hub: { dir: string; databaseUrl: string | undefined }): Promise<void> {
+  if (hub.databaseUrl === undefined) {
+    const database = new BetterSqlite3(join(hub.dir, "data", "hub.db"));
+    database.exec("drop table events");
+    database.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: hub.databaseUrl });
+  await client.connect();
+  await client.query("drop table events cascade");
+  await client.end();
+}

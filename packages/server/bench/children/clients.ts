@@ -1,15 +1,15 @@
 /**
  * The bench's client process: many raw subscribers (hub WebSocket or SSE, the
- * floors, Socket.IO) that only scan bytes for the last event's id, `ws` clients
- * for latency, and idle connections for memory. Driven over IPC.
+ * floors, Socket.IO) that only scan bytes for the last event's id, raw latency
+ * clients that note when each event's bytes arrive, and idle connections for
+ * memory. Driven over IPC.
  */
-import WebSocket from "ws";
 import { now, serve, text } from "../lib/ipc.js";
 import { RawClient, type RawTarget } from "../lib/raw-socket.js";
 
 const groups = new Map<string, RawClient[]>();
 let armed: Promise<void> | undefined;
-let latency: { sockets: WebSocket[]; seen: Map<string, number>; counts: number[] } | undefined;
+let latency: { clients: RawClient[]; seen: Map<string, number>; counts: number[] } | undefined;
 
 function target(kind: string, port: number, token: string): RawTarget {
   const auth = { authorization: `Bearer ${token}` };
@@ -70,30 +70,39 @@ async function open(name: string, kind: string, port: number, count: number, tok
   groups.set(name, clients);
 }
 
+/**
+ * Latency subscribers: raw clients that note, per event id, when its bytes arrived
+ * (before any parsing), so the figure is the hub's and the network's, not JSON.parse's.
+ */
 async function openLatency(port: number, count: number, token: string): Promise<void> {
   const seen = new Map<string, number>();
   const counts: number[] = [];
-  const sockets = await Promise.all(
-    Array.from({ length: count }, (_, index) => {
-      counts.push(0);
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-      return new Promise<WebSocket>((resolve) => {
-        socket.on("message", (data: Buffer) => {
-          const frame = JSON.parse(data.toString()) as { type: string; event?: { event_id: string } };
-          if (frame.type === "subscribed") resolve(socket);
-          if (frame.type !== "message" || frame.event === undefined) return;
-          const at = now();
-          const id = frame.event.event_id;
-          // The time the last subscriber got it: keep the latest receive time per event.
-          if ((seen.get(id) ?? 0) < at) seen.set(id, at);
-          counts[index]!++;
-        });
-        socket.on("open", () => socket.send(JSON.stringify({ type: "subscribe", sub: "l" })));
-      });
-    }),
-  );
-  latency = { sockets, seen, counts };
+  const clients = await Promise.all(Array.from({ length: count }, () => openOne("hub-ws", port, token)));
+  clients.forEach((client, index) => {
+    counts.push(0);
+    const mine = new Set<string>();
+    let tail = Buffer.alloc(0);
+    client.onData((chunk) => {
+      const at = now();
+      // Ids split across two chunks are found in the seam; whole ones in the chunk itself.
+      const bytes = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      for (let at_ = bytes.indexOf(EVENT_ID); at_ >= 0; at_ = bytes.indexOf(EVENT_ID, at_ + 1)) {
+        const start = at_ + EVENT_ID.length;
+        if (start + 26 > bytes.length) break;
+        const id = bytes.toString("latin1", start, start + 26);
+        if (mine.has(id)) continue;
+        mine.add(id);
+        counts[index]!++;
+        // The time the last subscriber got it: keep the latest first-arrival per event.
+        if ((seen.get(id) ?? 0) < at) seen.set(id, at);
+      }
+      tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 48)));
+    });
+  });
+  latency = { clients, seen, counts };
 }
+
+const EVENT_ID = Buffer.from('"event_id":"');
 
 serve(async (message) => {
   const name = text(message, "name", "default");
@@ -125,7 +134,7 @@ serve(async (message) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const times = Object.fromEntries(state.seen);
-      for (const socket of state.sockets) socket.terminate();
+      for (const client of state.clients) client.close();
       latency = undefined;
       return { times, complete: state.counts.every((count) => count >= expected) };
     }

@@ -49,6 +49,28 @@ async function start(kind: string, token: string): Promise<number> {
       };
       return listen(server);
     }
+    case "floor-ws-batched": {
+      // The floor with the hub's trick: each client's socket corked for 100 events, one write per batch.
+      const server = createServer();
+      const wss = new WebSocketServer({ server, perMessageDeflate: false });
+      const clients = new Set<WebSocket>();
+      wss.on("connection", (ws) => {
+        clients.add(ws);
+        ws.on("close", () => clients.delete(ws));
+      });
+      broadcast = () => {
+        for (let start = 0; start < loaded.length; start += 100) {
+          const batch = loaded.slice(start, start + 100).map((text) => Buffer.from(text));
+          for (const client of clients) {
+            const socket = (client as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+            socket.cork();
+            for (const bytes of batch) client.send(bytes, TEXT);
+            socket.uncork();
+          }
+        }
+      };
+      return listen(server);
+    }
     case "floor-sse": {
       const server = createServer((_request, response) => {
         response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" });

@@ -12,6 +12,7 @@ import { machineDatagramCodec, SCHEMA_VERSION, type Envelope, type MachineDatagr
 import { DgramSocket } from "node-unix-socket";
 import { monotonicFactory } from "ulid";
 import { ADMIN } from "../auth/principal.js";
+import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
 
 const ulid = monotonicFactory();
@@ -28,8 +29,15 @@ export class DatagramIngest {
     this.#socket = socket;
   }
 
-  /** Binds the socket (replacing a stale socket file left by a previous run). */
-  static open(core: HubCore, path: string): DatagramIngest {
+  /**
+   * Binds the socket. A socket file left by a previous run is replaced; one that a
+   * live process still reads (it takes an empty probe datagram) is left alone and
+   * the hub refuses to start.
+   */
+  static async open(core: HubCore, path: string): Promise<DatagramIngest> {
+    if (await isLive(path)) {
+      throw new HubError("config", `another process is reading the datagram socket ${path}; stop it or choose --socket`);
+    }
     removeStaleSocket(path);
     const socket = new DgramSocket();
     socket.bind(path);
@@ -60,6 +68,7 @@ export class DatagramIngest {
   }
 
   #receive(data: Buffer): void {
+    if (data.length === 0) return; // another hub probing whether this socket is live
     const core = this.#core;
     const decoded = machineDatagramCodec.decodeJson(data);
     if (!decoded.ok) {
@@ -103,6 +112,23 @@ export class DatagramIngest {
       schema_version: SCHEMA_VERSION,
     };
   }
+}
+
+/** Whether a process reads the datagram socket at `path` (an empty datagram gets through). */
+function isLive(path: string): Promise<boolean> {
+  try {
+    if (!statSync(path).isSocket()) return Promise.resolve(false);
+  } catch {
+    return Promise.resolve(false);
+  }
+  const probe = new DgramSocket();
+  return new Promise<boolean>((resolve) => {
+    try {
+      probe.sendTo(Buffer.alloc(0), 0, 0, path, (error) => resolve(error === undefined || error === null));
+    } catch {
+      resolve(false);
+    }
+  }).finally(() => probe.close());
 }
 
 function removeStaleSocket(path: string): void {

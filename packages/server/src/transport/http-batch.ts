@@ -50,7 +50,13 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
             .code(413)
             .send(errorBody("batch_too_large", `${events.length} events > max_events_per_batch ${limits.max_events_per_batch}; split the batch`, { limits }));
         }
-        const result = await core.ingest(events, principal, "http");
+        let result;
+        try {
+          result = await core.ingest(events, principal, "http");
+        } catch (error) {
+          core.logger.error("storing a batch failed", { error });
+          throw new HubError("unavailable", "the hub could not store this batch; retry it later", { cause: error });
+        }
         const response: BatchResponse = { results: result.results, lamport_clock: result.lamportClock };
         return reply.code(200).send(response);
       },
