@@ -115,9 +115,18 @@ serve(async (message) => {
       armed = Promise.all((groups.get(name) ?? []).map((client) => client.waitFor(marker))).then(() => undefined);
       return {};
     }
-    case "wait":
-      await armed;
+    case "wait": {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`subscribers of ${name} did not all receive the last event within 60 s`)), 60_000);
+      });
+      try {
+        await Promise.race([armed, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
       return { at: now() };
+    }
     case "close":
       for (const client of groups.get(name) ?? []) client.close();
       groups.delete(name);

@@ -29,7 +29,9 @@ async function start(kind: string, token: string): Promise<number> {
   switch (kind) {
     case "hub": {
       dataDir = mkdtempSync(join(tmpdir(), "events-bench-"));
-      hub = await startHub({ port: 0, dataDir, socketPath: false, adminToken: token, logger: "silent" });
+      // The raw bench clients answer no pings (the floors send none): keep the hub's
+      // liveness check out of a run that lasts minutes.
+      hub = await startHub({ port: 0, dataDir, socketPath: false, adminToken: token, logger: "silent", heartbeatMs: 600_000, pingTimeoutMs: 1_200_000 });
       return Number(new URL(hub.url).port);
     }
     case "floor-ws": {

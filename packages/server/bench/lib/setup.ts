@@ -1,0 +1,43 @@
+/** What every bench section shares: run counts, the server process, a hub publisher. */
+import WebSocket from "ws";
+import type { Envelope } from "@events/schema";
+import { Child } from "./ipc.js";
+
+export const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+export const SUBSCRIBERS = Number(process.env["BENCH_SUBSCRIBERS"] ?? 1_000);
+export const TOKEN = "bench-admin-token";
+
+/** A server process (bench/children/server.ts). */
+export const server = (execArgv: string[] = []): Child => new Child(new URL("../children/server.ts", import.meta.url), { execArgv });
+
+export const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+/** A `ws` client of the hub that publishes pre-serialised frames and counts acks. */
+export async function publisher(port: number): Promise<{ socket: WebSocket; acks: () => number; close: () => void }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`, { headers: { authorization: `Bearer ${TOKEN}` }, perMessageDeflate: false });
+  let acks = 0;
+  socket.on("message", (data: Buffer) => {
+    if (data.subarray(0, 16).toString().includes('"ack"')) acks++;
+  });
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  return { socket, acks: () => acks, close: () => socket.close() };
+}
+
+export function frames(events: readonly Envelope[], size: number): string[] {
+  const out: string[] = [];
+  for (let start = 0; start < events.length; start += size) {
+    out.push(JSON.stringify({ type: "publish", ref: `f${start}`, events: events.slice(start, start + size) }));
+  }
+  return out;
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error("bench step timed out");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * p99 publish-to-deliver, stored first: 100 events/s to one subscriber (both ends in
+ * this process, one clock), and 10 events/s to the last of 1,000 subscribers (raw
+ * clients in the client process noting when each event's bytes arrive).
+ */
+import WebSocket from "ws";
+import type { Envelope } from "@events/schema";
+import { median, percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
+import { benchEvents } from "../lib/events.js";
+import { now, type Child } from "../lib/ipc.js";
+import { log, publisher, RUNS, SUBSCRIBERS, TOKEN, waitUntil } from "../lib/setup.js";
+
+/** p99 publish-to-deliver at 100 events/s to one subscriber; both ends in this process. */
+export async function latencyOne(hubPort: number): Promise<BenchRow> {
+  const p99s: number[] = [];
+  for (let run = 0; run < Math.min(RUNS, 3); run++) {
+    const sent = new Map<string, number>();
+    const latencies: number[] = [];
+    const subscriber = new WebSocket(`ws://127.0.0.1:${hubPort}/api/v1/ws`, { headers: { authorization: `Bearer ${TOKEN}` }, perMessageDeflate: false });
+    await new Promise<void>((resolve) => {
+      subscriber.on("message", (data: Buffer) => {
+        const at = now();
+        const frame = JSON.parse(data.toString()) as { type: string; event?: Envelope };
+        if (frame.type === "subscribed") resolve();
+        const sentAt = frame.event === undefined ? undefined : sent.get(frame.event.event_id);
+        if (sentAt !== undefined) latencies.push(at - sentAt);
+      });
+      subscriber.on("open", () => subscriber.send(JSON.stringify({ type: "subscribe", sub: "one" })));
+    });
+    const pub = await publisher(hubPort);
+    const events = benchEvents(500);
+    const started = now();
+    for (let index = 0; index < events.length; index++) {
+      const due = started + index * 10;
+      while (now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(5, due - now()))));
+      const event = events[index]!;
+      sent.set(event.event_id, now());
+      pub.socket.send(JSON.stringify({ type: "publish", ref: `l${index}`, events: [event] }));
+    }
+    await waitUntil(() => latencies.length >= events.length, 10_000);
+    p99s.push(percentile(latencies, 99));
+    subscriber.close();
+    pub.close();
+  }
+  const value = median(p99s);
+  return { name: "p99 publish->deliver, 100 ev/s, 1 subscriber", value, unit: "ms", target: "<= 5 ms", pass: value <= 5 };
+}
+
+/** p99 publish-to-deliver to the last of 1,000 subscribers at 10 events/s (clients in the client process). */
+export async function latencyThousand(clients: Child, hubPort: number): Promise<BenchRow> {
+  const p99s: number[] = [];
+  for (let run = 0; run < Math.min(RUNS, 3); run++) {
+    await clients.request({ cmd: "latency-open", port: hubPort, count: SUBSCRIBERS, token: TOKEN });
+    const pub = await publisher(hubPort);
+    const events = benchEvents(60);
+    const sent = new Map<string, number>();
+    const started = now();
+    for (let index = 0; index < events.length; index++) {
+      const due = started + index * 100;
+      while (now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(20, due - now()))));
+      const event = events[index]!;
+      sent.set(event.event_id, now());
+      pub.socket.send(JSON.stringify({ type: "publish", ref: `k${index}`, events: [event] }));
+    }
+    const { times, complete } = await clients.request<{ cmd: string; times: Record<string, number>; complete: boolean }>({ cmd: "latency-collect", expected: events.length });
+    if (!complete) throw new Error("not every subscriber got every event");
+    const lat = events.map((event) => times[event.event_id]! - sent.get(event.event_id)!);
+    log(`  last-of-${SUBSCRIBERS} latency p50 ${percentile(lat, 50).toFixed(1)} p90 ${percentile(lat, 90).toFixed(1)} max ${Math.max(...lat).toFixed(1)} ms`);
+    p99s.push(percentile(lat, 99));
+    pub.close();
+  }
+  const value = median(p99s);
+  return { name: `p99 publish->deliver to the last of ${SUBSCRIBERS}, 10 ev/s`, value, unit: "ms", target: "<= 50 ms", pass: value <= 50 };
+}
