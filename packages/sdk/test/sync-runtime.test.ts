@@ -96,6 +96,15 @@ describe("a host process", () => {
 });
 
 describe("the background runtime", () => {
+  it("opens the WebSocket once drains grow", async () => {
+    const hub = await inProcessHub();
+    const emitter = createEmitter({ home: tempDir("events-rt-"), project: PROJECT, exitHook: false, autoSync: false, serverUrl: hub.url, token: ADMIN });
+    for (let i = 0; i < 150; i++) emitter.emitHistoryAdded({ wp_id: "WP01", entry_type: "note", entry_content: `n${i}` });
+    expect(await emitter.syncNow()).toMatchObject({ synced: 150, remaining: 0 });
+    expect(emitter.connectionStatus()).toBe("connected");
+    await emitter.close();
+  });
+
   function client(home: string, options: Parameters<typeof createEmitter>[0] = {}): Emitter {
     return createEmitter({ home, project: PROJECT, exitHook: false, ...options });
   }
@@ -109,7 +118,8 @@ describe("the background runtime", () => {
     emitter.emitHistoryAdded({ wp_id: "WP01", entry_type: "note", entry_content: "second" });
     await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(2), { timeout: 10_000 });
     const status = emitter.status();
-    expect(status.state).toBe("connected");
+    // Two single events: each went as one HTTP request, no WebSocket needed yet.
+    expect(status.state).toBe("idle");
     expect(status.lastSyncAt).not.toBeNull();
     expect(status.outboxSize).toBe(0);
     expect(status.configured).toBe(true);

@@ -38,6 +38,12 @@ export interface SyncClientOptions {
   requestTimeoutMs?: number;
   /** Which transport to try first. @default "ws" */
   transport?: "ws" | "http";
+  /**
+   * A drain of at most this many events, before the WebSocket is open, goes out as one
+   * HTTP request instead: opening a WebSocket costs a short-lived host more (loading
+   * the client library, the upgrade) than the whole batch. @default 100
+   */
+  smallDrain?: number;
   /** @default Date.now */
   now?: () => number;
   /** Where debug traces go (the emitter passes its own when EVENTS_DEBUG=1). @default nowhere */
@@ -71,6 +77,16 @@ type Transport = { kind: "ws"; limits: Limits; publish: (events: readonly Sendab
 };
 
 const RETRY_AFTER_ATTEMPTS = 5;
+/** Small drains sent over HTTP before the client opens its WebSocket. */
+const SMALL_DRAINS = 3;
+const SMALL_DRAIN_LIMITS: Limits = {
+  max_frame_bytes: 1_048_576,
+  max_events_per_batch: 1_000,
+  max_batch_bytes: 1_048_576,
+  max_event_bytes: 65_536,
+  subscriber_queue_events: 1_000,
+  subscriber_queue_bytes: 4_194_304,
+};
 
 export class SyncClient {
   readonly events = new TypedEvents<SyncEventMap>();
@@ -281,7 +297,7 @@ export class SyncClient {
 
   /** Publishes claimed events in batches the hub takes; settles every row it can. */
   private async send(events: Sendable[], totals: SyncProgress, deadline: number): Promise<void> {
-    const transport = await this.transport();
+    const transport = this.smallOverHttp(events.length) ?? (await this.transport());
     const maxBytes = transport.kind === "ws" ? transport.limits.max_frame_bytes : transport.limits.max_batch_bytes;
     const { batches, oversize } = splitBatches(events, transport.limits, maxBytes);
     for (const event of oversize) {
@@ -360,6 +376,23 @@ export class SyncClient {
     for (const id of ids) this.inFlight.delete(id);
     const error = new SyncError("schema", reason);
     this.events.emit("error", { errorClass: "schema", message: reason, hint: error.hint });
+  }
+
+  private smallDrains = 0;
+
+  /**
+   * HTTP for the first few small drains of a client with no WebSocket yet (a CLI
+   * command's handful of events); the WebSocket once drains grow or keep coming.
+   */
+  private smallOverHttp(size: number): Transport | undefined {
+    if (this.options.transport === "http" || this.state === "unauthenticated") return undefined;
+    if (this.ws !== undefined && !this.ws.closed) return undefined;
+    if (size > (this.options.smallDrain ?? 100) || this.smallDrains >= SMALL_DRAINS) return undefined;
+    this.smallDrains += 1;
+    const http = this.http;
+    // The hub's limits are not worth a round trip here: a small drain fits the defaults,
+    // and a hub that takes less answers 413, which splits the batch.
+    return { kind: "http", limits: this.httpLimits ?? SMALL_DRAIN_LIMITS, publish: (events) => http.publish(events) };
   }
 
   private transport(): Promise<Transport> {

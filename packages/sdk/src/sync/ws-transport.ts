@@ -73,8 +73,9 @@ export class WsTransport {
 
   static async connect(options: WsTransportOptions): Promise<WsTransport> {
     // Loaded only when a host syncs: importing the SDK must not pay for it.
-    const [{ default: WebSocketClass }, net, tls] = await Promise.all([import("ws"), import("node:net"), import("node:tls")]);
     const secure = options.serverUrl.startsWith("https:");
+    // node:tls costs a few milliseconds to load: only for https hubs.
+    const [{ default: WebSocketClass }, net, tls] = await Promise.all([import("ws"), import("node:net"), secure ? import("node:tls") : undefined]);
     return new Promise((resolve, reject) => {
       let settled = false;
       const socket = new WebSocketClass(wsUrl(options.serverUrl), {
@@ -83,7 +84,7 @@ export class WsTransport {
         perMessageDeflate: false,
         // The socket never holds the host open, not even while connecting.
         createConnection: ((connectOptions: net.NetConnectOpts) =>
-          unrefd(secure ? tls.connect(connectOptions as tls.ConnectionOptions) : net.connect(connectOptions))) as typeof net.createConnection,
+          unrefd(tls !== undefined ? tls.connect(connectOptions as tls.ConnectionOptions) : net.connect(connectOptions))) as typeof net.createConnection,
       });
       const fail = (error: SyncError): void => {
         if (settled) return;
