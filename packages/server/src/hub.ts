@@ -6,6 +6,7 @@
  * subscribers with 1001 (SSE: an `end` event), then the store.
  */
 import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
 import { CLOSE_CODES } from "@events/schema";
 import type { BrokerStats } from "./broker/broker.js";
 import { HubCore } from "./core/hub-core.js";
@@ -52,20 +53,22 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const store = new KyselyStore(connection);
   const core = new HubCore(resolved, store);
   let datagram: DatagramIngest | undefined;
+  let app: FastifyInstance | undefined;
   let closing = false;
   try {
     const adminToken = await core.start();
     const sse = new SseStreams(core);
     const ws = new WsGateway(core);
-    const app = createHttpApp({ core, sse, closing: () => closing });
-    app.server.on("upgrade", (request, socket, head: Buffer) => ws.handleUpgrade(request, socket, head));
-    await app.listen({ host: resolved.host, port: resolved.port });
+    const http = createHttpApp({ core, sse, closing: () => closing });
+    app = http;
+    http.server.on("upgrade", (request, socket, head: Buffer) => ws.handleUpgrade(request, socket, head));
+    await http.listen({ host: resolved.host, port: resolved.port });
     if (resolved.socketPath !== false) {
       datagram = await DatagramIngest.open(core, resolved.socketPath);
       const sender = datagram;
       core.controlSend = (bytes, path) => sender.send(bytes, path);
     }
-    const address = app.server.address() as AddressInfo;
+    const address = http.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
     const sweepMs = Math.max(10, Math.min(1_000, resolved.heartbeatMs / 2, resolved.pingTimeoutMs / 4, resolved.sendTimeoutMs / 4, resolved.slowConsumerGraceMs / 4));
@@ -94,7 +97,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       ws.closeAll(CLOSE_CODES.goingAway, "hub shutting down; reconnect later");
       sse.closeAll(CLOSE_CODES.goingAway, "hub shutting down");
       await Promise.all([ws.closed(), sse.closed()]);
-      await app.close();
+      await http.close();
       await core.drain();
       await store.close();
     };
@@ -122,6 +125,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     };
   } catch (error) {
     datagram?.close();
+    await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw HubError.from(error, "unavailable");
   }

@@ -53,7 +53,12 @@ export interface HubOptions {
   sseMaxLifetimeMs?: number;
   /** Lifetime of a stream ticket (`POST /api/v1/stream-tickets`), in milliseconds. @default 300_000 */
   ticketTtlMs?: number;
-  /** Most events written in one store transaction. @default 2_000 */
+  /**
+   * Most events written in one store transaction. One commit is fanned out at once,
+   * so it is also capped at `subscriber_queue_events` (and the transaction at
+   * `subscriber_queue_bytes`): a subscriber that keeps up never drops a commit's events.
+   * @default the subscriber_queue_events limit (1_000)
+   */
   writeBatchMax?: number;
   /** Keep at most this many events; older ones are pruned and resuming before them gets `reset`. @default undefined (keep all) */
   retainEvents?: number;
@@ -133,7 +138,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     sseRetryMs: options.sseRetryMs ?? 2_000,
     sseMaxLifetimeMs: options.sseMaxLifetimeMs ?? 1_800_000,
     ticketTtlMs: options.ticketTtlMs ?? 300_000,
-    writeBatchMax: options.writeBatchMax ?? 2_000,
+    writeBatchMax: Math.min(options.writeBatchMax ?? limits.subscriber_queue_events, limits.subscriber_queue_events),
     retainEvents: options.retainEvents,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     logger: typeof logger === "object" ? logger : createLogger(logger ?? defaultLogLevel(env)),

@@ -109,6 +109,28 @@ describe("broker", () => {
     expect(subscriber.lastSeq).toBe(8);
   });
 
+  it("holds exactly the queue limits (count, then bytes) and drops only past them", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const byCount = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    sink.buffered = 500;
+    for (let seq = 1; seq <= 3; seq++) broker.publish(published(seq));
+    expect([byCount.queuedEvents, broker.counters.drops]).toEqual([3, 0]);
+    broker.publish(published(4));
+    expect([byCount.queuedEvents, broker.counters.drops]).toEqual([3, 1]);
+
+    const frameBytes = published(10).message("s").length;
+    const bytesBroker = new Broker(createLogger("silent"));
+    const bytesSink = new FakeSink();
+    const byBytes = bytesBroker.subscribe({ filter: {}, framer: wsFramer("s"), sink: bytesSink, limits: { ...LIMITS, queueEvents: 100, queueBytes: 2 * frameBytes } });
+    bytesSink.buffered = 500;
+    bytesBroker.publish(published(10));
+    bytesBroker.publish(published(11));
+    expect([byBytes.queuedBytes, bytesBroker.counters.drops]).toEqual([2 * frameBytes, 0]);
+    bytesBroker.publish(published(12));
+    expect([byBytes.queuedBytes, bytesBroker.counters.drops]).toEqual([2 * frameBytes, 1]);
+  });
+
   it("closes with 4429 a subscriber that stays at its limit past the grace period, or takes nothing past the send timeout", () => {
     const broker = new Broker(createLogger("silent"));
     const behind = new FakeSink();
@@ -126,6 +148,7 @@ describe("broker", () => {
     expect(behind.closedWith).toBeUndefined();
     broker.sweep(started + LIMITS.slowConsumerGraceMs + 100);
     expect(behind.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
+    expect(JSON.parse(behind.texts().at(-1)!)).toEqual({ type: "gap", sub: "s", from_seq: 0, to_seq: 8 });
     expect(stuck.closedWith).toBeUndefined();
     broker.sweep(started + LIMITS.sendTimeoutMs + 100);
     expect(stuck.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);

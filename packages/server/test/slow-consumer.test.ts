@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import { CLOSE_CODES } from "@events/schema";
 import { sizedEvent } from "./helpers/envelopes.js";
 import { testHub } from "./helpers/hub.js";
+import { RawSse } from "./helpers/sse-client.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
 const EVENTS = 2_000;
@@ -53,9 +54,45 @@ describe("slow consumers", () => {
     expect(stats.drops).toBeGreaterThan(0);
     expect(stats.peakQueueBytes).toBeLessThanOrEqual(QUEUE_BYTES);
     expect(stats.peakBufferedBytes).toBeLessThanOrEqual(HIGH_WATER + 2 * EVENT_BYTES);
-    // The stalled one was told what it missed before it was closed, when it read that far.
-    const gap = stalled.of("gap")[0];
-    if (gap !== undefined) expect(gap.to_seq).toBeGreaterThan(gap.from_seq);
+    // The stalled one was told what it missed before it was closed, once it read that far.
+    const gaps = stalled.of("gap");
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap.to_seq).toBeGreaterThan(gap.from_seq);
     for (const socket of healthy) socket.close();
+  });
+
+  it("over SSE: a stalled stream gets gap, then end with slow_consumer; a healthy one gets everything", async () => {
+    const hub = await testHub({
+      limits: { subscriber_queue_events: 100, subscriber_queue_bytes: 512 * 1024 },
+      sendHighWaterBytes: HIGH_WATER,
+      slowConsumerGraceMs: 300,
+      closeGraceMs: 30_000,
+    });
+    const auth = { authorization: `Bearer ${hub.admin}` };
+    const healthy = await RawSse.open(`${hub.url}/api/events`, auth);
+    const stalled = await RawSse.open(`${hub.url}/api/events`, auth);
+    await healthy.waitFor(() => healthy.named("ready")[0]);
+    await stalled.waitFor(() => stalled.named("ready")[0]);
+    stalled.pause();
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    const batch = Array.from({ length: 5_000 }, () => sizedEvent(EVENT_BYTES));
+    // Paced by the healthy reader (this test process parses slower than the hub sends),
+    // while the stalled one reads nothing and overflows.
+    for (let start = 0; start < batch.length && hub.hub.stats().slowConsumerCloses === 0; start += 100) {
+      await writer.publish(batch.slice(start, start + 100));
+      await healthy.waitFor(() => healthy.named("MachineEvent").length >= start, 30_000);
+    }
+    await vi.waitFor(() => expect(hub.hub.stats().slowConsumerCloses).toBe(1), { timeout: 20_000 });
+    const published = hub.hub.stats().headSeq;
+    stalled.resume();
+    await stalled.waitFor(() => stalled.ended, 20_000);
+    const gap = JSON.parse(stalled.named("gap")[0]!.data) as { from_seq: number; to_seq: number; reason: string };
+    expect(gap.reason).toBe("slow_consumer");
+    expect(gap.to_seq).toBeGreaterThan(gap.from_seq);
+    expect(JSON.parse(stalled.named("end")[0]!.data)).toMatchObject({ reason: "slow_consumer" });
+    await healthy.waitFor(() => healthy.named("MachineEvent").length === published, 30_000);
+    expect(healthy.named("gap")).toEqual([]);
+    expect(healthy.named("end")).toEqual([]);
+    healthy.close();
   });
 });

@@ -28,9 +28,14 @@ class FakeStore {
   }
 }
 
-function queue(store: FakeStore, maxBatch = 100) {
+function queue(store: FakeStore, maxBatch = 100, maxBatchBytes?: number) {
   const committed: CommittedEvent[][] = [];
-  const writer = new WriteQueue({ store: store as unknown as HubStore, maxBatch, onCommitted: (events) => committed.push([...events]) });
+  const writer = new WriteQueue({
+    store: store as unknown as HubStore,
+    maxBatch,
+    ...(maxBatchBytes === undefined ? {} : { maxBatchBytes }),
+    onCommitted: (events) => committed.push([...events]),
+  });
   return { writer, committed };
 }
 
@@ -88,5 +93,12 @@ describe("write queue", () => {
     await Promise.all(pending);
     expect(store.calls).toEqual([["a", "b"], ["c", "d", "e"]]);
     expect(writer.depth).toBe(0);
+  });
+
+  it("caps a transaction by bytes too, so one commit never overflows a subscriber queue", async () => {
+    const store = new FakeStore();
+    const { writer } = queue(store, 100, 5); // each test event's JSON is 2 bytes
+    await Promise.all([writer.submit([prepared("a"), prepared("b")]), writer.submit([prepared("c")]), writer.submit([prepared("d"), prepared("e"), prepared("f")])]);
+    expect(store.calls).toEqual([["a", "b"], ["c"], ["d", "e", "f"]]);
   });
 });

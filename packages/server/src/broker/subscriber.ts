@@ -247,7 +247,15 @@ export class Subscriber {
   }
 
   #slowConsumer(why: string): void {
-    this.#options.counters.slowConsumerCloses++;
+    const { counters, framer, sink } = this.#options;
+    counters.slowConsumerCloses++;
+    // Say what was dropped before closing; the client reads it when it catches up.
+    const gap = this.#gap;
+    if (gap !== undefined && framer.gap !== undefined) {
+      this.#gap = undefined;
+      counters.gaps++;
+      sink.send(framer.gap(gap.from, gap.to));
+    }
     this.close(CLOSE_CODES.slowConsumer, `slow consumer: ${why}; resubscribe from seq ${this.lastSeq}`);
   }
 }

@@ -63,6 +63,7 @@ export class HubCore {
     this.writer = new WriteQueue({
       store,
       maxBatch: options.writeBatchMax,
+      maxBatchBytes: options.limits.subscriber_queue_bytes,
       onCommitted: (events) => this.#fanOut(events),
       onTransaction: (events, seconds) => {
         this.metrics.storeSeconds.observe(seconds);

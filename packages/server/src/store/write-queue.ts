@@ -17,6 +17,8 @@ export interface WriteQueueOptions {
   store: HubStore;
   /** Most events in one transaction. */
   maxBatch: number;
+  /** Most serialised bytes in one transaction (a single larger submission still goes alone). */
+  maxBatchBytes?: number;
   /** Called after each commit with the newly stored events, in `seq` order; must not throw. */
   onCommitted: (events: readonly CommittedEvent[]) => void;
   /** Called with each transaction's size and duration, for metrics. */
@@ -112,15 +114,21 @@ export class WriteQueue {
     }
   }
 
-  /** Whole submissions up to `maxBatch` events (at least one submission). */
+  /** Whole submissions up to `maxBatch` events and `maxBatchBytes` (at least one submission). */
   #take(): Pending[] {
     const taken: Pending[] = [];
+    const maxBytes = this.#options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
     let count = 0;
+    let bytes = 0;
     while (this.#pending.length > 0) {
       const next = this.#pending[0]!;
-      if (taken.length > 0 && count + next.events.length > this.#options.maxBatch) break;
+      let nextBytes = 0;
+      for (const event of next.events) nextBytes += event.json.length;
+      const full = count + next.events.length > this.#options.maxBatch || bytes + nextBytes > maxBytes;
+      if (taken.length > 0 && full) break;
       taken.push(next);
       count += next.events.length;
+      bytes += nextBytes;
       this.#pending.shift();
     }
     return taken;

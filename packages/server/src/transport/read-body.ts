@@ -6,7 +6,7 @@
  * request timeout.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable, type Transform } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import { HubError } from "../errors.js";
 
@@ -25,10 +25,10 @@ export async function readBody(stream: Readable, headers: IncomingHttpHeaders, m
       break;
     case "gzip":
     case "x-gzip":
-      source = stream.pipe(createGunzip());
+      source = inflate(stream, createGunzip());
       break;
     case "deflate":
-      source = stream.pipe(createInflate());
+      source = inflate(stream, createInflate());
       break;
     default:
       stream.resume();
@@ -52,6 +52,12 @@ export async function readBody(stream: Readable, headers: IncomingHttpHeaders, m
     throw new HubError("bad_request", `could not read the body: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Pipes into the inflater so that an aborted request also ends (with an error) what reads it. */
+function inflate(stream: Readable, inflater: Transform): Readable {
+  pipeline(stream, inflater, () => undefined);
+  return inflater;
 }
 
 function tooLarge(what: string): HubError {

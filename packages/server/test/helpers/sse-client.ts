@@ -24,11 +24,13 @@ export class RawSse {
   ended = false;
   #pending = "";
   #destroy: () => void = () => undefined;
+  #socket: { pause(): void; resume(): void } | undefined;
 
   static open(url: string, headers: Record<string, string> = {}): Promise<RawSse> {
     const sse = new RawSse();
     return new Promise((resolve, reject) => {
       const req = request(url, { headers: { accept: "text/event-stream", ...headers } }, (response) => {
+        sse.#socket = response;
         sse.status = response.statusCode ?? 0;
         sse.headers = response.headers;
         response.setEncoding("utf8");
@@ -79,6 +81,15 @@ export class RawSse {
 
   named(event: string): SseEvent[] {
     return this.events.filter((item) => item.event === event);
+  }
+
+  /** Stops reading (the socket's buffers fill up, as with a stalled client). */
+  pause(): void {
+    this.#socket?.pause();
+  }
+
+  resume(): void {
+    this.#socket?.resume();
   }
 
   close(): void {
