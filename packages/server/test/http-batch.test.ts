@@ -35,6 +35,10 @@ describe("HTTP batch ingest (POST /api/v1/events/batch)", () => {
     expect(decoded.value.results.map((result) => result.status)).toEqual(["accepted", "accepted", "rejected"]);
     const again = (await post(hub, JSON.stringify({ events: [b] }))).json as BatchResponse;
     expect(again.results[0]).toEqual({ status: "duplicate", event_id: b!.event_id, seq: (decoded.value.results[1] as { seq: number }).seq });
+    // Elements that are not even objects are rejected one by one too, not the whole batch.
+    const odd = (await post(hub, JSON.stringify({ events: [event(), 42, null, "x"] }))).json as BatchResponse;
+    expect(odd.results.map((result) => result.status)).toEqual(["accepted", "rejected", "rejected", "rejected"]);
+    expect(odd.results.map((result) => (result.status === "rejected" ? result.index : -1))).toEqual([-1, 1, 2, 3]);
     const empty = (await post(hub, JSON.stringify({ events: [] }))).json as BatchResponse;
     expect(empty.results).toEqual([]);
   });

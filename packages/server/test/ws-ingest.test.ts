@@ -36,6 +36,15 @@ describe("WebSocket ingest (/api/v1/ws)", () => {
     expect(again.lamport_clock).toBeGreaterThanOrEqual(second!.lamport_clock);
   });
 
+  it("answers per event even when some events are not objects", async () => {
+    const hub = await testHub();
+    const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    const ack = await socket.publish([7, event(), "no", [1]]);
+    expect(ack.results.map((result) => result.status)).toEqual(["rejected", "accepted", "rejected", "rejected"]);
+    socket.send({ type: "publish", ref: "r", events: [1], extra: true });
+    expect((await socket.next("error")).code).toBe("bad_frame");
+  });
+
   it("takes the token from hello when the client cannot set headers", async () => {
     const hub = await testHub();
     const token = await projectToken(hub, PROJECT_A);

@@ -48,7 +48,13 @@ export class DatagramIngest {
       // the system's cap applies
     }
     const ingest = new DatagramIngest(core, path, socket);
-    socket.on("data", (data: Buffer) => ingest.#receive(data));
+    socket.on("data", (data: Buffer) => {
+      try {
+        ingest.#receive(data);
+      } catch (error) {
+        core.logger.error("handling a datagram failed", { error });
+      }
+    });
     socket.on("error", (error: Error) => core.logger.warn("datagram socket error", { error }));
     return ingest;
   }

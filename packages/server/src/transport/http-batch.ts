@@ -10,6 +10,7 @@ import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
+import { eventsDespiteElements } from "./element-issues.js";
 import { readBody } from "./read-body.js";
 
 const writers = new WeakMap<object, Principal>();
@@ -39,11 +40,12 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
         const body = request.body;
         if (!Buffer.isBuffer(body)) throw new HubError("bad_request", "send a JSON body: {\"events\": [...]}");
         const decoded = batchRequestCodec.decodeJson(body);
-        if (!decoded.ok) {
+        const events = decoded.ok ? decoded.value.events : eventsDespiteElements(parsed(body), decoded.issues, ["events"]);
+        if (events === undefined) {
           core.metrics.malformed.inc({ transport: "http" });
-          return reply.code(400).send(errorBody("bad_request", "the body is not a batch: {\"events\": [...]}", { issues: decoded.issues }));
+          const issues = decoded.ok ? [] : decoded.issues;
+          return reply.code(400).send(errorBody("bad_request", "the body is not a batch: {\"events\": [...]}", { issues }));
         }
-        const events = decoded.value.events;
         if (events.length > limits.max_events_per_batch) {
           core.metrics.malformed.inc({ transport: "http" });
           return reply
@@ -63,4 +65,13 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
     });
     done();
   });
+}
+
+/** The body as JSON (only on the failure path, after the codec refused it). */
+function parsed(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -105,7 +105,13 @@ export class WsGateway {
     }
     ws.on("message", (data: Buffer) => {
       peer.lastSeen = Date.now();
-      onMessage?.(data);
+      try {
+        onMessage?.(data);
+      } catch (error) {
+        // A bug in handling one frame must not take the process (or this connection's reader) down.
+        core.logger.error("handling a WebSocket frame failed", { error });
+        peer.sendJson({ type: "error", code: "internal", message: "the hub failed on this frame" });
+      }
     });
     ws.on("pong", () => {
       peer.lastSeen = Date.now();

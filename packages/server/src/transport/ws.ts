@@ -24,6 +24,7 @@ import { readScope } from "../auth/principal.js";
 import { textFrame } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
+import { eventsDespiteElements } from "./element-issues.js";
 import type { WsPeer, WsSink } from "./ws-peer.js";
 
 /** Publish frames one connection may have waiting for their acks before the hub stops reading it. */
@@ -60,12 +61,17 @@ export class WsProtocolConnection {
       return;
     }
     const decoded = clientFrameCodec.decodeJson(data);
-    if (!decoded.ok) {
-      this.#core.metrics.malformed.inc({ transport: "ws" });
-      this.#error(frameError(decoded.issues));
+    if (decoded.ok) {
+      this.#handle(decoded.value);
       return;
     }
-    this.#handle(decoded.value);
+    const publish = publishDespiteElements(data, decoded.issues);
+    if (publish !== undefined) {
+      this.#publish(publish);
+      return;
+    }
+    this.#core.metrics.malformed.inc({ transport: "ws" });
+    this.#error(frameError(decoded.issues));
   }
 
   onClose(): void {
@@ -209,6 +215,21 @@ export class WsProtocolConnection {
   #error(error: Omit<ErrorFrame, "type">): void {
     this.#send({ type: "error", ...error });
   }
+}
+
+/** A publish frame refused only for elements that are not objects: answered per event instead. */
+function publishDespiteElements(data: Buffer, issues: readonly Issue[]): PublishFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  const frame = value as { type?: unknown; ref?: unknown };
+  if (frame.type !== "publish" || typeof frame.ref !== "string" || frame.ref.length < 1 || frame.ref.length > 64) return undefined;
+  const events = eventsDespiteElements(value, issues, ["type", "ref", "events"]);
+  return events === undefined ? undefined : ({ type: "publish", ref: frame.ref, events } as PublishFrame);
 }
 
 function frameError(issues: readonly Issue[]): Omit<ErrorFrame, "type"> {
