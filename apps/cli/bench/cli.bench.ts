@@ -1,0 +1,69 @@
+/**
+ * What a shell pays for `events emit` and `events send-event`, process start to exit,
+ * with the hub up, against a bare `node -e 0` measured in the same run. Medians of
+ * many runs, interleaved so that machine noise hits all three alike.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, report, type BenchRow } from "../../../scripts/bench-kit.js";
+
+const RUNS = Number(process.env["BENCH_CLI_RUNS"] ?? 25);
+const ADMIN = "bench-admin-token-0123456789abcdef";
+const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+if (!existsSync(bin)) throw new Error("run `pnpm build` first");
+
+const scratch = mkdtempSync(join(tmpdir(), "events-cli-bench-"));
+const port = await new Promise<number>((resolve) => {
+  const server = createServer();
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+  });
+});
+const hub: ChildProcess = spawn(process.execPath, [bin, "serve", "--port", String(port), "--data-dir", join(scratch, "hub"), "--socket", join(scratch, "events.sock")], {
+  env: { ...process.env, EVENTS_ADMIN_TOKEN: ADMIN, NO_COLOR: "1" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+process.on("exit", () => {
+  hub.kill("SIGKILL");
+  rmSync(scratch, { recursive: true, force: true });
+});
+await new Promise<void>((resolve) => {
+  let out = "";
+  hub.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes("listening on")) resolve();
+  });
+});
+
+const project = join(scratch, "project");
+mkdirSync(project);
+const env = { ...process.env, EVENTS_HOME: join(scratch, "home"), EVENTS_SERVER_URL: `http://127.0.0.1:${port}`, EVENTS_TOKEN: ADMIN, NO_COLOR: "1" };
+const time = (args: string[]): number => {
+  const started = process.hrtime.bigint();
+  execFileSync(process.execPath, args, { cwd: project, env, stdio: "ignore" });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+const emit = [bin, "wp", "status", "WP01", "--to", "planned", "--feature", "001-bench"];
+const send = [bin, "send-event", "--target", "ui", "--type", "activity_log", "--payload", '{"message":"bench","level":"info"}'];
+time(["-e", "0"]);
+time(emit);
+time(send);
+const bare: number[] = [];
+const emits: number[] = [];
+const sends: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  bare.push(time(["-e", "0"]));
+  emits.push(time(emit));
+  sends.push(time(send));
+}
+const rows: BenchRow[] = [
+  { name: "node -e 0 (the floor)", value: median(bare), unit: "ms" },
+  { name: "events emit (wp status), hub up", value: median(emits), unit: "ms", baseline: "x node -e 0 (lower is better)", ratio: median(emits) / median(bare), target: "<= 2.5x node", pass: median(emits) / median(bare) <= 2.5 },
+  { name: "events send-event, hub up, delivered live", value: median(sends), unit: "ms", baseline: "x node -e 0 (lower is better)", ratio: median(sends) / median(bare), target: "<= 2.5x node", pass: median(sends) / median(bare) <= 2.5 },
+];
+report("@events/cli", rows);
