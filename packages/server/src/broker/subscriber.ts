@@ -134,11 +134,6 @@ export class Subscriber {
     this.#endIfFlushed();
   }
 
-  /** Sends a control frame (subscribed, reset, ...) ahead of anything queued later. */
-  control(bytes: Buffer): void {
-    if (!this.#closed) this.#options.sink.send(bytes);
-  }
-
   /** Resolves when the socket holds less than the high-water mark (or the subscriber closed). */
   writable(): Promise<void> {
     if (this.#closed || this.#options.sink.buffered < this.#options.limits.highWaterBytes) return Promise.resolve();
