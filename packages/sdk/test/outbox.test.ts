@@ -1,7 +1,9 @@
 import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Emitter } from "../src/index.js";
+import { createEmitter, type Emitter } from "../src/index.js";
 import { captureLog } from "./helpers/capture-log.js";
 import { siblingEmitter, testEmitter } from "./helpers/emitters.js";
 import { PAYLOADS, statusChange } from "./helpers/payloads.js";
@@ -194,10 +196,6 @@ describe("cap", () => {
 
 describe("list and purge", () => {
   it("lists waiting rows in Lamport order without leasing them, and purges on request", async () => {
-    const { createEmitter } = await import("../src/index.js");
-    const { mkdtempSync, rmSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
     const home = mkdtempSync(join(tmpdir(), "events-list-"));
     try {
       const emitter = createEmitter({ home, project: { uuid: "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", slug: "demo" }, exitHook: false, autoSync: false });

@@ -93,5 +93,5 @@ describe("problems channel (GET /api/v1/problems/events)", () => {
 async function waitFrames(socket: TestSocket, count: number): Promise<void> {
   await vi.waitFor(() => {
     if (socket.raw.length < count) throw new Error(`${socket.raw.length} of ${count} frames`);
-  });
+  }, { timeout: 10_000 });
 }

@@ -47,7 +47,7 @@ describe("datagram ingest (unix socket)", () => {
     const second = await testHub({ socketPath: path });
     expect(second.hub.socketPath).toBe(path);
     await pythonSend(path, { machine_name: "m", event_type: "job_started", payload: {} });
-    await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }));
+    await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
   });
 
   it("counts malformed datagrams and keeps going", async () => {
@@ -59,9 +59,9 @@ describe("datagram ingest (unix socket)", () => {
       const metrics = await (await fetch(`${hub.url}/metrics`)).text();
       expect(metrics).toContain('events_malformed_frames_total{transport="datagram"} 2');
       expect(metrics).toContain('events_rejected_total{transport="datagram"} 1');
-    });
+    }, { timeout: 10_000 });
     await pythonSend(hub.hub.socketPath!, { machine_name: "m", event_type: "job_started", payload: {} });
-    await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }));
+    await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
   });
 
   it("forwards {type, payload, job_id} to control-<machine>.sock when it exists, and marks the row processed", async () => {
@@ -74,7 +74,8 @@ describe("datagram ingest (unix socket)", () => {
     ]);
     let output = "";
     receiver.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await vi.waitFor(() => expect(output).toContain("ready"));
+    // python3 can take seconds to start on a loaded CI machine.
+    await vi.waitFor(() => expect(output).toContain("ready"), { timeout: 15_000 });
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "face-processor", job_id: "job-7", payload: { image: "a.png" } });
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "nobody-listening", payload: {} });
     await vi.waitFor(() => expect(output.split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });

@@ -68,7 +68,7 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
     const again = await restartOf(hub, { adminToken: "admin-1" });
     const session = await TestSocket.open(`${again.wsUrl}/api/v1/sessions/s-r/events`, { token });
     const problems = await TestSocket.open(`${again.wsUrl}/api/v1/problems/events`, { token });
-    await vi.waitFor(() => expect(session.raw.length + problems.raw.length).toBe(2));
+    await vi.waitFor(() => expect(session.raw.length + problems.raw.length).toBe(2), { timeout: 10_000 });
     expect(JSON.parse(session.raw[0]!)).toMatchObject({ kind: "phase", phase: "p" });
     expect(JSON.parse(problems.raw[0]!)).toMatchObject({ kind: "snapshot", findings: [{ rule: "r", offending_path: "/x" }] });
   });

@@ -67,7 +67,7 @@ describe("graceful shutdown", () => {
   it("can be closed twice", async () => {
     const hub = await testHub();
     await Promise.all([hub.stop(), hub.stop()]);
-    await vi.waitFor(() => expect(hub.hub.stats().connections).toEqual({ ws: 0, sse: 0 }));
+    await vi.waitFor(() => expect(hub.hub.stats().connections).toEqual({ ws: 0, sse: 0 }), { timeout: 10_000 });
   });
 });
 

@@ -116,7 +116,7 @@ describe("resume without gap or duplicate", () => {
     const hub = await testHub({ sseMaxLifetimeMs: 150, sseRetryMs: 10 });
     const batch = events(TOTAL);
     const { source, events: frames } = eventSource(`${hub.url}/api/events`, hub.admin);
-    await vi.waitFor(() => expect(frames.some((frame) => frame.event === "ready")).toBe(true));
+    await vi.waitFor(() => expect(frames.some((frame) => frame.event === "ready")).toBe(true), { timeout: 10_000 });
     // Four parts, each followed by at least one more reconnection, so events are
     // published before, during and after the streams the hub ends.
     for (let part = 0; part < 4; part++) {
