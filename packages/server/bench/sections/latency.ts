@@ -5,14 +5,15 @@
  */
 import WebSocket from "ws";
 import type { Envelope } from "@events/schema";
-import { median, percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
+import { percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
 import { benchEvents } from "../lib/events.js";
 import { now, type Child } from "../lib/ipc.js";
 import { log, publisher, RUNS, SUBSCRIBERS, TOKEN, waitUntil } from "../lib/setup.js";
 
 /** p99 publish-to-deliver at 100 events/s to one subscriber; both ends in this process. */
 export async function latencyOne(hubPort: number): Promise<BenchRow> {
-  const p99s: number[] = [];
+  // p99 over every sample of every run (a percentile of medians would hide the tail).
+  const samples: number[] = [];
   for (let run = 0; run < Math.min(RUNS, 3); run++) {
     const sent = new Map<string, number>();
     const latencies: number[] = [];
@@ -38,21 +39,21 @@ export async function latencyOne(hubPort: number): Promise<BenchRow> {
       pub.socket.send(JSON.stringify({ type: "publish", ref: `l${index}`, events: [event] }));
     }
     await waitUntil(() => latencies.length >= events.length, 10_000);
-    p99s.push(percentile(latencies, 99));
+    samples.push(...latencies);
     subscriber.close();
     pub.close();
   }
-  const value = median(p99s);
-  return { name: "p99 publish->deliver, 100 ev/s, 1 subscriber", value, unit: "ms", target: "<= 5 ms", pass: value <= 5 };
+  const value = percentile(samples, 99);
+  return { name: `p99 publish->deliver, 100 ev/s, 1 subscriber (${samples.length} samples)`, value, unit: "ms", target: "<= 5 ms", pass: value <= 5 };
 }
 
 /** p99 publish-to-deliver to the last of 1,000 subscribers at 10 events/s (clients in the client process). */
 export async function latencyThousand(clients: Child, hubPort: number): Promise<BenchRow> {
-  const p99s: number[] = [];
+  const samples: number[] = [];
   for (let run = 0; run < Math.min(RUNS, 3); run++) {
     await clients.request({ cmd: "latency-open", port: hubPort, count: SUBSCRIBERS, token: TOKEN });
     const pub = await publisher(hubPort);
-    const events = benchEvents(60);
+    const events = benchEvents(80);
     const sent = new Map<string, number>();
     const started = now();
     for (let index = 0; index < events.length; index++) {
@@ -66,9 +67,9 @@ export async function latencyThousand(clients: Child, hubPort: number): Promise<
     if (!complete) throw new Error("not every subscriber got every event");
     const lat = events.map((event) => times[event.event_id]! - sent.get(event.event_id)!);
     log(`  last-of-${SUBSCRIBERS} latency p50 ${percentile(lat, 50).toFixed(1)} p90 ${percentile(lat, 90).toFixed(1)} max ${Math.max(...lat).toFixed(1)} ms`);
-    p99s.push(percentile(lat, 99));
+    samples.push(...lat);
     pub.close();
   }
-  const value = median(p99s);
-  return { name: `p99 publish->deliver to the last of ${SUBSCRIBERS}, 10 ev/s`, value, unit: "ms", target: "<= 50 ms", pass: value <= 50 };
+  const value = percentile(samples, 99);
+  return { name: `p99 publish->deliver to the last of ${SUBSCRIBERS}, 10 ev/s (${samples.length} samples)`, value, unit: "ms", target: "<= 50 ms", pass: value <= 50 };
 }

@@ -93,7 +93,14 @@ export class TokenRegistry {
     return [...this.#byId.values()].map(info);
   }
 
-  /** Revokes a token at once (open connections keep their principal until they reconnect). */
+  readonly #revokeListeners = new Set<(id: string) => void>();
+
+  /** Told of every revocation, so transports can close what the token holds open. */
+  onRevoke(listener: (id: string) => void): void {
+    this.#revokeListeners.add(listener);
+  }
+
+  /** Revokes a token at once; open WebSocket connections that use it are closed with 4401. */
   async revoke(id: string): Promise<void> {
     const revokedAt = new Date().toISOString();
     if (!(await this.#store.revokeToken(id, revokedAt))) {
@@ -103,6 +110,13 @@ export class TokenRegistry {
     if (record !== undefined) {
       this.#byDigest.delete(record.tokenHash);
       this.#byId.set(id, { ...record, revokedAt });
+    }
+    for (const listener of this.#revokeListeners) {
+      try {
+        listener(id);
+      } catch {
+        // A transport's failure to close must not undo the revocation.
+      }
     }
   }
 

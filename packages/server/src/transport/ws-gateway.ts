@@ -34,6 +34,12 @@ export class WsGateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    core.tokens.onRevoke((id) => {
+      for (const peer of this.#peers) {
+        const principal = peer.principal;
+        if (principal?.kind === "project" && principal.tokenId === id) peer.close(CLOSE_CODES.unauthenticated, "token revoked");
+      }
+    });
   }
 
   get size(): number {
