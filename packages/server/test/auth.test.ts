@@ -188,3 +188,24 @@ describe("the auth matrix: a token for one project never reads or writes another
     expect((await api(hub, `/api/v1/events/batch?ticket=${ticket}`, { method: "POST", body: { events: [] } })).status).toBe(401);
   });
 });
+
+describe("revocation", () => {
+  it("closes the open WebSockets of a revoked token with 4401, and refuses it from then on", async () => {
+    const hub = await testHub();
+    const created = (await api(hub, "/api/v1/tokens", { method: "POST", token: hub.admin, body: { project: PROJECT_A, scopes: ["read", "write"] } })).json as { id: string; token: string };
+    const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: created.token });
+    socket.send({ type: "hello", protocol: 1 });
+    await socket.next("welcome");
+    const other = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    other.send({ type: "hello", protocol: 1 });
+    await other.next("welcome");
+    expect((await api(hub, `/api/v1/tokens/${created.id}`, { method: "DELETE", token: hub.admin })).status).toBeLessThan(300);
+    expect((await socket.closed).code).toBe(CLOSE_CODES.unauthenticated);
+    expect((await api(hub, "/api/v1/limits", { token: created.token })).status).toBeLessThan(500);
+    expect((await api(hub, "/api/v1/events/batch", { method: "POST", token: created.token, body: { events: [] } })).status).toBe(401);
+    // Other connections are untouched.
+    other.send({ type: "ping", ts: 1 });
+    await other.next("pong");
+    other.close();
+  });
+});

@@ -111,6 +111,7 @@ export class WsGateway {
     }
     ws.on("message", (data: Buffer) => {
       peer.lastSeen = Date.now();
+      if (peer.closing) return; // closed for a reason already; later frames are not acted on
       try {
         onMessage?.(data);
       } catch (error) {
