@@ -6,7 +6,7 @@
 import { createServer as createHttpServer, request, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createEmitter, type Emitter, type EmitterOptions } from "../src/index.js";
 import { ADMIN, freePort, hubProcess, inProcessHub, projectToken, revokeToken, storedEvents, tempDir } from "./helpers/hub-process.js";
 
@@ -124,19 +124,22 @@ describe("sync over the WebSocket", () => {
     const hub = await inProcessHub();
     const { id, token } = await projectToken(hub.url, PROJECT.uuid);
     const client = emitter({ home: tempDir("events-sync-home-"), serverUrl: hub.url, token });
-    emitMany(client, 10);
-    expect(await client.syncNow()).toMatchObject({ synced: 10, remaining: 0 });
-    await revokeToken(hub.url, id);
-    emitMany(client, 25, "after revoke");
+    emitMany(client, 150);
+    expect(await client.syncNow()).toMatchObject({ synced: 150, remaining: 0 });
+    expect(client.connectionStatus()).toBe("connected");
     const states: string[] = [];
     client.onSync("state", (change) => states.push(change.state));
+    // The hub closes the open WebSocket of a revoked token (4401).
+    await revokeToken(hub.url, id);
+    await vi.waitFor(() => expect(client.connectionStatus()).toBe("unauthenticated"), { timeout: 10_000 });
+    emitMany(client, 150, "after revoke");
     const result = await client.syncNow();
     expect(result.error?.errorClass).toBe("auth");
     expect(result.error?.hint).toContain("events auth login");
-    expect(result.remaining).toBe(25);
-    expect(client.connectionStatus()).toBe("unauthenticated");
+    expect(result.remaining).toBe(150);
     expect(states).toContain("unauthenticated");
-    expect(client.outbox.size()).toBe(25);
+    expect(client.status().lastError?.errorClass).toBe("auth");
+    expect(client.outbox.size()).toBe(150);
     expect(client.outbox.deadLetters()).toEqual([]);
     await client.close();
   });
