@@ -77,7 +77,7 @@ describe("events init, emit and the friendly commands", () => {
     const u = user();
     const plain = await u.run(["wp", "status", "WP01", "--to", "planned", "--feature", "001-demo"]);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}  WPStatusChanged WP01 \(none\) -> planned/);
+    expect(plain.stdout).toMatch(/^[0-9A-HJKMNP-TV-Z]{26} {2}WPStatusChanged WP01 \(none\) -> planned/);
     const json = await u.run(["wp", "status", "WP01", "--from", "planned", "--to", "doing", "--feature", "001-demo", "--json"]);
     const event = JSON.parse(json.stdout) as { payload: { to_lane: string }; lamport_clock: number };
     expect(event.payload.to_lane).toBe("in_progress");
