@@ -246,6 +246,32 @@ describe("events token and tail", () => {
   });
 });
 
+describe("events tail across a hub restart", () => {
+  it("reconnects by itself and resumes after the last seq it printed: no gap, no duplicate", async () => {
+    const u = user();
+    const port = await freePort();
+    const dataDir = join(u.home, "own-hub");
+    let own = await startHub({ host: "127.0.0.1", port, dataDir, socketPath: false, logger: "silent", adminToken: ADMIN });
+    const env = { EVENTS_SERVER_URL: `http://127.0.0.1:${port}`, EVENTS_TOKEN: ADMIN };
+    try {
+      await u.run(["history", "add", "WP01", "--content", "before"], env);
+      await u.run(["sync", "now"], env);
+      const tail = u.run(["tail", "--since", "0", "--count", "3", "--json"], env);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await own.close();
+      own = await startHub({ host: "127.0.0.1", port, dataDir, socketPath: false, logger: "silent", adminToken: ADMIN });
+      await u.run(["history", "add", "WP01", "--content", "after 1"], env);
+      await u.run(["history", "add", "WP01", "--content", "after 2"], env);
+      await u.run(["sync", "now"], env);
+      const lines = (await tail).stdout.trim().split("\n").map((line) => JSON.parse(line) as { seq: number; event: { payload: { entry_content: string } } });
+      expect(lines.map((line) => line.event.payload.entry_content)).toEqual(["before", "after 1", "after 2"]);
+      expect(lines.map((line) => line.seq)).toEqual([1, 2, 3]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("a new user's session, as the README runs it", () => {
   it("serve, log in, emit, watch it arrive with tail, send a machine event, check sync status", async () => {
     const u = user();
