@@ -18,6 +18,7 @@ export class PublishedEvent {
   #messages: Map<string, Buffer> | undefined;
   #wsFrames: Map<string, Buffer> | undefined;
   #sse: Buffer | undefined;
+  #sseChunk: Buffer | undefined;
   #payloadBytes: Buffer | undefined;
 
   constructor(stored: StoredEvent, payload?: unknown) {
@@ -73,6 +74,15 @@ export class PublishedEvent {
     return this.#sse;
   }
 
+  /**
+   * The SSE frame as one HTTP/1.1 chunk (`<hex length>\r\n<frame>\r\n`), written as is
+   * to every SSE subscriber's socket.
+   */
+  sseChunk(): Buffer {
+    this.#sseChunk ??= httpChunk(this.sse());
+    return this.#sseChunk;
+  }
+
   /** The envelope's payload alone (a session channel sends its frames bare). */
   payload(): Buffer {
     if (this.#payloadBytes === undefined) {
@@ -110,3 +120,10 @@ export function textFrame(payload: Buffer): Buffer {
   payload.copy(frame, headerLength);
   return frame;
 }
+
+/** One chunk of a chunked HTTP/1.1 body (RFC 9112 7.1). */
+export function httpChunk(payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF]);
+}
+
+const CRLF = Buffer.from("\r\n");

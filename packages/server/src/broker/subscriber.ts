@@ -177,10 +177,13 @@ export class Subscriber {
 
   #push(frame: QueuedFrame): void {
     const { limits, counters, framer } = this.#options;
-    if (this.#queue.length === 0 && this.#gap === undefined && this.#options.sink.buffered < limits.highWaterBytes) {
-      this.#send(frame.bytes);
-      this.lastSeq = frame.seq;
-      return;
+    if (this.#queue.length === 0 && this.#gap === undefined) {
+      const buffered = this.#options.sink.buffered;
+      if (buffered < limits.highWaterBytes) {
+        this.#send(frame.bytes, buffered);
+        this.lastSeq = frame.seq;
+        return;
+      }
     }
     this.#queue.push(frame);
     this.#blockedSince ??= Date.now();
@@ -225,12 +228,13 @@ export class Subscriber {
     this.#endIfFlushed();
   }
 
-  #send(bytes: Buffer): void {
+  /** `buffered`: what the socket held before, when the caller already read it. */
+  #send(bytes: Buffer, buffered: number = this.#options.sink.buffered): void {
     const { counters, sink } = this.#options;
     counters.deliveries++;
     sink.send(bytes);
-    const buffered = sink.buffered;
-    if (buffered > counters.peakBufferedBytes) counters.peakBufferedBytes = buffered;
+    const after = buffered + bytes.length;
+    if (after > counters.peakBufferedBytes) counters.peakBufferedBytes = after;
   }
 
   #release(): void {

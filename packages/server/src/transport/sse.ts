@@ -11,6 +11,7 @@ import type { ServerResponse } from "node:http";
 import { CLOSE_CODES } from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { readScope } from "../auth/principal.js";
+import { httpChunk } from "../broker/published-event.js";
 import type { Sink } from "../broker/sink.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
@@ -109,8 +110,9 @@ export class SseStreams {
     stream.subscriber = core.openStream({
       filter: { channel: query.channel, project: query.project },
       framer: {
-        event: (event) => event.sse(),
-        gap: (fromSeq, toSeq) => Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`),
+        event: (event) => event.sseChunk(),
+        gap: (fromSeq, toSeq) =>
+          httpChunk(Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`)),
       },
       sink: responseSink(response, core.options.closeGraceMs),
       since: query.since,
@@ -126,17 +128,24 @@ export class SseStreams {
   }
 }
 
+/**
+ * Frames go to the response's socket as pre-built HTTP chunks (one write per
+ * delivery, the same bytes for every subscriber); control events (`ready`, `reset`,
+ * heartbeats, `end`) go through the response itself. Both land on one socket in
+ * order: the headers went out with `ready`, before any frame.
+ */
 function responseSink(response: ServerResponse, closeGraceMs: number): Sink {
+  const socket = response.socket;
   return {
     send: (bytes) => {
-      if (!response.writableEnded && !response.destroyed) response.write(bytes);
+      if (socket !== null && !response.writableEnded && !socket.destroyed) socket.write(bytes);
     },
     get buffered() {
       return response.writableLength;
     },
-    onDrain: (listener) => response.on("drain", listener),
-    cork: () => response.cork(),
-    uncork: () => response.uncork(),
+    onDrain: (listener) => socket?.on("drain", listener),
+    cork: () => socket?.cork(),
+    uncork: () => socket?.uncork(),
     close: (code, reason) => endStream(response, { code, reason, closeGraceMs }),
   };
 }
