@@ -9,6 +9,19 @@ export const SCHEMA_VERSION = "1.0.0";
 /** The version of the hub's WebSocket protocol. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The hub's default limits: what it advertises in `welcome` and `GET /api/v1/limits`
+ * unless configured otherwise, and what a client may assume before it has asked.
+ */
+export const DEFAULT_LIMITS = Object.freeze({
+  max_frame_bytes: 1_048_576,
+  max_events_per_batch: 1_000,
+  max_batch_bytes: 1_048_576,
+  max_event_bytes: 65_536,
+  subscriber_queue_events: 1_000,
+  subscriber_queue_bytes: 4_194_304,
+});
+
 /** Machine event types whose payload has a fixed shape (statemachine-engine's realtime events). */
 export const REALTIME_TYPES = ["state_change", "activity_log", "job_started", "job_completed", "error"] as const;
 export type RealtimeType = (typeof REALTIME_TYPES)[number];

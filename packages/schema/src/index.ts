@@ -64,6 +64,7 @@ export {
 } from "./channels.js";
 export { EVENT_TYPES, WORK_EVENT_TYPES, isEventType } from "./event-types.js";
 export {
+  DEFAULT_LIMITS,
   SCHEMA_VERSION,
   PROTOCOL_VERSION,
   REALTIME_TYPES,

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Limits } from "@events/schema";
+import { DEFAULT_LIMITS as SHARED_DEFAULT_LIMITS, type Limits } from "@events/schema";
 import { HubError } from "./errors.js";
 import { createLogger, defaultLogLevel, type Logger, type LogLevel } from "./logger.js";
 
@@ -68,14 +68,8 @@ export interface HubOptions {
   logger?: Logger | LogLevel;
 }
 
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  max_frame_bytes: 1_048_576,
-  max_events_per_batch: 1_000,
-  max_batch_bytes: 1_048_576,
-  max_event_bytes: 65_536,
-  subscriber_queue_events: 1_000,
-  subscriber_queue_bytes: 4_194_304,
-});
+/** The defaults live with the wire, so clients and hub agree on them. */
+export const DEFAULT_LIMITS: Readonly<Limits> = SHARED_DEFAULT_LIMITS;
 
 export type StoreConfig =
   | { readonly kind: "sqlite"; readonly file: string; readonly synchronous: "normal" | "full" }

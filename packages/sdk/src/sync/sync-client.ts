@@ -6,7 +6,7 @@
  * never holds back the ones behind it. A failure of the connection counts against no
  * event: the rows are released and sent again later. Never throws.
  */
-import type { Limits } from "@events/schema";
+import { DEFAULT_LIMITS, type Limits } from "@events/schema";
 import type { ClaimedEvent, Outbox } from "../outbox/outbox.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { halve, splitBatches, toSendable, type Sendable } from "./batches.js";
@@ -79,14 +79,8 @@ type Transport = { kind: "ws"; limits: Limits; publish: (events: readonly Sendab
 const RETRY_AFTER_ATTEMPTS = 5;
 /** Small drains sent over HTTP before the client opens its WebSocket. */
 const SMALL_DRAINS = 3;
-const SMALL_DRAIN_LIMITS: Limits = {
-  max_frame_bytes: 1_048_576,
-  max_events_per_batch: 1_000,
-  max_batch_bytes: 1_048_576,
-  max_event_bytes: 65_536,
-  subscriber_queue_events: 1_000,
-  subscriber_queue_bytes: 4_194_304,
-};
+/** What a small drain assumes of a hub it has not asked: the defaults every hub starts with. */
+const SMALL_DRAIN_LIMITS: Limits = DEFAULT_LIMITS;
 
 export class SyncClient {
   readonly events = new TypedEvents<SyncEventMap>();
