@@ -30,7 +30,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     throw failure(`the hub could not start: ${message}`, /EADDRINUSE/.test(message) ? "another process uses that port; pick one with --port" : "check --data-dir / --database-url");
   }
   print(`events hub listening on ${colour.bold(hub.url)}`);
-  print(`  dashboard  ${hub.url}/`);
+  print(`  dashboard  ${hub.url}/  (served once apps/web is built; not yet)`);
   print(`  WebSocket  ${hub.url.replace(/^http/, "ws")}/api/v1/ws    SSE ${hub.url}/api/events`);
   if (hub.socketPath !== undefined) print(`  datagrams  ${hub.socketPath}`);
   if (hub.adminToken !== null && (process.env["EVENTS_ADMIN_TOKEN"] ?? "") === "") {
