@@ -296,7 +296,8 @@ describe("a new user's session, as the README runs it", () => {
       const uuid = JSON.parse((await u.run(["init", "--json"])).stdout).project.uuid as string;
       const token = JSON.parse((await u.run(["token", "create", "--project", uuid, "--scope", "read,write", "--server", url, "--admin-token", admin, "--json"])).stdout).token as string;
       expect((await u.run(["auth", "login", "--server", url, "--token", token])).code).toBe(0);
-      const tail = u.run(["tail", "--count", "2", "--json"]);
+      // From seq 0: the hub is new, so this is exactly what arrives, however slowly tail connects.
+      const tail = u.run(["tail", "--since", "0", "--count", "2", "--json"]);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect((await u.run(["wp", "status", "WP01", "--to", "planned"])).code).toBe(0);
       expect((await u.run(["send-event", "--target", "ui", "--type", "activity_log", "--payload", '{"message":"hello","level":"info"}'])).code).toBe(0);
