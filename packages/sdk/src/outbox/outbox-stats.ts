@@ -1,20 +1,12 @@
 /** What `outbox.stats()` reads from queue.db: sizes, ages, retry buckets, top types and the counters. */
 import type Database from "better-sqlite3";
 import { COUNTERS, Counters } from "./counters.js";
+import type { OutboxStats } from "./outbox.js";
 
-export interface StoredStats {
-  rows: number;
-  bytes: number;
+/** The part of `OutboxStats` queue.db knows; the view adds memory, age and limits. */
+export type StoredStats = Omit<OutboxStats, "size" | "inMemory" | "oldestAgeMs" | "storage" | "limits"> & {
   oldestCreatedAt: number | null;
-  leased: number;
-  retryBuckets: { "0": number; "1-3": number; "4+": number };
-  topTypes: Array<{ eventType: string; count: number }>;
-  evicted: number;
-  rejectedFull: number;
-  deadLettered: number;
-  deadLetters: number;
-  corruptRecovered: number;
-}
+};
 
 interface Scan {
   oldest: number | null;
