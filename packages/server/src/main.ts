@@ -2,7 +2,8 @@
  * Runs the hub from the command line and the environment (`pnpm start`):
  *   node --import tsx packages/server/src/main.ts [--host H] [--port P]
  *     [--data-dir DIR | --database-url postgres://...] [--socket PATH | --no-socket]
- * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET,
+ *     [--dashboard-dir apps/web/dist]
+ * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET, EVENTS_DASHBOARD_DIR,
  * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Prints the URL and how to authenticate; the
  * admin token only at the first start, when it was generated.
  */
@@ -25,12 +26,13 @@ async function main(): Promise<void> {
       "database-url": { type: "string" },
       socket: { type: "string" },
       "no-socket": { type: "boolean" },
+      "dashboard-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
   if (values.help === true) {
-    write("usage: events-hub [--host 127.0.0.1] [--port 8787] [--data-dir ./.events-hub | --database-url postgres://...] [--socket PATH | --no-socket]");
+    write("usage: events-hub [--host 127.0.0.1] [--port 8787] [--data-dir ./.events-hub | --database-url postgres://...] [--socket PATH | --no-socket] [--dashboard-dir DIR]");
     return;
   }
   const env = process.env;
@@ -38,17 +40,20 @@ async function main(): Promise<void> {
   const socket = values["no-socket"] === true ? false : (values.socket ?? env["EVENTS_SOCKET"]);
   const databaseUrl = values["database-url"] ?? env["EVENTS_DATABASE_URL"];
   const dataDir = values["data-dir"] ?? env["EVENTS_DATA_DIR"];
+  const dashboardDir = values["dashboard-dir"] ?? env["EVENTS_DASHBOARD_DIR"];
   const hub = await startHub({
     host: values.host ?? env["EVENTS_HOST"] ?? "127.0.0.1",
     port: port === undefined ? 8787 : Number(port),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(socket === undefined ? {} : { socketPath: socket }),
+    ...(dashboardDir === undefined || dashboardDir === "" ? {} : { dashboardDir }),
     logger: createLogger(env["EVENTS_DEBUG"] === "1" ? "debug" : "info"),
   });
   write(`events hub listening on ${hub.url}`);
   write(`  WebSocket ${hub.url.replace(/^http/, "ws")}/api/v1/ws   SSE ${hub.url}/api/events   metrics ${hub.url}/metrics`);
   if (hub.socketPath !== undefined) write(`  datagram ingest socket ${hub.socketPath}`);
+  if (dashboardDir !== undefined && dashboardDir !== "") write(`  dashboard ${hub.url}/`);
   if (hub.adminToken !== null && env["EVENTS_ADMIN_TOKEN"] === undefined) {
     write("");
     write(`admin token (shown once; only its hash is stored): ${hub.adminToken}`);

@@ -66,6 +66,8 @@ export interface HubOptions {
   retentionIntervalMs?: number;
   /** A logger, or the level of the built-in stderr logger. @default "silent" ("debug" when EVENTS_DEBUG=1) */
   logger?: Logger | LogLevel;
+  /** Directory of the dashboard's built files (apps/web `dist`), served at `/`; none when absent. @default undefined */
+  dashboardDir?: string;
 }
 
 /** The defaults live with the wire, so clients and hub agree on them. */
@@ -99,6 +101,7 @@ export interface ResolvedOptions {
   readonly retainEvents: number | undefined;
   readonly retentionIntervalMs: number;
   readonly logger: Logger;
+  readonly dashboardDir: string | undefined;
 }
 
 /** Where per-user sockets live: `$XDG_RUNTIME_DIR`, else the temp dir. */
@@ -136,6 +139,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     retainEvents: options.retainEvents,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     logger: typeof logger === "object" ? logger : createLogger(logger ?? defaultLogLevel(env)),
+    dashboardDir: options.dashboardDir === undefined || options.dashboardDir === "" ? undefined : resolve(options.dashboardDir),
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) {
     throw new HubError("config", `port: expected an integer from 0 to 65535, received ${String(resolved.port)}`);

@@ -8,6 +8,7 @@ import type {
   MachineEventRecord,
   PreparedEvent,
   ProblemsRecord,
+  ReadBeforeQuery,
   ReadQuery,
   SessionRecord,
   StoredEvent,
@@ -21,6 +22,8 @@ export interface HubStore {
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]>;
   /** Events after a position, oldest first. */
   readAfter(query: ReadQuery): Promise<StoredEvent[]>;
+  /** Events before a position, newest first (history read backwards, for the dashboard). */
+  readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]>;
   /** The newest `seq`, or 0 when empty. */
   headSeq(): Promise<number>;
   /** The oldest `seq` still kept, or undefined when empty. */

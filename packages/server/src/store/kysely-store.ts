@@ -14,6 +14,7 @@ import {
   type MachineEventRecord,
   type PreparedEvent,
   type ProblemsRecord,
+  type ReadBeforeQuery,
   type ReadQuery,
   type SessionRecord,
   type StoredEvent,
@@ -115,6 +116,30 @@ export class KyselyStore implements HubStore {
       channel: row.channel,
       eventType: row.event_type,
       json: row.envelope,
+    }));
+  }
+
+  async readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]> {
+    let select = this.#db
+      .selectFrom("events")
+      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope"])
+      .where("seq", "<", query.beforeSeq);
+    if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
+    const channel = query.channel;
+    if (channel !== undefined && channel !== "" && channel !== "*") {
+      select = channel.endsWith(":*")
+        ? select.where(sql<string>`substr(channel, 1, ${channel.length - 1})`, "=", channel.slice(0, -1))
+        : select.where("channel", "=", channel);
+    }
+    const rows = await select.orderBy("seq", "desc").limit(query.limit).execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      eventId: row.event_id,
+      project: row.project_uuid,
+      channel: row.channel,
+      eventType: row.event_type,
+      json: row.envelope,
+      lamport: Number(row.lamport_clock),
     }));
   }
 

@@ -40,6 +40,16 @@ export interface ReadQuery {
   readonly project?: string | undefined;
 }
 
+export interface ReadBeforeQuery {
+  /** Events with `seq` less than this. */
+  readonly beforeSeq: number;
+  readonly limit: number;
+  /** A channel or a `prefix:*` pattern; all channels when absent. */
+  readonly channel?: string | undefined;
+  /** One project's events; every project's when absent. */
+  readonly project?: string | undefined;
+}
+
 export interface SessionRecord {
   readonly sessionId: string;
   readonly project: string | null;

@@ -8,6 +8,8 @@ import type { Issue } from "@events/schema";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
 import { batchRoutes } from "./http-batch.js";
+import { dashboardRoutes } from "./dashboard.js";
+import { historyRoutes } from "./history-routes.js";
 import { pathOf } from "./http-auth.js";
 import { errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
 import { opsRoutes } from "./ops-routes.js";
@@ -70,6 +72,8 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
   opsRoutes(app, core);
   batchRoutes(app, core);
   tokenRoutes(app, core);
+  historyRoutes(app, core);
   sse.route(app);
+  dashboardRoutes(app, core.options.dashboardDir);
   return app;
 }
