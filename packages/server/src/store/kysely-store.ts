@@ -139,7 +139,6 @@ export class KyselyStore implements HubStore {
       channel: row.channel,
       eventType: row.event_type,
       json: row.envelope,
-      lamport: Number(row.lamport_clock),
     }));
   }
 
