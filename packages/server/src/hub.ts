@@ -37,6 +37,8 @@ export interface Hub {
   readonly url: string;
   /** The admin token when known in clear (given, or generated at this first start); null when only its digest is stored. */
   readonly adminToken: string | null;
+  /** This hub's node id (in `welcome`, `/healthz` and, in a cluster, on every metric). */
+  readonly nodeId: string;
   /** The datagram ingest socket, when enabled. */
   readonly socketPath: string | undefined;
   /** What the hub holds right now (connections, queues), for tests and diagnostics. */
@@ -99,12 +101,14 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       await Promise.all([ws.closed(), sse.closed()]);
       await http.close();
       await core.drain();
+      await core.cluster?.close();
       await store.close();
     };
 
     return {
       url: `http://${host}:${address.port}`,
       adminToken,
+      nodeId: resolved.nodeId,
       socketPath: datagram?.path,
       stats: () => {
         const broker = core.broker.stats();
@@ -126,6 +130,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   } catch (error) {
     datagram?.close();
     await app?.close().catch(() => undefined);
+    await core.cluster?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw HubError.from(error, "unavailable");
   }

@@ -4,7 +4,9 @@
  *     [--data-dir DIR | --database-url postgres://...] [--socket PATH | --no-socket]
  *     [--dashboard-dir apps/web/dist]
  * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET, EVENTS_DASHBOARD_DIR,
- * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Prints the URL and how to authenticate; the
+ * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Cluster mode: --database-url postgres://... with
+ * --redis-url redis://... (EVENTS_REDIS_URL), optionally --bus-prefix (EVENTS_BUS_PREFIX)
+ * and --node-id (EVENTS_NODE_ID). Prints the URL and how to authenticate; the
  * admin token only at the first start, when it was generated.
  */
 import { parseArgs } from "node:util";
@@ -24,6 +26,9 @@ async function main(): Promise<void> {
       port: { type: "string" },
       "data-dir": { type: "string" },
       "database-url": { type: "string" },
+      "redis-url": { type: "string" },
+      "bus-prefix": { type: "string" },
+      "node-id": { type: "string" },
       socket: { type: "string" },
       "no-socket": { type: "boolean" },
       "dashboard-dir": { type: "string" },
@@ -32,7 +37,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help === true) {
-    write("usage: events-hub [--host 127.0.0.1] [--port 8787] [--data-dir ./.events-hub | --database-url postgres://...] [--socket PATH | --no-socket] [--dashboard-dir DIR]");
+    write("usage: events-hub [--host 127.0.0.1] [--port 8787] [--data-dir ./.events-hub | --database-url postgres://... [--redis-url redis://... --bus-prefix events --node-id ID]] [--socket PATH | --no-socket] [--dashboard-dir DIR]");
     return;
   }
   const env = process.env;
@@ -40,17 +45,24 @@ async function main(): Promise<void> {
   const socket = values["no-socket"] === true ? false : (values.socket ?? env["EVENTS_SOCKET"]);
   const databaseUrl = values["database-url"] ?? env["EVENTS_DATABASE_URL"];
   const dataDir = values["data-dir"] ?? env["EVENTS_DATA_DIR"];
+  const redisUrl = values["redis-url"] ?? env["EVENTS_REDIS_URL"];
+  const busPrefix = values["bus-prefix"] ?? env["EVENTS_BUS_PREFIX"];
+  const nodeId = values["node-id"] ?? env["EVENTS_NODE_ID"];
   const dashboardDir = values["dashboard-dir"] ?? env["EVENTS_DASHBOARD_DIR"];
   const hub = await startHub({
     host: values.host ?? env["EVENTS_HOST"] ?? "127.0.0.1",
     port: port === undefined ? 8787 : Number(port),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(redisUrl === undefined || redisUrl === "" ? {} : { redisUrl }),
+    ...(busPrefix === undefined || busPrefix === "" ? {} : { busPrefix }),
+    ...(nodeId === undefined || nodeId === "" ? {} : { nodeId }),
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(socket === undefined ? {} : { socketPath: socket }),
     ...(dashboardDir === undefined || dashboardDir === "" ? {} : { dashboardDir }),
     logger: createLogger(env["EVENTS_DEBUG"] === "1" ? "debug" : "info"),
   });
   write(`events hub listening on ${hub.url}`);
+  if (redisUrl !== undefined && redisUrl !== "") write(`  cluster node ${hub.nodeId} (PostgreSQL store, Redis bus)   health ${hub.url}/healthz`);
   write(`  WebSocket ${hub.url.replace(/^http/, "ws")}/api/v1/ws   SSE ${hub.url}/api/events   metrics ${hub.url}/metrics`);
   if (hub.socketPath !== undefined) write(`  datagram ingest socket ${hub.socketPath}`);
   if (dashboardDir !== undefined && dashboardDir !== "") write(`  dashboard ${hub.url}/`);

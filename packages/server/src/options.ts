@@ -19,6 +19,20 @@ export interface HubOptions {
   dataDir?: string;
   /** A `postgres://` URL; when set the hub stores in PostgreSQL instead of SQLite. @default undefined */
   databaseUrl?: string;
+  /** A `redis://` URL: with a PostgreSQL `databaseUrl` the hub runs as one node of a cluster (README, "Running a cluster"). @default undefined (one process) */
+  redisUrl?: string;
+  /** Prefix of the cluster's Redis channels (`<prefix>:commits`, `<prefix>:control`); nodes of one cluster share it. @default "events" */
+  busPrefix?: string;
+  /** How long a node waits for a late bus message before reading the gap from the store, in ms. @default 50 */
+  busGapWaitMs?: number;
+  /** Most events a node holds in its reorder buffer; past it the buffer is dropped and read from the store. @default 10_000 */
+  busReorderMaxEvents?: number;
+  /** Commits up to this many bytes travel inline on the bus; larger ones as a seq range, read from the store. @default 262_144 */
+  busMaxMessageBytes?: number;
+  /** How often a node checks that everything the store held at the previous check was delivered, in ms. @default 1_000 */
+  busCatchUpIntervalMs?: number;
+  /** How long start waits for Redis before running on the store alone (it keeps reconnecting), in ms. @default 5_000 */
+  busConnectTimeoutMs?: number;
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` (with WAL) survives a crashed hub. @default "normal" */
   sqliteSynchronous?: "normal" | "full";
   /** Path of the unix datagram ingest socket; `false` turns datagram ingest off. @default "<runtime dir>/events.sock" */
@@ -29,7 +43,7 @@ export interface HubOptions {
   datagramProject?: string | null;
   /** The admin token; when absent one is generated at first start and returned once. @default process.env.EVENTS_ADMIN_TOKEN */
   adminToken?: string;
-  /** The hub's node id in `welcome` and on events it creates. @default "hub-" + a hash of the host name and store */
+  /** The hub's node id in `welcome`, on events it creates and on its metrics. @default "hub-" + a hash of the host name and store (in a cluster, and the port or pid) */
   nodeId?: string;
   /** Limits advertised in `welcome` and `GET /api/v1/limits`; past each the hub refuses (see README). @default DEFAULT_LIMITS */
   limits?: Partial<Limits>;
@@ -77,10 +91,22 @@ export type StoreConfig =
   | { readonly kind: "sqlite"; readonly file: string; readonly synchronous: "normal" | "full" }
   | { readonly kind: "postgres"; readonly url: string };
 
+/** Cluster mode: set when both a PostgreSQL store and a Redis URL are given. */
+export interface ClusterConfig {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly gapWaitMs: number;
+  readonly reorderMaxEvents: number;
+  readonly maxMessageBytes: number;
+  readonly catchUpIntervalMs: number;
+  readonly connectTimeoutMs: number;
+}
+
 export interface ResolvedOptions {
   readonly host: string;
   readonly port: number;
   readonly store: StoreConfig;
+  readonly cluster: ClusterConfig | undefined;
   readonly socketPath: string | false;
   readonly controlDir: string;
   readonly datagramProject: string | null;
@@ -112,6 +138,7 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
 export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const runtime = runtimeDir(env);
   const store = storeConfig(options);
+  const cluster = clusterConfig(options, store);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) positiveInteger(`limits.${name}`, value);
   const logger = options.logger;
@@ -119,11 +146,12 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     store,
+    cluster,
     socketPath: options.socketPath ?? join(runtime, "events.sock"),
     controlDir: options.controlDir ?? runtime,
     datagramProject: options.datagramProject ?? null,
     adminToken: options.adminToken ?? nonEmpty(env["EVENTS_ADMIN_TOKEN"]),
-    nodeId: options.nodeId ?? defaultNodeId(store),
+    nodeId: options.nodeId ?? defaultNodeId(store, cluster === undefined ? undefined : String(options.port || process.pid)),
     limits: Object.freeze(limits),
     heartbeatMs: options.heartbeatMs ?? 15_000,
     pingTimeoutMs: options.pingTimeoutMs ?? 30_000,
@@ -161,6 +189,11 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     positiveInteger(name, resolved[name]);
   }
   if (resolved.retainEvents !== undefined) positiveInteger("retainEvents", resolved.retainEvents);
+  if (cluster !== undefined) {
+    for (const name of ["gapWaitMs", "reorderMaxEvents", "maxMessageBytes", "catchUpIntervalMs", "connectTimeoutMs"] as const) {
+      positiveInteger(`bus ${name}`, cluster[name]);
+    }
+  }
   return resolved;
 }
 
@@ -175,9 +208,31 @@ function storeConfig(options: HubOptions): StoreConfig {
   return { kind: "sqlite", file: join(dir, "hub.db"), synchronous: options.sqliteSynchronous ?? "normal" };
 }
 
-function defaultNodeId(store: StoreConfig): string {
+function clusterConfig(options: HubOptions, store: StoreConfig): ClusterConfig | undefined {
+  const redisUrl = nonEmpty(options.redisUrl);
+  if (redisUrl === undefined) return undefined;
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new HubError("config", "redisUrl: expected a redis:// or rediss:// URL");
+  if (store.kind !== "postgres") {
+    throw new HubError("config", "redisUrl needs a PostgreSQL databaseUrl: the nodes of a cluster share one store (leave both out for one process on SQLite)");
+  }
+  const prefix = options.busPrefix ?? "events";
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new HubError("config", `busPrefix: expected 1-64 letters, digits or _.:-, received ${JSON.stringify(prefix)}`);
+  return {
+    redisUrl,
+    prefix,
+    gapWaitMs: options.busGapWaitMs ?? 50,
+    reorderMaxEvents: options.busReorderMaxEvents ?? 10_000,
+    maxMessageBytes: options.busMaxMessageBytes ?? 262_144,
+    catchUpIntervalMs: options.busCatchUpIntervalMs ?? 1_000,
+    connectTimeoutMs: options.busConnectTimeoutMs ?? 5_000,
+  };
+}
+
+/** Stable per machine and store; a cluster node adds its port (or pid), since several may share both. */
+function defaultNodeId(store: StoreConfig, instance: string | undefined): string {
   const where = store.kind === "sqlite" ? store.file : store.url.replace(/\/\/[^@]*@/, "//");
-  return `hub-${createHash("sha256").update(`${hostname()}\u0000${where}`).digest("hex").slice(0, 12)}`;
+  const hash = createHash("sha256").update(`${hostname()}\u0000${where}`).digest("hex").slice(0, 12);
+  return instance === undefined ? `hub-${hash}` : `hub-${hash}-${instance}`;
 }
 
 function positiveInteger(name: string, value: number): void {

@@ -96,7 +96,10 @@ describe("tokens over HTTP", () => {
 describe("stream tickets", () => {
   it("expire, and cannot be forged", async () => {
     const meta = new Map<string, string>();
-    const store = { getMeta: (key: string) => Promise.resolve(meta.get(key)), setMeta: (key: string, value: string) => Promise.resolve(void meta.set(key, value)) } as unknown as HubStore;
+    const store = {
+      getMeta: (key: string) => Promise.resolve(meta.get(key)),
+      claimMeta: (key: string, value: string) => Promise.resolve(meta.get(key) ?? (meta.set(key, value), value)),
+    } as unknown as HubStore;
     const signer = await TicketSigner.load(store);
     const { ticket, expiresAt } = signer.issue(ADMIN, 1_000, 5_000);
     expect(expiresAt).toBe(6_000);
@@ -106,7 +109,7 @@ describe("stream tickets", () => {
     const forged = Buffer.from(JSON.stringify({ t: "admin", e: 99_999 })).toString("base64url");
     expect(signer.verify(`${forged}.${mac}`, 5_000)).toBeUndefined();
     expect(signer.verify(`${payload}.x${mac}`, 5_000)).toBeUndefined();
-    const other = await TicketSigner.load({ getMeta: () => Promise.resolve(undefined), setMeta: () => Promise.resolve() } as unknown as HubStore);
+    const other = await TicketSigner.load({ getMeta: () => Promise.resolve(undefined), claimMeta: (_key: string, value: string) => Promise.resolve(value) } as unknown as HubStore);
     expect(other.verify(ticket, 5_000)).toBeUndefined();
   });
 });

@@ -50,3 +50,18 @@ function readOnly(principal: Principal): Principal {
   const scopes = new Set<Scope>(principal.scopes.has("read") ? ["read"] : []);
   return principal.kind === "admin" ? { ...ADMIN, scopes } : { ...principal, scopes };
 }
+
+/**
+ * Cluster mode: looks a credential this hub does not know up in the store first
+ * (another hub may have just made its token), so the synchronous checks above see
+ * it. A no-op for one hub, and for credentials already known. Never rejects.
+ */
+export async function learnCredentials(auth: Authenticator, request: { headers: IncomingHttpHeaders; ticket?: string | undefined }): Promise<void> {
+  try {
+    const bearer = bearerToken(request.headers);
+    if (bearer !== undefined) await auth.tokens.ensure(bearer);
+    else if (request.ticket !== undefined) await auth.tokens.ensureId(auth.tickets.verify(request.ticket));
+  } catch {
+    // The store did not answer: the token is judged on what this hub knows.
+  }
+}

@@ -26,11 +26,8 @@ export class TicketSigner {
 
   /** The signer over the hub's secret (created at first start, kept in hub_meta). */
   static async load(store: HubStore): Promise<TicketSigner> {
-    let secret = await store.getMeta(SECRET_KEY);
-    if (secret === undefined) {
-      secret = randomBytes(32).toString("base64url");
-      await store.setMeta(SECRET_KEY, secret);
-    }
+    // Hubs sharing a store share the secret (the first one stored), so a ticket works on any of them.
+    const secret = (await store.getMeta(SECRET_KEY)) ?? (await store.claimMeta(SECRET_KEY, randomBytes(32).toString("base64url")));
     return new TicketSigner(Buffer.from(secret, "base64url"));
   }
 

@@ -3,6 +3,11 @@
  * the tokens table), held in memory so authentication costs one hash and one map
  * lookup. Lookup is by the SHA-256 digest (timing reveals nothing about the token)
  * and the digests are then compared in constant time.
+ *
+ * In a cluster, tokens made or revoked on one hub reach the others over the bus
+ * (`applyRemote`), every hub reloads them all when its bus (re)connects, and a
+ * digest it does not know is looked up in the store before it is refused (`ensure`),
+ * so a token made on one hub works at once on another and a revoked one nowhere.
  */
 import { HubError } from "../errors.js";
 import type { HubStore } from "../store/hub-store.js";
@@ -21,11 +26,20 @@ export interface TokenInfo {
   readonly revoked_at: string | null;
 }
 
+export type TokenChange = { readonly kind: "token_created" | "token_revoked"; readonly id: string };
+
+/** How long a digest the store did not know is not looked up again (cluster mode). */
+const MISS_TTL_MS = 2_000;
+const MAX_MISSES = 10_000;
+
 export class TokenRegistry {
   readonly #store: HubStore;
   #adminDigest = "";
   #byDigest = new Map<string, { record: TokenRecord; principal: Principal }>();
   #byId = new Map<string, TokenRecord>();
+  #misses = new Map<string, number>();
+  /** Set by a cluster node: told of local changes (to tell the other hubs), and enables store lookups of unknown tokens. */
+  announce: ((change: TokenChange) => void) | undefined;
 
   constructor(store: HubStore) {
     this.#store = store;
@@ -45,9 +59,10 @@ export class TokenRegistry {
     } else {
       const stored = await this.#store.getMeta(ADMIN_KEY);
       if (stored === undefined) {
-        admin = newSecret("eva_");
-        this.#adminDigest = sha256Hex(admin);
-        await this.#store.setMeta(ADMIN_KEY, this.#adminDigest);
+        // Hubs starting together on one new store: the first digest stored wins.
+        const generated = newSecret("eva_");
+        this.#adminDigest = await this.#store.claimMeta(ADMIN_KEY, sha256Hex(generated));
+        if (this.#adminDigest === sha256Hex(generated)) admin = generated;
       } else {
         this.#adminDigest = stored;
       }
@@ -86,6 +101,7 @@ export class TokenRegistry {
     };
     await this.#store.insertToken(record);
     this.#remember(record);
+    this.announce?.({ kind: "token_created", id: record.id });
     return { id: record.id, token, info: info(record) };
   }
 
@@ -106,11 +122,49 @@ export class TokenRegistry {
     if (!(await this.#store.revokeToken(id, revokedAt))) {
       throw new HubError("not_found", `no live token with id ${id}`);
     }
-    const record = this.#byId.get(id);
-    if (record !== undefined) {
-      this.#byDigest.delete(record.tokenHash);
-      this.#byId.set(id, { ...record, revokedAt });
+    this.#forget(id, revokedAt);
+    this.announce?.({ kind: "token_revoked", id });
+  }
+
+  /** Looks a token this hub does not know up in the store (cluster mode: another hub may have made it). */
+  async ensure(token: string | undefined): Promise<void> {
+    if (this.announce === undefined || token === undefined || token === "" || token.length > 512) return;
+    const digest = sha256Hex(token);
+    if (digest === this.#adminDigest || this.#byDigest.has(digest) || this.#missed(digest)) return;
+    const record = await this.#store.token({ tokenHash: digest });
+    if (record === undefined || record.revokedAt !== null) this.#miss(digest);
+    else this.#remember(record);
+  }
+
+  /** Like `ensure`, for a token named by id (a stream ticket). */
+  async ensureId(id: string | undefined): Promise<void> {
+    if (this.announce === undefined || id === undefined || id === "admin" || this.#byId.has(id) || this.#missed(id)) return;
+    const record = await this.#store.token({ id });
+    if (record === undefined) this.#miss(id);
+    else this.#remember(record);
+  }
+
+  /** A change another hub made: learn the new token, or forget the revoked one and close what it holds. */
+  async applyRemote(change: TokenChange): Promise<void> {
+    const record = await this.#store.token({ id: change.id });
+    if (record === undefined) return;
+    if (record.revokedAt !== null) this.#forget(record.id, record.revokedAt);
+    else this.#remember(record);
+  }
+
+  /** Reloads every token from the store (a cluster hub whose bus reconnected may have missed changes). */
+  async reload(): Promise<void> {
+    for (const record of await this.#store.listTokens()) {
+      if (record.revokedAt !== null) this.#forget(record.id, record.revokedAt);
+      else this.#remember(record);
     }
+  }
+
+  #forget(id: string, revokedAt: string): void {
+    const record = this.#byId.get(id);
+    if (record === undefined || record.revokedAt !== null) return;
+    this.#byDigest.delete(record.tokenHash);
+    this.#byId.set(id, { ...record, revokedAt });
     for (const listener of this.#revokeListeners) {
       try {
         listener(id);
@@ -120,7 +174,22 @@ export class TokenRegistry {
     }
   }
 
+  #missed(key: string): boolean {
+    const until = this.#misses.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#misses.delete(key);
+    return false;
+  }
+
+  #miss(key: string): void {
+    if (this.#misses.size >= MAX_MISSES) this.#misses.delete(this.#misses.keys().next().value!);
+    this.#misses.set(key, Date.now() + MISS_TTL_MS);
+  }
+
   #remember(record: TokenRecord): void {
+    this.#misses.delete(record.tokenHash);
+    this.#misses.delete(record.id);
     this.#byId.set(record.id, record);
     if (record.revokedAt !== null) return;
     this.#byDigest.set(record.tokenHash, {

@@ -8,6 +8,9 @@ import type { StoredEvent } from "../store/records.js";
 
 export class PublishedEvent {
   readonly seq: number;
+  readonly eventId: string;
+  /** The envelope's Lamport clock value (0 when not known). */
+  readonly lamport: number;
   readonly channel: string;
   readonly project: string | null;
   readonly eventType: string;
@@ -23,6 +26,8 @@ export class PublishedEvent {
 
   constructor(stored: StoredEvent, payload?: unknown) {
     this.seq = stored.seq;
+    this.eventId = stored.eventId;
+    this.lamport = stored.lamport ?? 0;
     this.channel = stored.channel;
     this.project = stored.project;
     this.eventType = stored.eventType;

@@ -59,7 +59,9 @@ export class Subscriber {
 
   /** The broker's entry point: frames and delivers a matching event. */
   offer(event: PublishedEvent): void {
-    if (this.#closed || !this.matches(event)) return;
+    // `seq <= lastSeq`: replay already read it from the store (a cluster node's store
+    // can be ahead of what its ordered feed has delivered so far).
+    if (this.#closed || event.seq <= this.lastSeq || !this.matches(event)) return;
     this.deliver(event.seq, this.#options.framer.event(event));
     if (this.#options.endsAfter?.(event) === true) this.end(1000, "stream complete");
   }

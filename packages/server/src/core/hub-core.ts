@@ -2,10 +2,20 @@
  * The hub's core, which every transport calls: ingest (validate, authorise, store,
  * answer per event), fan-out after commit (broker, problems deltas, machine control)
  * and subscriptions with resume. Transports only decode, call and encode.
+ * In a cluster, commits go through the node's ordered feed (with the other nodes'
+ * commits) before `deliver`, so every node delivers the same stream in seq order.
  */
-import { CLOSE_CODES, PROTOCOL_VERSION, type Envelope, type WelcomeFrame } from "@events/schema";
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  type MachineEventPayload,
+  type ProblemsSnapshotPayload,
+  type WelcomeFrame,
+} from "@events/schema";
 import { TicketSigner } from "../auth/tickets.js";
 import { TokenRegistry } from "../auth/token-registry.js";
+import { ClusterNode } from "../cluster/cluster-node.js";
+import { clusterMetrics } from "../cluster/cluster-metrics.js";
 import type { Principal } from "../auth/principal.js";
 import { Broker } from "../broker/broker.js";
 import { PublishedEvent } from "../broker/published-event.js";
@@ -50,6 +60,8 @@ export class HubCore {
   controlSend: DatagramSend | undefined;
   /** Set when shutdown begins: new publishes are answered `unavailable`. */
   closing = false;
+  /** This hub as a cluster node (PostgreSQL + Redis); undefined for one process. */
+  cluster: ClusterNode | undefined;
   #tickets: TicketSigner | undefined;
   #prunedThrough = 0;
   #background = new Set<Promise<unknown>>();
@@ -78,6 +90,7 @@ export class HubCore {
       writeQueueDepth: () => this.writer.depth,
       headSeq: () => this.broker.headSeq,
     });
+    if (options.cluster !== undefined) this.metrics.registry.setDefaultLabels({ node_id: options.nodeId });
   }
 
   /** Loads state from the store; returns the admin token when it is known in clear. */
@@ -88,6 +101,15 @@ export class HubCore {
     this.clock = new HubClock(await this.store.maxLamport());
     this.#prunedThrough = Number((await this.store.getMeta(PRUNED_KEY)) ?? 0);
     await this.problems.load(this.store);
+    const cluster = this.options.cluster;
+    if (cluster !== undefined) {
+      this.cluster = new ClusterNode(
+        { config: cluster, store: this.store, tokens: this.tokens, logger: this.logger, deliver: (events) => this.deliver(events) },
+        this.broker.headSeq,
+      );
+      clusterMetrics(this.metrics.registry, this.cluster);
+      await this.cluster.start();
+    }
     return adminToken;
   }
 
@@ -129,8 +151,14 @@ export class HubCore {
       ...(stream.onClosed === undefined ? {} : { onClosed: stream.onClosed }),
       ...(stream.endsAfter === undefined ? {} : { endsAfter: stream.endsAfter }),
     });
+    const cluster = this.cluster;
     const replay = resume(
-      { store: this.store, broker: this.broker, prunedThrough: () => this.#prunedThrough },
+      {
+        store: this.store,
+        broker: this.broker,
+        prunedThrough: () => this.#prunedThrough,
+        ...(cluster === undefined ? {} : { storeHead: () => cluster.storeHead() }),
+      },
       { subscriber, filter: stream.filter, since: stream.since, opened: stream.opened },
     ).catch((error: unknown) => {
       this.logger.error("replay from the store failed", { error });
@@ -178,6 +206,7 @@ export class HubCore {
   /** Waits for stored writes to be answered and background work to settle. */
   async drain(): Promise<void> {
     await this.writer.drain();
+    await this.cluster?.feed.settled();
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
@@ -185,20 +214,43 @@ export class HubCore {
     const published = events.map(
       ({ event, seq }) =>
         new PublishedEvent(
-          { seq, eventId: event.eventId, project: event.project, channel: event.channel, eventType: event.eventType, json: event.json },
+          {
+            seq,
+            eventId: event.eventId,
+            project: event.project,
+            channel: event.channel,
+            eventType: event.eventType,
+            json: event.json,
+            lamport: event.lamport,
+          },
           event.envelope.payload,
         ),
     );
-    this.broker.publishBatch(published);
-    for (const { event, seq } of events) {
-      const envelope: Envelope = event.envelope;
-      if (envelope.event_type === "ProblemsSnapshot") this.problems.onSnapshot(seq, event.project, envelope.payload);
-      if (envelope.event_type === "MachineEvent" && envelope.payload.target !== "ui") {
+    if (this.cluster === undefined) this.deliver(published);
+    else this.cluster.committed(published);
+  }
+
+  /** Delivers stored events, in seq order, to subscribers, the problems channel, machines and the clock. */
+  deliver(events: readonly PublishedEvent[]): void {
+    this.broker.publishBatch(events);
+    for (const event of events) {
+      this.clock.observe(event.lamport);
+      if (event.eventType === "ProblemsSnapshot") {
+        this.problems.onSnapshot(event.seq, event.project, event.parsedPayload() as ProblemsSnapshotPayload);
+      } else if (event.eventType === "MachineEvent") {
+        const payload = event.parsedPayload() as MachineEventPayload;
+        if (payload.target === "ui") continue;
         this.#track(
           forwardToMachine(
-            { controlDir: this.options.controlDir, send: this.controlSend, store: this.store, logger: this.logger },
-            seq,
-            envelope.payload,
+            {
+              controlDir: this.options.controlDir,
+              send: this.controlSend,
+              store: this.store,
+              logger: this.logger,
+              claimFirst: this.cluster !== undefined,
+            },
+            event.seq,
+            payload,
           ),
         );
       }

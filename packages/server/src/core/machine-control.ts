@@ -20,6 +20,11 @@ export interface MachineControlDeps {
   readonly send: DatagramSend | undefined;
   readonly store: HubStore;
   readonly logger: Logger;
+  /**
+   * Cluster nodes on one host see the same control sockets: each claims the row
+   * (pending -> processed) before sending, so only one of them sends.
+   */
+  readonly claimFirst?: boolean;
 }
 
 export function controlSocketPath(controlDir: string, machine: string): string | undefined {
@@ -38,6 +43,11 @@ export async function forwardToMachine(deps: MachineControlDeps, seq: number, ev
   }
   const message: MachineControlMessage = { type: event.type, payload: event.payload, job_id: event.job_id ?? null };
   try {
+    if (deps.claimFirst === true) {
+      if (!(await deps.store.markMachineProcessed(seq, new Date().toISOString()))) return;
+      await deps.send(Buffer.from(JSON.stringify(message)), path);
+      return;
+    }
     await deps.send(Buffer.from(JSON.stringify(message)), path);
     await deps.store.markMachineProcessed(seq, new Date().toISOString());
   } catch (error) {

@@ -60,6 +60,8 @@ export class ProblemsChannel {
   onSnapshot(seq: number, project: string | null, payload: ProblemsSnapshotPayload): void {
     const key = projectKey(project);
     const previous = this.#latest.get(key);
+    // Loaded at start from a store that may already hold this one (a cluster node's feed delivers it after).
+    if (previous !== undefined && previous.seq >= seq) return;
     this.#latest.set(key, { seq, findings: payload.findings, auditAt: payload.audit_at });
     const subscribers = this.#subscribers.get(key);
     if (subscribers === undefined || subscribers.size === 0) return;

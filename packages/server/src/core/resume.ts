@@ -45,6 +45,11 @@ export interface ResumeDeps {
   readonly broker: Broker;
   /** Events up to this `seq` were pruned and can no longer be replayed. */
   readonly prunedThrough: () => number;
+  /**
+   * The store's newest seq. A cluster node asks it when a position is ahead of what
+   * it has delivered: another node may have stored (and served) that seq already.
+   */
+  readonly storeHead?: () => Promise<number>;
 }
 
 /** Runs the replay; the subscriber must have been registered with the broker just before. */
@@ -57,14 +62,21 @@ export async function resume(deps: ResumeDeps, request: ResumeRequest): Promise<
     return;
   }
   subscriber.startReplay();
-  const { cursor, reset } = position(since, head, deps.prunedThrough());
-  subscriber.lastSeq = cursor;
-  request.opened(reset === undefined ? { fromSeq: cursor, headSeq: head } : { fromSeq: cursor, headSeq: head, reset });
   try {
-    await replay(deps.store, request);
+    const known = since > head && deps.storeHead !== undefined ? Math.max(head, await deps.storeHead()) : head;
+    await replayFrom(deps, request, known);
   } finally {
     subscriber.finishReplay();
   }
+}
+
+async function replayFrom(deps: ResumeDeps, request: ResumeRequest, head: number): Promise<void> {
+  const { subscriber, since = head } = request;
+  if (subscriber.closed) return;
+  const { cursor, reset } = position(since, head, deps.prunedThrough());
+  subscriber.lastSeq = cursor;
+  request.opened(reset === undefined ? { fromSeq: cursor, headSeq: head } : { fromSeq: cursor, headSeq: head, reset });
+  await replay(deps.store, request);
 }
 
 function position(since: number, head: number, pruned: number): { cursor: number; reset?: ResetInfo } {

@@ -63,7 +63,8 @@ function openPostgres(url: string): Connection {
   // bigint columns (seq) come back as numbers: seq stays far below 2^53.
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
-  const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  // A bounded connect time: a hub whose database is gone answers 503 instead of hanging.
+  const pool = new pg.Pool({ connectionString: url, max: 4, types, connectionTimeoutMillis: 5_000 });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres", close: () => Promise.resolve() };
 }
 

@@ -68,6 +68,13 @@ export interface HubMetaTable {
   value: string;
 }
 
+/** PostgreSQL only: the one counter `seq` is taken from (row id 1). */
+export interface HubSeqTable {
+  id: number;
+  /** The newest `seq` handed out (and, once its transaction commits, stored). */
+  value: number;
+}
+
 export interface Database {
   events: EventsTable;
   machine_events: MachineEventsTable;
@@ -75,4 +82,5 @@ export interface Database {
   problem_snapshots: ProblemSnapshotsTable;
   tokens: TokensTable;
   hub_meta: HubMetaTable;
+  hub_seq: HubSeqTable;
 }

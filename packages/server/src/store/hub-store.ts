@@ -24,7 +24,7 @@ export interface HubStore {
   readAfter(query: ReadQuery): Promise<StoredEvent[]>;
   /** Events before a position, newest first (history read backwards, for the dashboard). */
   readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]>;
-  /** The newest `seq`, or 0 when empty. */
+  /** The newest `seq` (committed, on PostgreSQL the counter), or 0 when empty. */
   headSeq(): Promise<number>;
   /** The oldest `seq` still kept, or undefined when empty. */
   oldestSeq(): Promise<number | undefined>;
@@ -33,13 +33,18 @@ export interface HubStore {
   session(sessionId: string): Promise<SessionRecord | undefined>;
   latestProblems(): Promise<ProblemsRecord[]>;
   machineEvents(query: { target?: string; status?: "pending" | "processed"; limit: number }): Promise<MachineEventRecord[]>;
-  markMachineProcessed(seq: number, at: string): Promise<void>;
+  /** Marks a pending machine event processed; false when it was not pending (another hub claimed it). */
+  markMachineProcessed(seq: number, at: string): Promise<boolean>;
+  /** One token by id or digest, revoked or not (for hubs that learn of tokens made by another hub). */
+  token(query: { id: string } | { tokenHash: string }): Promise<TokenRecord | undefined>;
   insertToken(token: TokenRecord): Promise<void>;
   listTokens(): Promise<TokenRecord[]>;
   /** Marks a token revoked; false when no live token has that id. */
   revokeToken(id: string, at: string): Promise<boolean>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Stores `value` unless the key has one; returns the stored value (the first writer's, when hubs race). */
+  claimMeta(key: string, value: string): Promise<string>;
   /** Deletes all but the newest `keep` events; returns how many went. */
   prune(keep: number): Promise<number>;
   close(): Promise<void>;

@@ -2,12 +2,16 @@
  * The hub's store over kysely: the same queries on SQLite and PostgreSQL. `append`
  * writes a whole batch in one transaction (multi-row inserts, `ON CONFLICT DO
  * NOTHING` for dedup on `event_id`), so one commit covers many events.
+ * On PostgreSQL `seq` comes from the `hub_seq` counter row, locked by the insert's
+ * own statement and held to commit (append-postgres.ts): several hubs on one
+ * database commit `seq` values in order, without holes.
  */
-import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database } from "./database.js";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { Database, TokensTable } from "./database.js";
 import type { HubStore } from "./hub-store.js";
 import type { Connection } from "./connect.js";
 import type { Flavour } from "./migrations.js";
+import { appendPostgres, PG_HEAD_SEQ } from "./append-postgres.js";
 import { sideTables } from "./side-tables.js";
 import {
   type AppendOutcome,
@@ -37,6 +41,7 @@ export class KyselyStore implements HubStore {
 
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
     if (events.length === 0) return Promise.resolve([]);
+    if (this.flavour === "postgres") return appendPostgres(this.#db, events, receivedAt);
     return this.#db.transaction().execute(async (trx) => {
       const seqById = new Map<string, number>();
       for (let start = 0; start < events.length; start += CHUNK) {
@@ -96,7 +101,7 @@ export class KyselyStore implements HubStore {
   async readAfter(query: ReadQuery): Promise<StoredEvent[]> {
     let select = this.#db
       .selectFrom("events")
-      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope"])
+      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope", "lamport_clock"])
       .where("seq", ">", query.afterSeq);
     if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
     const channel = query.channel;
@@ -116,6 +121,7 @@ export class KyselyStore implements HubStore {
       channel: row.channel,
       eventType: row.event_type,
       json: row.envelope,
+      lamport: Number(row.lamport_clock),
     }));
   }
 
@@ -143,6 +149,7 @@ export class KyselyStore implements HubStore {
   }
 
   async headSeq(): Promise<number> {
+    if (this.flavour === "postgres") return Number((await PG_HEAD_SEQ.execute(this.#db)).rows[0]?.value ?? 0);
     const row = await this.#db.selectFrom("events").select((eb) => eb.fn.max("seq").as("head")).executeTakeFirst();
     return Number(row?.head ?? 0);
   }
@@ -204,12 +211,20 @@ export class KyselyStore implements HubStore {
     }));
   }
 
-  async markMachineProcessed(seq: number, at: string): Promise<void> {
-    await this.#db
+  async markMachineProcessed(seq: number, at: string): Promise<boolean> {
+    const result = await this.#db
       .updateTable("machine_events")
       .set({ status: "processed", processed_at: at })
       .where("seq", "=", seq)
-      .execute();
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async token(query: { id: string } | { tokenHash: string }): Promise<TokenRecord | undefined> {
+    const select = this.#db.selectFrom("tokens").selectAll();
+    const row = await ("id" in query ? select.where("id", "=", query.id) : select.where("token_hash", "=", query.tokenHash)).executeTakeFirst();
+    return row === undefined ? undefined : tokenRecord(row);
   }
 
   async insertToken(token: TokenRecord): Promise<void> {
@@ -229,15 +244,7 @@ export class KyselyStore implements HubStore {
 
   async listTokens(): Promise<TokenRecord[]> {
     const rows = await this.#db.selectFrom("tokens").selectAll().orderBy("created_at", "asc").execute();
-    return rows.map((row) => ({
-      id: row.id,
-      project: row.project_uuid,
-      scopes: row.scopes.split(",").filter((scope): scope is "read" | "write" => scope === "read" || scope === "write"),
-      tokenHash: row.token_hash,
-      label: row.label,
-      createdAt: row.created_at,
-      revokedAt: row.revoked_at,
-    }));
+    return rows.map(tokenRecord);
   }
 
   async revokeToken(id: string, at: string): Promise<boolean> {
@@ -263,6 +270,11 @@ export class KyselyStore implements HubStore {
       .execute();
   }
 
+  async claimMeta(key: string, value: string): Promise<string> {
+    await this.#db.insertInto("hub_meta").values({ key, value }).onConflict((conflict) => conflict.column("key").doNothing()).execute();
+    return (await this.getMeta(key)) ?? value;
+  }
+
   async prune(keep: number): Promise<number> {
     const head = await this.headSeq();
     const cutoff = head - keep;
@@ -278,4 +290,16 @@ export class KyselyStore implements HubStore {
     await this.#db.destroy();
     await this.#release();
   }
+}
+
+function tokenRecord(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    id: row.id,
+    project: row.project_uuid,
+    scopes: row.scopes.split(",").filter((scope): scope is "read" | "write" => scope === "read" || scope === "write"),
+    tokenHash: row.token_hash,
+    label: row.label,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * The hub's schema, one migration list for both dialects. The only difference is
  * how `seq` is generated: SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` (never reuses
- * a value, even after pruning) and PostgreSQL's `bigserial`.
+ * a value, even after pruning); on PostgreSQL the one-row `hub_seq` counter, taken
+ * inside each write transaction and held to its commit (0002), so several hubs on
+ * one database commit `seq` values in order and without holes.
  */
 import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
@@ -91,9 +93,29 @@ function initial(flavour: Flavour): Migration {
   };
 }
 
+/**
+ * PostgreSQL: `seq` from a one-row counter instead of the `bigserial` sequence. A
+ * sequence hands out values without waiting for earlier transactions to commit, so
+ * two hubs could make seq 11 visible before seq 10; the counter row's lock is held
+ * until commit, so they cannot (see the README, "Running a cluster").
+ */
+function seqCounter(flavour: Flavour): Migration {
+  return {
+    async up(db: AnyDb) {
+      if (flavour !== "postgres") return;
+      await db.schema
+        .createTable("hub_seq")
+        .addColumn("id", "smallint", (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn("value", "bigint", (c) => c.notNull())
+        .execute();
+      await sql`insert into hub_seq (id, value) select 1, coalesce(max(seq), 0) from events`.execute(db);
+    },
+  };
+}
+
 /** Migrations by name, applied in name order by kysely's Migrator. */
 export function migrationProvider(flavour: Flavour): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ "0001_initial": initial(flavour) }),
+    getMigrations: () => Promise.resolve({ "0001_initial": initial(flavour), "0002_seq_counter": seqCounter(flavour) }),
   };
 }

@@ -22,6 +22,8 @@ export interface StoredEvent {
   readonly channel: string;
   readonly eventType: string;
   readonly json: string;
+  /** The envelope's Lamport clock value, when read back with the event. */
+  readonly lamport?: number;
 }
 
 export interface AppendOutcome {

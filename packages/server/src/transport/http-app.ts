@@ -10,7 +10,8 @@ import type { HubCore } from "../core/hub-core.js";
 import { batchRoutes } from "./http-batch.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { historyRoutes } from "./history-routes.js";
-import { pathOf } from "./http-auth.js";
+import { learnCredentials } from "../auth/authenticate.js";
+import { pathOf, ticketOf } from "./http-auth.js";
 import { errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
 import { opsRoutes } from "./ops-routes.js";
 import type { SseStreams } from "./sse.js";
@@ -34,6 +35,10 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
     if (closing()) return reply.code(503).header("connection", "close").send(errorBody("unavailable", "the hub is shutting down"));
     return undefined;
   });
+  if (core.options.cluster !== undefined) {
+    // Tokens made on another node are looked up before a route checks them.
+    app.addHook("onRequest", async (request) => learnCredentials(core, { headers: request.headers, ticket: ticketOf(request.url) }));
+  }
   app.addHook("onResponse", async (request, reply) => {
     core.logger.debug("http", { method: request.method, path: pathOf(request.url), status: reply.statusCode });
   });

@@ -6,16 +6,45 @@ import { HUB_VERSION } from "../version.js";
 export function opsRoutes(app: FastifyInstance, core: HubCore): void {
   const started = Date.now();
 
-  app.get("/healthz", async (_request, reply) =>
-    reply.header("cache-control", "no-store").send({
-      status: "ok",
+  app.get("/healthz", async (_request, reply) => {
+    const base = {
       version: HUB_VERSION,
       node_id: core.options.nodeId,
       store: core.store.flavour,
       head_seq: core.broker.headSeq,
       uptime_s: Math.round((Date.now() - started) / 1000),
-    }),
-  );
+    };
+    const cluster = core.cluster;
+    if (cluster === undefined) return reply.header("cache-control", "no-store").send({ status: "ok", mode: "single", ...base });
+    // A node without its store can neither ack nor resume: take it out of the load balancer (503).
+    // Without the bus it still serves, a little later (from the store): degraded, not down.
+    const { store, bus } = await cluster.health();
+    const status = !store.ok ? "unavailable" : bus.connected ? "ok" : "degraded";
+    return reply
+      .code(store.ok ? 200 : 503)
+      .header("cache-control", "no-store")
+      .send({
+        status,
+        mode: "cluster",
+        ...base,
+        store: {
+          kind: core.store.flavour,
+          ok: store.ok,
+          head_seq: store.headSeq,
+          checked_at: new Date(store.checkedAt).toISOString(),
+          ...(store.error === undefined ? {} : { error: store.error }),
+        },
+        bus: {
+          kind: "redis",
+          connected: bus.connected,
+          prefix: bus.prefix,
+          delivered_seq: bus.deliveredSeq,
+          lag: bus.lag,
+          pending_events: bus.pendingEvents,
+          ...(bus.error === undefined ? {} : { error: bus.error }),
+        },
+      });
+  });
 
   app.get("/metrics", async (_request, reply) =>
     reply.header("content-type", core.metrics.contentType).send(await core.metrics.render()),

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { CLOSE_CODES } from "@events/schema";
 import { WebSocketServer, type WebSocket } from "ws";
-import { fromRequest } from "../auth/authenticate.js";
+import { fromRequest, learnCredentials } from "../auth/authenticate.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import { ticketOf } from "./http-auth.js";
@@ -53,7 +53,15 @@ export class WsGateway {
       return;
     }
     socket.on("error", () => socket.destroy());
-    this.#server.handleUpgrade(request, socket, head, (ws) => this.#accept({ ws, socket, request, route }));
+    const upgrade = (): void => this.#server.handleUpgrade(request, socket, head, (ws) => this.#accept({ ws, socket, request, route }));
+    if (this.#core.cluster === undefined) {
+      upgrade();
+      return;
+    }
+    // A token made on another node is looked up in the store first.
+    void learnCredentials(this.#core, { headers: request.headers, ticket: ticketOf(request.url ?? "") }).then(() => {
+      if (!socket.destroyed) upgrade();
+    });
   }
 
   /** Pings, and closes dead or unauthenticated peers; called by the hub's sweep timer. */

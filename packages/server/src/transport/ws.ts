@@ -19,7 +19,7 @@ import {
   type PublishFrame,
   type SubscribeFrame,
 } from "@events/schema";
-import { fromToken, type Credentials } from "../auth/authenticate.js";
+import { fromToken, learnCredentials, type Credentials } from "../auth/authenticate.js";
 import { readScope } from "../auth/principal.js";
 import { textFrame } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
@@ -106,6 +106,17 @@ export class WsProtocolConnection {
   }
 
   #hello(token: string | undefined): void {
+    if (token !== undefined && this.#core.cluster !== undefined) {
+      // A token made on another node is looked up in the store first.
+      void learnCredentials(this.#core, { headers: { authorization: `Bearer ${token}` } }).then(() => {
+        if (!this.#peer.closing) this.#helloWith(token);
+      });
+      return;
+    }
+    this.#helloWith(token);
+  }
+
+  #helloWith(token: string | undefined): void {
     if (token !== undefined) {
       const credentials = fromToken({ tokens: this.#core.tokens, tickets: this.#core.tickets }, token);
       if (credentials.kind !== "valid") {
