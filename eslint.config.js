@@ -31,6 +31,13 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page runs in the browser (DOM types come from its tsconfig): no Node built-ins.
+    files: ["apps/web/src/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["node:*"], message: "apps/web/src runs in the browser" }] }],
+    },
+  },
+  {
     // Tests, scripts and benchmarks talk to the terminal and poke at untyped JSON.
     files: ["**/test/**", "**/scripts/**", "**/bench/**", "scripts/**"],
     rules: {

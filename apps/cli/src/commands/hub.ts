@@ -1,4 +1,7 @@
 /** `events serve` and `events token create|list|revoke`. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { failure, usageError } from "../errors.js";
 import { colour, print, printJson } from "../output.js";
 
@@ -15,6 +18,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const port = Number(flags.port ?? process.env["PORT"] ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError(`--port must be a port number, got "${flags.port}"`);
   const databaseUrl = flags.databaseUrl ?? process.env["EVENTS_DATABASE_URL"];
+  const dashboardDir = builtDashboard();
   let hub;
   try {
     hub = await startHub({
@@ -23,6 +27,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
       ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
       ...(databaseUrl === undefined ? {} : { databaseUrl }),
       ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
+      ...(dashboardDir === undefined ? {} : { dashboardDir }),
       logger: process.env["EVENTS_DEBUG"] === "1" ? "debug" : "info",
     });
   } catch (error) {
@@ -30,7 +35,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     throw failure(`the hub could not start: ${message}`, /EADDRINUSE/.test(message) ? "another process uses that port; pick one with --port" : "check --data-dir / --database-url");
   }
   print(`events hub listening on ${colour.bold(hub.url)}`);
-  print(`  dashboard  ${hub.url}/  (served once apps/web is built; not yet)`);
+  print(dashboardDir === undefined ? `  dashboard  not built (run \`pnpm build\`, or set EVENTS_DASHBOARD_DIR)` : `  dashboard  ${hub.url}/`);
   print(`  WebSocket  ${hub.url.replace(/^http/, "ws")}/api/v1/ws    SSE ${hub.url}/api/events`);
   if (hub.socketPath !== undefined) print(`  datagrams  ${hub.socketPath}`);
   if (hub.adminToken !== null && (process.env["EVENTS_ADMIN_TOKEN"] ?? "") === "") {
@@ -48,6 +53,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/**
+ * The dashboard's built files: `EVENTS_DASHBOARD_DIR`, else the copy of apps/web's
+ * build that `pnpm build` puts in this package's `dist/dashboard`; undefined when
+ * there is no `index.html` there.
+ */
+function builtDashboard(): string | undefined {
+  const given = process.env["EVENTS_DASHBOARD_DIR"];
+  const dir = given !== undefined && given !== "" ? given : fileURLToPath(new URL("../dashboard/", import.meta.url));
+  return existsSync(join(dir, "index.html")) ? dir : undefined;
 }
 
 export interface TokenFlags {

@@ -1,0 +1,103 @@
+/** The activity log: newest first, filtered by level, source and machine; older pages on demand. */
+import { useMemo, useState } from "preact/hooks";
+import type { ActivityLevel } from "@events/schema";
+import type { PageState } from "../controller.js";
+import { facets, filterActivity, LEVELS, type ActivityFilter } from "../state/activity.js";
+
+export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadOlder: () => void }) {
+  const [filter, setFilter] = useState<ActivityFilter>({});
+  const { entries, hasOlder } = state.data.activity;
+  const options = useMemo(() => facets(entries), [entries]);
+  const shown = useMemo(() => filterActivity(entries, filter), [entries, filter]);
+  const pick = (key: keyof ActivityFilter) => (event: Event) => {
+    const value = (event.currentTarget as HTMLSelectElement).value;
+    setFilter({ ...filter, [key]: value === "" ? undefined : value });
+  };
+  return (
+    <section aria-labelledby="activity-title">
+      <div class="view-head">
+        <h2 id="activity-title">Activity log</h2>
+        <form class="filters" aria-label="Filter the activity log" onSubmit={(event) => event.preventDefault()}>
+          <label>
+            Level
+            <select value={filter.level ?? ""} onChange={pick("level")}>
+              <option value="">all</option>
+              {LEVELS.map((level) => (
+                <option key={level} value={level}>
+                  {level}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Source
+            <select value={filter.source ?? ""} onChange={pick("source")}>
+              <option value="">all</option>
+              {options.sources.map((source) => (
+                <option key={source}>{source}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Machine
+            <select value={filter.machine ?? ""} onChange={pick("machine")}>
+              <option value="">all</option>
+              {options.machines.map((machine) => (
+                <option key={machine}>{machine}</option>
+              ))}
+            </select>
+          </label>
+        </form>
+      </div>
+      <p class="muted count" aria-live="polite">
+        {shown.length} of {entries.length} events shown
+      </p>
+      {entries.length === 0 ? (
+        <p class="empty">No events yet. Emit one with <code>events send-event --target ui --type activity_log --payload '{"{"}"message":"hello"{"}"}'</code>.</p>
+      ) : (
+        <table class="activity">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Level</th>
+              <th scope="col">Source</th>
+              <th scope="col">Machine</th>
+              <th scope="col">Type</th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((entry) => (
+              <tr key={entry.seq} data-seq={entry.seq} data-event-id={entry.eventId} class={`level-${entry.level}`}>
+                <td>
+                  <time dateTime={entry.timestamp} title={entry.timestamp}>
+                    {clock(entry.timestamp)}
+                  </time>
+                </td>
+                <td>
+                  <span class={`level level-${entry.level}`}>{entry.level}</span>
+                </td>
+                <td>{entry.source}</td>
+                <td class="mono">{entry.machine}</td>
+                <td class="mono">{entry.eventType}</td>
+                <td class="message">{entry.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {hasOlder && (
+        <button type="button" class="load-older" onClick={onLoadOlder} disabled={state.loadingOlder}>
+          {state.loadingOlder ? "Loading…" : "Load older events"}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function clock(timestamp: string): string {
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? timestamp : date.toLocaleTimeString(undefined, { hour12: false });
+}
+
+export type { ActivityLevel };

@@ -1,0 +1,60 @@
+/** The page's frame: header (project, connection, token), the view tabs, and the current view. */
+import type { Controller } from "../controller.js";
+import { usePageState } from "../use-controller.js";
+import { ActivityView } from "./activity-view.js";
+import { AuthScreen } from "./auth-screen.js";
+import { BoardView } from "./board-view.js";
+import { ConnectionBadge } from "./connection-badge.js";
+import { ProblemsView } from "./problems-view.js";
+import { useRoute, VIEWS } from "./route.js";
+import { SessionsView } from "./sessions-view.js";
+
+export function App({ controller }: { controller: Controller }) {
+  const state = usePageState(controller);
+  const view = useRoute();
+  if (state.auth.kind === "missing" || state.auth.kind === "refused") {
+    return <AuthScreen auth={state.auth} onSubmit={(token) => void controller.useToken(token)} />;
+  }
+  const admin = state.auth.kind === "ok" && state.auth.admin;
+  const projects = [...state.data.projects.entries()].sort(([, a], [, b]) => String(a).localeCompare(String(b)));
+  return (
+    <div class="shell">
+      <header class="top">
+        <h1 class="brand">events</h1>
+        <label class="project">
+          <span>Project</span>
+          <select value={state.project ?? ""} onChange={(event) => controller.selectProject(event.currentTarget.value === "" ? undefined : event.currentTarget.value)}>
+            <option value="">{admin ? "All projects" : "This token's project"}</option>
+            {projects.map(([uuid, slug]) => (
+              <option key={uuid} value={uuid}>
+                {slug ?? uuid}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ConnectionBadge live={state.live} onRetry={() => controller.retryNow()} />
+        <button type="button" class="link-button" onClick={() => controller.signOut()}>
+          Change token
+        </button>
+      </header>
+      <nav class="tabs" aria-label="Views">
+        {VIEWS.map((item) => (
+          <a key={item.id} href={`#/${item.id}`} aria-current={item.id === view ? "page" : undefined}>
+            {item.label}
+          </a>
+        ))}
+      </nav>
+      {state.data.notice !== undefined && (
+        <p class="notice" role="alert">
+          {state.data.notice}
+        </p>
+      )}
+      <main id="view" class="view">
+        {view === "activity" && <ActivityView state={state} onLoadOlder={() => void controller.loadOlder()} />}
+        {view === "board" && <BoardView data={state.data} />}
+        {view === "sessions" && <SessionsView data={state.data} />}
+        {view === "problems" && <ProblemsView problems={state.data.problems} connection={state.problems} scope={state.project === undefined && admin ? "findings published without a project" : undefined} />}
+      </main>
+    </div>
+  );
+}
