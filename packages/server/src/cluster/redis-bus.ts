@@ -86,21 +86,11 @@ export class RedisBus {
 
   /** Connects; resolves true once subscribed, false if that took longer than `timeoutMs` (it keeps trying). */
   async start(timeoutMs: number): Promise<boolean> {
-    const up = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      const check = setInterval(() => {
-        if (this.#subscribed) {
-          clearTimeout(timer);
-          clearInterval(check);
-          resolve(true);
-        }
-      }, 10);
-      timer.unref();
-      void up.then(() => clearInterval(check));
-    });
     this.#publisher.connect().catch(() => undefined);
     this.#subscriber.connect().catch(() => undefined);
-    return up;
+    const deadline = Date.now() + timeoutMs;
+    while (!this.connected && Date.now() < deadline && !this.#closed) await new Promise((resolve) => setTimeout(resolve, 10));
+    return this.connected;
   }
 
   /** Both connections are up and the subscriber is subscribed. */

@@ -1,0 +1,57 @@
+/**
+ * What every cluster test shares: the service check (skip with a message naming
+ * the service, or fail under CI), a database and a channel prefix of its own per
+ * test, nodes as processes, and cleanup after each test.
+ */
+import { afterEach } from "vitest";
+import { freshDatabase, postgresMissing, redisMissing, REDIS_URL, startNode, uniquePrefix, type NodeProcess } from "./harness.js";
+
+const missing = (await postgresMissing()) ?? (await redisMissing());
+
+export function requireServices(context: { skip: (note?: string) => void }): void {
+  if (missing === undefined) return;
+  if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${missing}; CI requires it`);
+  process.stderr.write(`skipped: ${missing}\n`);
+  context.skip(missing);
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+export function onCleanup(cleanup: () => Promise<void>): void {
+  cleanups.push(cleanup);
+}
+
+export interface TestCluster {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly nodes: NodeProcess[];
+  /** Starts one more node on the same store and bus. */
+  add(): Promise<NodeProcess>;
+}
+
+/** `count` nodes on a fresh database and a fresh channel prefix (the shared Redis unless given). */
+export async function testCluster(count: number, options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestCluster> {
+  const database = await freshDatabase();
+  const nodes: NodeProcess[] = [];
+  onCleanup(async () => {
+    await Promise.all(nodes.map((node) => node.kill("SIGKILL")));
+    await database.drop();
+  });
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const prefix = uniquePrefix();
+  let started = 0;
+  const add = async (): Promise<NodeProcess> => {
+    const nodeId = `node-${++started}`;
+    const node = await startNode({ databaseUrl: database.url, redisUrl, prefix, nodeId, ...(options.env === undefined ? {} : { env: options.env }) });
+    nodes.push(node);
+    return node;
+  };
+  // The first node migrates the new database; the others then start together.
+  await add();
+  await Promise.all(Array.from({ length: count - 1 }, () => add()));
+  return { databaseUrl: database.url, redisUrl, prefix, nodes, add };
+}
