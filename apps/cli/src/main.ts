@@ -150,9 +150,15 @@ function registerHub(program: Command): void {
     .option("--host <host>", "interface to listen on (default 127.0.0.1)")
     .option("--port <port>", "port (default $PORT or 8787)")
     .option("--data-dir <dir>", "where the SQLite store lives (default ./.events-hub)")
-    .option("--database-url <url>", "store in PostgreSQL instead (postgres://...)")
+    .option("--database-url <url>", "store in PostgreSQL instead (postgres://...; default $EVENTS_DATABASE_URL)")
+    .option("--redis-url <url>", "with --database-url: run as one node of a cluster, fan-out over Redis (default $EVENTS_REDIS_URL)")
+    .option("--bus-prefix <prefix>", "the cluster's Redis channel prefix (default $EVENTS_BUS_PREFIX or events)")
+    .option("--node-id <id>", "this node's id in health, metrics and welcome (default $EVENTS_NODE_ID, else derived)")
     .option("--socket <path>", "the datagram ingest socket (statemachine-engine's send-event)")
-    .addHelpText("after", "\nExample:\n  events serve --port 8787 --data-dir ./.events-hub")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  events serve --port 8787 --data-dir ./.events-hub\n  events serve --port 8801 --database-url postgres://127.0.0.1/events --redis-url redis://127.0.0.1:6379   # one node of a cluster",
+    )
     .action(async (flags: Flags) => (await import("./commands/hub.js")).serve(flags));
 
   const token = program.command("token").description("project tokens (needs the admin token)");

@@ -10,6 +10,9 @@ export interface ServeFlags {
   port?: string;
   dataDir?: string;
   databaseUrl?: string;
+  redisUrl?: string;
+  busPrefix?: string;
+  nodeId?: string;
   socket?: string | false;
 }
 
@@ -18,6 +21,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const port = Number(flags.port ?? process.env["PORT"] ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError(`--port must be a port number, got "${flags.port}"`);
   const databaseUrl = flags.databaseUrl ?? process.env["EVENTS_DATABASE_URL"];
+  const redisUrl = nonEmpty(flags.redisUrl ?? process.env["EVENTS_REDIS_URL"]);
+  const busPrefix = nonEmpty(flags.busPrefix ?? process.env["EVENTS_BUS_PREFIX"]);
+  const nodeId = nonEmpty(flags.nodeId ?? process.env["EVENTS_NODE_ID"]);
   const dashboardDir = builtDashboard();
   let hub;
   try {
@@ -26,18 +32,22 @@ export async function serve(flags: ServeFlags): Promise<void> {
       port,
       ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
       ...(databaseUrl === undefined ? {} : { databaseUrl }),
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+      ...(busPrefix === undefined ? {} : { busPrefix }),
+      ...(nodeId === undefined ? {} : { nodeId }),
       ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
       ...(dashboardDir === undefined ? {} : { dashboardDir }),
       logger: process.env["EVENTS_DEBUG"] === "1" ? "debug" : "info",
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw failure(`the hub could not start: ${message}`, /EADDRINUSE/.test(message) ? "another process uses that port; pick one with --port" : "check --data-dir / --database-url");
+    throw failure(`the hub could not start: ${message}`, /EADDRINUSE/.test(message) ? "another process uses that port; pick one with --port" : "check --data-dir / --database-url / --redis-url");
   }
   print(`events hub listening on ${colour.bold(hub.url)}`);
   print(dashboardDir === undefined ? `  dashboard  not built (run \`pnpm build\`, or set EVENTS_DASHBOARD_DIR)` : `  dashboard  ${hub.url}/`);
   print(`  WebSocket  ${hub.url.replace(/^http/, "ws")}/api/v1/ws    SSE ${hub.url}/api/events`);
   if (hub.socketPath !== undefined) print(`  datagrams  ${hub.socketPath}`);
+  if (redisUrl !== undefined) print(`  cluster    node ${hub.nodeId} (PostgreSQL store, Redis bus); health ${hub.url}/healthz`);
   if (hub.adminToken !== null && (process.env["EVENTS_ADMIN_TOKEN"] ?? "") === "") {
     print("");
     print(`${colour.yellow("admin token")} (shown once; only its hash is stored): ${hub.adminToken}`);
@@ -132,4 +142,8 @@ export async function tokenRevoke(id: string, flags: TokenFlags): Promise<void> 
   await call("DELETE", `${server}/api/v1/tokens/${encodeURIComponent(id)}`, { token });
   if (flags.json === true) printJson({ revoked: id });
   else print(`token ${id} revoked; clients using it are refused from now on`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }
