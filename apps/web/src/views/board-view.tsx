@@ -20,7 +20,7 @@ export function BoardView({ data }: { data: DashboardState }) {
     <section aria-labelledby="board-title">
       <div class="view-head">
         <h2 id="board-title">Work packages</h2>
-        {board.anomalies > 0 && <p class="anomaly-count">{board.anomalies} anomalies</p>}
+        {board.anomalies > 0 && <p class="anomaly-count">{plural(board.anomalies, "anomaly", "anomalies")}</p>}
       </div>
       {board.groups.length === 0 && <p class="empty">No work-package status yet. Try <code>events wp status WP01 --to planned</code>.</p>}
       {board.groups.map((group) => {
@@ -39,7 +39,7 @@ export function BoardView({ data }: { data: DashboardState }) {
                       <li key={card.key} class="card" data-wp={card.wpId} data-lane={lane}>
                         <strong>{card.wpId}</strong>
                         {card.title !== undefined && <span class="card-title">{card.title}</span>}
-                        <span class="muted small">{card.transitions === 1 ? "1 move" : `${card.transitions} moves`}</span>
+                        <span class="muted small">{plural(card.transitions, "move", "moves")}</span>
                       </li>
                     ))}
                   </ul>
@@ -48,7 +48,7 @@ export function BoardView({ data }: { data: DashboardState }) {
             </div>
             {group.anomalies.length > 0 && (
               <details class="anomalies" open>
-                <summary>{group.anomalies.length} anomalies</summary>
+                <summary>{plural(group.anomalies.length, "anomaly", "anomalies")}</summary>
                 <ul>
                   {group.anomalies.map((anomaly) => (
                     <li key={`${anomaly.event_id}-${anomaly.kind}`} data-kind={anomaly.kind}>
@@ -63,4 +63,8 @@ export function BoardView({ data }: { data: DashboardState }) {
       })}
     </section>
   );
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
