@@ -18,25 +18,38 @@ import {
   WP_ID_PATTERN,
 } from "./patterns.js";
 
-/** A lookup table of the ASCII characters a class allows; anything above 127 is out. */
-function table(allows: (char: string) => boolean): Uint8Array {
+/** Inclusive ranges of character codes, or single characters. */
+type CharClass = ReadonlyArray<readonly [number, number] | string>;
+
+/**
+ * A lookup table of the ASCII characters a class allows; anything above 127 is out.
+ * Built from code ranges with plain loops: this runs at import, on every host start.
+ */
+function table(allowed: CharClass): Uint8Array {
   const out = new Uint8Array(128);
-  for (let code = 0; code < 128; code++) out[code] = allows(String.fromCharCode(code)) ? 1 : 0;
+  for (const part of allowed) {
+    if (typeof part === "string") {
+      for (let i = 0; i < part.length; i++) out[part.charCodeAt(i)] = 1;
+    } else {
+      for (let code = part[0]; code <= part[1]; code++) out[code] = 1;
+    }
+  }
   return out;
 }
 
-const isDigitChar = (c: string): boolean => c >= "0" && c <= "9";
-const isLowerChar = (c: string): boolean => c >= "a" && c <= "z";
-const isUpperChar = (c: string): boolean => c >= "A" && c <= "Z";
+const DIGIT: readonly [number, number] = [48, 57];
+const LOWER: readonly [number, number] = [97, 122];
+const UPPER: readonly [number, number] = [65, 90];
 
-const DIGITS = table(isDigitChar);
-const HEX = table((c) => isDigitChar(c) || (c >= "a" && c <= "f") || (c >= "A" && c <= "F"));
-const LOWER_HEX = table((c) => isDigitChar(c) || (c >= "a" && c <= "f"));
-const CROCKFORD = table((c) => isDigitChar(c) || (isUpperChar(c) && !"ILOU".includes(c)));
-const LOWER_ALNUM_DASH = table((c) => isDigitChar(c) || isLowerChar(c) || c === "-");
-const ALNUM_DOT_DASH = table((c) => isDigitChar(c) || isLowerChar(c) || isUpperChar(c) || c === "." || c === "-");
-const NODE = table((c) => isDigitChar(c) || isLowerChar(c) || isUpperChar(c) || "_.:-".includes(c));
-const IDENTIFIER_START = table((c) => isLowerChar(c) || isUpperChar(c) || c === "_");
+const DIGITS = table([DIGIT]);
+const HEX = table([DIGIT, [97, 102], [65, 70]]);
+const LOWER_HEX = table([DIGIT, [97, 102]]);
+// Crockford's base32: upper-case letters without I, L, O and U.
+const CROCKFORD = table([DIGIT, [65, 72], "JK", "MN", [80, 84], [86, 90]]);
+const LOWER_ALNUM_DASH = table([DIGIT, LOWER, "-"]);
+const ALNUM_DOT_DASH = table([DIGIT, LOWER, UPPER, ".-"]);
+const NODE = table([DIGIT, LOWER, UPPER, "_.:-"]);
+const IDENTIFIER_START = table([LOWER, UPPER, "_"]);
 
 /**
  * 1 when every character of `value[from, to)` is in `allowed`, else 0. Branch-free:

@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { createEmitter } from "../src/index.js";
+import { computeNodeId } from "../src/identity/node-id.js";
 import { findProjectRoot } from "../src/identity/project-root.js";
 import { readGitMetadata, repoFromUrl } from "../src/identity/git-metadata.js";
 import { toSlug } from "../src/identity/slug.js";
@@ -140,6 +143,21 @@ describe("node and team", () => {
     expect(a.identity().nodeId).toMatch(/^[0-9a-f]{12}$/);
     expect(a.identity().nodeId).toBe(b.identity().nodeId);
     expect(testEmitter({ nodeId: "ci-runner-7" }).identity().nodeId).toBe("ci-runner-7");
+  });
+
+  it("is sha256(host:user) cut to 12 hex digits, kept in the cache so a warm start skips the hash", () => {
+    const name = `${hostname()}:${userInfo().username}`;
+    const expected = createHash("sha256").update(name).digest("hex").slice(0, 12);
+    const stored = new Map<string, string>();
+    const cache = { get: (key: string) => stored.get(key), set: (key: string, value: string) => void stored.set(key, value) };
+    expect(computeNodeId(cache)).toBe(expected);
+    expect(stored.get(`node-id:${name}`)).toBe(expected);
+    // A warm start returns what the cache holds; a damaged entry is computed again.
+    stored.set(`node-id:${name}`, "0123456789ab");
+    expect(computeNodeId(cache)).toBe("0123456789ab");
+    stored.set(`node-id:${name}`, "not an id");
+    expect(computeNodeId(cache)).toBe(expected);
+    expect(computeNodeId()).toBe(expected);
   });
 
   it("takes team_slug from credentials.json, else local", () => {

@@ -50,7 +50,7 @@ export function resolveIdentity({ options, cache, onProblem }: ResolveIdentityOp
   const projectRoot = locateProject(options, onProblem);
   const git = cachedGitMetadata(projectRoot === null ? undefined : findGitRoot(projectRoot), { ttlMs: GIT_TTL_MS, now: options.now });
   const base = {
-    nodeId: options.nodeId ?? computeNodeId(),
+    nodeId: options.nodeId ?? computeNodeId(cache),
     teamSlug: options.teamSlug ?? readTeamSlug(options.home),
     projectRoot,
     git,

@@ -10,12 +10,12 @@
  * `yaml` is loaded only when a file must be parsed or written; a cache (kept in
  * queue.db) keyed by the file's mtime, size and inode skips it on later runs.
  */
-import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type * as Yaml from "yaml";
 import { createFileExclusive, writeFileAtomic } from "./atomic-write.js";
+import { nodeCrypto } from "./node-id.js";
 import { isSlug } from "./slug.js";
 
 export interface ProjectIdentity {
@@ -49,6 +49,11 @@ export interface LoadProjectConfigOptions {
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const HEADER = "# @events project identity: keep it in version control so every clone shares it.\n";
+
+/** A new project uuid; node:crypto is loaded only when an identity is created. */
+function randomUUID(): string {
+  return nodeCrypto().randomUUID();
+}
 
 let yamlModule: typeof Yaml | undefined;
 function yaml(): typeof Yaml {

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type Database from "better-sqlite3";
 import { EventsSdkError, toSdkError } from "../errors.js";
 import { COUNTERS, Counters } from "./counters.js";
@@ -43,16 +43,36 @@ function inodeOf(path: string): number | undefined {
   }
 }
 
-let driver: typeof Database | undefined;
-/** better-sqlite3, required on first open: a host that never emits never loads it. */
-function sqlite(): typeof Database {
-  driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+interface Driver {
+  Database: typeof Database;
+  /** The compiled addon's path, when it is where better-sqlite3 builds it. */
+  nativeBinding: string | undefined;
+}
+
+let driver: Driver | undefined;
+/**
+ * better-sqlite3, required on first open: a host that never emits never loads it.
+ * Its addon is passed by path when it is in the usual place, which skips the
+ * `bindings` package's search (a stack trace and a dozen stat calls) on every start.
+ */
+function sqlite(): Driver {
+  if (driver !== undefined) return driver;
+  const require = createRequire(import.meta.url);
+  const driverClass = require("better-sqlite3") as typeof Database;
+  let nativeBinding: string | undefined;
+  try {
+    const built = join(dirname(require.resolve("better-sqlite3/package.json")), "build", "Release", "better_sqlite3.node");
+    if (statSync(built).isFile()) nativeBinding = built;
+  } catch {
+    // Let better-sqlite3 find its addon itself.
+  }
+  driver = { Database: driverClass, nativeBinding };
   return driver;
 }
 
 function openOnce(options: OpenDatabaseOptions): Database.Database {
-  const Driver = sqlite();
-  const db = new Driver(options.path, { timeout: options.busyTimeoutMs });
+  const { Database: Driver, nativeBinding } = sqlite();
+  const db = new Driver(options.path, { timeout: options.busyTimeoutMs, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
   try {
     const mode = db.pragma("journal_mode = WAL", { simple: true }) as string;
     if (mode.toLowerCase() !== "wal") {
