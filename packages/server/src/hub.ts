@@ -51,7 +51,7 @@ export interface Hub {
 
 export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const resolved = resolveOptions(options);
-  const connection = await connect(resolved.store);
+  const connection = await connect(resolved.store, resolved.logger);
   const store = new KyselyStore(connection);
   const core = new HubCore(resolved, store);
   let datagram: DatagramIngest | undefined;

@@ -6,7 +6,8 @@
  * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET, EVENTS_DASHBOARD_DIR,
  * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Cluster mode: --database-url postgres://... with
  * --redis-url redis://... (EVENTS_REDIS_URL), optionally --bus-prefix (EVENTS_BUS_PREFIX)
- * and --node-id (EVENTS_NODE_ID). Prints the URL and how to authenticate; the
+ * and --node-id (EVENTS_NODE_ID). PostgreSQL guards: EVENTS_PG_LOCK_TIMEOUT_MS,
+ * EVENTS_PG_STATEMENT_TIMEOUT_MS, EVENTS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS. Prints the URL and how to authenticate; the
  * admin token only at the first start, when it was generated.
  */
 import { parseArgs } from "node:util";
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
   const busPrefix = values["bus-prefix"] ?? env["EVENTS_BUS_PREFIX"];
   const nodeId = values["node-id"] ?? env["EVENTS_NODE_ID"];
   const dashboardDir = values["dashboard-dir"] ?? env["EVENTS_DASHBOARD_DIR"];
+  const pgLockTimeoutMs = envInteger(env, "EVENTS_PG_LOCK_TIMEOUT_MS");
+  const pgStatementTimeoutMs = envInteger(env, "EVENTS_PG_STATEMENT_TIMEOUT_MS");
+  const pgIdleInTransactionTimeoutMs = envInteger(env, "EVENTS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
   const hub = await startHub({
     host: values.host ?? env["EVENTS_HOST"] ?? "127.0.0.1",
     port: port === undefined ? 8787 : Number(port),
@@ -59,6 +63,9 @@ async function main(): Promise<void> {
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(socket === undefined ? {} : { socketPath: socket }),
     ...(dashboardDir === undefined || dashboardDir === "" ? {} : { dashboardDir }),
+    ...(pgLockTimeoutMs === undefined ? {} : { pgLockTimeoutMs }),
+    ...(pgStatementTimeoutMs === undefined ? {} : { pgStatementTimeoutMs }),
+    ...(pgIdleInTransactionTimeoutMs === undefined ? {} : { pgIdleInTransactionTimeoutMs }),
     logger: createLogger(env["EVENTS_DEBUG"] === "1" ? "debug" : "info"),
   });
   write(`events hub listening on ${hub.url}`);
@@ -89,6 +96,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** An integer from the environment; resolveOptions checks its range. */
+function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : Number(value);
 }
 
 main().catch((error: unknown) => {

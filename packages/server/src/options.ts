@@ -33,6 +33,20 @@ export interface HubOptions {
   busCatchUpIntervalMs?: number;
   /** How long start waits for Redis before running on the store alone (it keeps reconnecting), in ms. @default 5_000 */
   busConnectTimeoutMs?: number;
+  /**
+   * PostgreSQL `lock_timeout` of the hub's connections, in ms: a write that waits this long for the
+   * `hub_seq` counter row (another node holds it) fails and is answered `unavailable` (retryable). 0 turns it off.
+   * @default 5_000
+   */
+  pgLockTimeoutMs?: number;
+  /** PostgreSQL `statement_timeout` of the hub's connections, in ms: no statement runs longer (answered `unavailable`). 0 turns it off. @default 30_000 */
+  pgStatementTimeoutMs?: number;
+  /**
+   * PostgreSQL `idle_in_transaction_session_timeout` of the hub's connections, in ms: a hub that stalls
+   * inside a transaction (holding the counter row) loses its session and its lock after this long. 0 turns it off.
+   * @default 10_000
+   */
+  pgIdleInTransactionTimeoutMs?: number;
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` (with WAL) survives a crashed hub. @default "normal" */
   sqliteSynchronous?: "normal" | "full";
   /** Path of the unix datagram ingest socket; `false` turns datagram ingest off. @default "<runtime dir>/events.sock" */
@@ -87,9 +101,16 @@ export interface HubOptions {
 /** The defaults live with the wire, so clients and hub agree on them. */
 export const DEFAULT_LIMITS: Readonly<Limits> = SHARED_DEFAULT_LIMITS;
 
+/** Server-side timeouts of every PostgreSQL connection, in ms (0: off). */
+export interface PostgresTimeouts {
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+}
+
 export type StoreConfig =
   | { readonly kind: "sqlite"; readonly file: string; readonly synchronous: "normal" | "full" }
-  | { readonly kind: "postgres"; readonly url: string };
+  | { readonly kind: "postgres"; readonly url: string; readonly timeouts: PostgresTimeouts };
 
 /** Cluster mode: set when both a PostgreSQL store and a Redis URL are given. */
 export interface ClusterConfig {
@@ -202,7 +223,13 @@ function storeConfig(options: HubOptions): StoreConfig {
     if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
       throw new HubError("config", "databaseUrl: expected a postgres:// URL; leave it out to use SQLite in dataDir");
     }
-    return { kind: "postgres", url: options.databaseUrl };
+    const timeouts: PostgresTimeouts = {
+      lockTimeoutMs: options.pgLockTimeoutMs ?? 5_000,
+      statementTimeoutMs: options.pgStatementTimeoutMs ?? 30_000,
+      idleInTransactionTimeoutMs: options.pgIdleInTransactionTimeoutMs ?? 10_000,
+    };
+    for (const name of ["lockTimeoutMs", "statementTimeoutMs", "idleInTransactionTimeoutMs"] as const) nonNegativeInteger(`pg ${name}`, timeouts[name]);
+    return { kind: "postgres", url: options.databaseUrl, timeouts };
   }
   const dir = resolve(options.dataDir ?? ".events-hub");
   return { kind: "sqlite", file: join(dir, "hub.db"), synchronous: options.sqliteSynchronous ?? "normal" };
@@ -238,6 +265,12 @@ function defaultNodeId(store: StoreConfig, instance: string | undefined): string
 function positiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new HubError("config", `${name}: expected a positive integer, received ${String(value)}`);
+  }
+}
+
+function nonNegativeInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new HubError("config", `${name}: expected a non-negative integer (0 turns it off), received ${String(value)}`);
   }
 }
 

@@ -32,7 +32,7 @@ async function open(backend: "sqlite" | "postgres", existing?: string): Promise<
       where = schema.url;
     }
   }
-  const connection = await connect(backend === "sqlite" ? { kind: "sqlite", file: where, synchronous: "normal" } : { kind: "postgres", url: where });
+  const connection = await connect(backend === "sqlite" ? { kind: "sqlite", file: where, synchronous: "normal" } : { kind: "postgres", url: where, timeouts: { lockTimeoutMs: 5_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 10_000 } });
   const store = new KyselyStore(connection);
   cleanups.push(() => store.close());
   return { store, where };

@@ -10,7 +10,8 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { HubError } from "../errors.js";
-import type { StoreConfig } from "../options.js";
+import type { Logger } from "../logger.js";
+import type { PostgresTimeouts, StoreConfig } from "../options.js";
 import type { Database } from "./database.js";
 import { migrationProvider, type Flavour } from "./migrations.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
@@ -28,8 +29,9 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 
 const INT8_OID = 20;
 
-export async function connect(config: StoreConfig): Promise<Connection> {
-  const connection = config.kind === "sqlite" ? openSqlite(config) : openPostgres(config.url);
+/** Opens and migrates the store; `logger` hears of connections that fail while idle. */
+export async function connect(config: StoreConfig, logger?: Logger): Promise<Connection> {
+  const connection = config.kind === "sqlite" ? openSqlite(config) : openPostgres(config.url, config.timeouts, logger);
   try {
     await migrate(connection);
     return connection;
@@ -59,12 +61,27 @@ function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connectio
   return { db, flavour: "sqlite", close: () => checkpointer.stop() };
 }
 
-function openPostgres(url: string): Connection {
+function openPostgres(url: string, timeouts: PostgresTimeouts, logger: Logger | undefined): Connection {
   // bigint columns (seq) come back as numbers: seq stays far below 2^53.
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
-  // A bounded connect time: a hub whose database is gone answers 503 instead of hanging.
-  const pool = new pg.Pool({ connectionString: url, max: 4, types, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    types,
+    // A bounded connect time: a hub whose database is gone answers 503 instead of hanging.
+    connectionTimeoutMillis: 5_000,
+    // Sent as startup parameters, so they hold for every statement of every connection
+    // (pg sends none that is 0). A node that hangs inside a transaction cannot hold the
+    // counter row, and with it every write of the cluster, for longer than the idle
+    // timeout; a writer waiting for that row gives up after the lock timeout.
+    lock_timeout: timeouts.lockTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+  });
+  // An idle connection that fails (the server restarted, or ended the session) is
+  // dropped by the pool, which then emits `error`; unheard, that event would end the process.
+  pool.on("error", (error: Error) => logger?.warn("a PostgreSQL connection failed while idle; the pool opens a new one", { error: error.message }));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres", close: () => Promise.resolve() };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The hub's guards on its PostgreSQL connections: a write that cannot get the
+ * `hub_seq` counter row within `pgLockTimeoutMs` is answered `unavailable` (nothing
+ * is acked, nothing is lost, the retry is stored), and connections the server ends
+ * while idle are replaced without taking the hub down. Each test on a database of
+ * its own, since one of them ends every other session in it.
+ */
+import pg from "pg";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { freshDatabase, storedCounts } from "./cluster/harness.js";
+import { events } from "./helpers/envelopes.js";
+import { testHub } from "./helpers/hub.js";
+import { requirePostgres } from "./helpers/postgres.js";
+import { TestSocket } from "./helpers/ws-client.js";
+
+const drops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const drop of drops.splice(0)) await drop().catch(() => undefined);
+});
+
+async function database(): Promise<string> {
+  const created = await freshDatabase();
+  drops.push(created.drop);
+  return created.url;
+}
+
+describe("PostgreSQL guards", () => {
+  it("answers a write that waits for the counter row past pgLockTimeoutMs with a retryable error, and stores it once the row is free", async (context) => {
+    requirePostgres(context);
+    const databaseUrl = await database();
+    const { wsUrl, url, admin } = await testHub({ backend: "postgres", databaseUrl, pgLockTimeoutMs: 300 });
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      // Another session holds the row, as a node hung mid-transaction would.
+      await locker.query("begin");
+      await locker.query("select value from hub_seq where id = 1 for update");
+      const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
+      const batch = events(3);
+      const started = Date.now();
+      socket.send({ type: "publish", ref: "blocked", events: batch });
+      const refused = await socket.next("error", (frame) => frame.ref === "blocked", 10_000);
+      expect(refused.code).toBe("unavailable");
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(socket.of("ack")).toHaveLength(0);
+      // HTTP says the same, as a 503.
+      const response = await fetch(`${url}/api/v1/events/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({ events: batch }),
+      });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+
+      await locker.query("rollback");
+      const ack = await socket.publish(batch);
+      expect(ack.results.map((result) => result.status)).toEqual(["accepted", "accepted", "accepted"]);
+      expect(ack.results.map((result) => ("seq" in result ? result.seq : 0))).toEqual([1, 2, 3]);
+      expect(await storedCounts(databaseUrl)).toEqual({ rows: 3, distinct: 3, maxSeq: 3 });
+      socket.close();
+    } finally {
+      await locker.end();
+    }
+  });
+
+  it("keeps running when the server ends its idle connections, and writes on new ones", async (context) => {
+    requirePostgres(context);
+    const databaseUrl = await database();
+    const warnings: string[] = [];
+    const logger = { error: () => undefined, warn: (message: string) => void warnings.push(message), info: () => undefined, debug: () => undefined };
+    const { wsUrl, admin } = await testHub({ backend: "postgres", databaseUrl, logger });
+    const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
+    expect((await socket.publish(events(2))).results.every((result) => result.status === "accepted")).toBe(true);
+
+    const killer = new pg.Client({ connectionString: databaseUrl });
+    await killer.connect();
+    try {
+      const ended = await killer.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+      expect(ended.rowCount).toBeGreaterThan(0);
+    } finally {
+      await killer.end();
+    }
+    // Unheard, the pool's `error` event would have ended this process.
+    await vi.waitFor(() => expect(warnings.some((message) => message.includes("failed while idle"))).toBe(true), { timeout: 5_000, interval: 20 });
+    const ack = await socket.publish(events(2));
+    expect(ack.results.map((result) => result.status)).toEqual(["accepted", "accepted"]);
+    expect(await storedCounts(databaseUrl)).toEqual({ rows: 4, distinct: 4, maxSeq: 4 });
+    socket.close();
+  });
+});
