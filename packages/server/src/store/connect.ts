@@ -79,9 +79,14 @@ function openPostgres(url: string, timeouts: PostgresTimeouts, logger: Logger | 
     statement_timeout: timeouts.statementTimeoutMs,
     idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
   });
-  // An idle connection that fails (the server restarted, or ended the session) is
-  // dropped by the pool, which then emits `error`; unheard, that event would end the process.
+  // A connection that fails (the server restarted, or ended the session) emits `error`:
+  // the pool re-emits it for an idle one and drops it; a checked-out one emits it
+  // itself between queries, and the pool drops it when it is released (no longer
+  // queryable). Unheard, either event would end the process.
   pool.on("error", (error: Error) => logger?.warn("a PostgreSQL connection failed while idle; the pool opens a new one", { error: error.message }));
+  pool.on("connect", (client: pg.PoolClient) => {
+    client.on("error", (error: Error) => logger?.debug("a PostgreSQL connection failed", { error: error.message }));
+  });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavour: "postgres", close: () => Promise.resolve() };
 }
 
