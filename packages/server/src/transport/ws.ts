@@ -29,6 +29,13 @@ import type { WsPeer, WsSink } from "./ws-peer.js";
 
 /** Publish frames one connection may have waiting for their acks before the hub stops reading it. */
 const MAX_IN_FLIGHT = 32;
+/**
+ * Frames a connection may send while its `hello` is being checked (a cluster node
+ * looks a token it does not know up in the store); they are handled in order after
+ * `welcome`. The socket is paused meanwhile, so only frames already read can pile
+ * up; past this many the connection is closed with 1002.
+ */
+export const MAX_FRAMES_BEFORE_WELCOME = 64;
 /** Subscriptions one connection may hold. */
 const MAX_SUBSCRIPTIONS = 64;
 const MAX_ISSUES = 50;
@@ -43,6 +50,8 @@ export class WsProtocolConnection {
   readonly #peer: WsPeer;
   #subscriptions: Map<string, Subscription> | undefined;
   #inFlight = 0;
+  /** Frames received while a `hello` is checked; undefined when none is. */
+  #held: Buffer[] | undefined;
 
   constructor(core: HubCore, peer: WsPeer, credentials: Credentials) {
     this.#core = core;
@@ -52,6 +61,14 @@ export class WsProtocolConnection {
   }
 
   onMessage(data: Buffer): void {
+    if (this.#held !== undefined) {
+      if (this.#held.length >= MAX_FRAMES_BEFORE_WELCOME) {
+        this.#peer.close(CLOSE_CODES.protocolError, `more than ${MAX_FRAMES_BEFORE_WELCOME} frames before welcome`);
+        return;
+      }
+      this.#held.push(data);
+      return;
+    }
     const limits = this.#core.options.limits;
     if (data.length > limits.max_frame_bytes) {
       this.#core.metrics.malformed.inc({ transport: "ws" });
@@ -107,13 +124,46 @@ export class WsProtocolConnection {
 
   #hello(token: string | undefined): void {
     if (token !== undefined && this.#core.cluster !== undefined) {
-      // A token made on another node is looked up in the store first.
+      // A token made on another node is looked up in the store first; frames that
+      // follow wait for the answer, so a pipelined publish is not refused 4401.
+      this.#held = [];
+      this.#updatePause();
       void learnCredentials(this.#core, { headers: { authorization: `Bearer ${token}` } }).then(() => {
         if (!this.#peer.closing) this.#helloWith(token);
+        this.#release();
       });
       return;
     }
     this.#helloWith(token);
+  }
+
+  /** Handles the frames held back during a `hello`, in order (one may be another `hello`). */
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#updatePause();
+    for (let index = 0; index < held.length; index++) {
+      if (this.#peer.closing) return;
+      // A held frame may be another `hello` that holds again: the rest wait behind it.
+      const holding = this.#held as Buffer[] | undefined;
+      if (holding !== undefined) {
+        holding.push(...held.slice(index));
+        return;
+      }
+      try {
+        this.onMessage(held[index]!);
+      } catch (error) {
+        this.#core.logger.error("handling a WebSocket frame failed", { error });
+        this.#error({ code: "internal", message: "the hub failed on this frame" });
+      }
+    }
+  }
+
+  /** The socket is read only when no hello is being checked and acks are not too far behind. */
+  #updatePause(): void {
+    const pause = this.#held !== undefined || this.#inFlight >= MAX_IN_FLIGHT;
+    if (pause && !this.#peer.ws.isPaused) this.#peer.ws.pause();
+    else if (!pause && this.#peer.ws.isPaused) this.#peer.ws.resume();
   }
 
   #helloWith(token: string | undefined): void {
@@ -157,7 +207,7 @@ export class WsProtocolConnection {
       return;
     }
     this.#inFlight++;
-    if (this.#inFlight === MAX_IN_FLIGHT) this.#peer.ws.pause();
+    this.#updatePause();
     this.#core
       .ingest(frame.events, principal, "ws")
       .then(
@@ -168,7 +218,8 @@ export class WsProtocolConnection {
         },
       )
       .finally(() => {
-        if (this.#inFlight-- === MAX_IN_FLIGHT) this.#peer.ws.resume();
+        this.#inFlight--;
+        this.#updatePause();
       });
   }
 
