@@ -33,8 +33,6 @@ import { forwardToMachine, type DatagramSend } from "./machine-control.js";
 import { ProblemsChannel } from "./problems-channel.js";
 import { resume, type Opened } from "./resume.js";
 
-const PRUNED_KEY = "pruned_through";
-
 export interface OpenStream {
   readonly filter: SubscriberFilter;
   readonly framer: Framer;
@@ -63,7 +61,6 @@ export class HubCore {
   /** This hub as a cluster node (PostgreSQL + Redis); undefined for one process. */
   cluster: ClusterNode | undefined;
   #tickets: TicketSigner | undefined;
-  #prunedThrough = 0;
   #background = new Set<Promise<unknown>>();
 
   constructor(options: ResolvedOptions, store: HubStore) {
@@ -99,7 +96,6 @@ export class HubCore {
     this.#tickets = await TicketSigner.load(this.store);
     this.broker.headSeq = await this.store.headSeq();
     this.clock = new HubClock(await this.store.maxLamport());
-    this.#prunedThrough = Number((await this.store.getMeta(PRUNED_KEY)) ?? 0);
     await this.problems.load(this.store);
     const cluster = this.options.cluster;
     if (cluster !== undefined) {
@@ -156,7 +152,7 @@ export class HubCore {
       {
         store: this.store,
         broker: this.broker,
-        prunedThrough: () => this.#prunedThrough,
+        prunedThrough: () => this.store.prunedThrough(),
         ...(cluster === undefined ? {} : { storeHead: () => cluster.storeHead() }),
       },
       { subscriber, filter: stream.filter, since: stream.since, opened: stream.opened },
@@ -193,14 +189,7 @@ export class HubCore {
   /** Deletes events beyond `retainEvents`; resuming before them then gets a reset. */
   async prune(): Promise<number> {
     const keep = this.options.retainEvents;
-    if (keep === undefined) return 0;
-    const head = await this.store.headSeq();
-    const deleted = await this.store.prune(keep);
-    if (deleted > 0) {
-      this.#prunedThrough = Math.max(this.#prunedThrough, head - keep);
-      await this.store.setMeta(PRUNED_KEY, String(this.#prunedThrough));
-    }
-    return deleted;
+    return keep === undefined ? 0 : this.store.prune(keep);
   }
 
   /** Waits for stored writes to be answered and background work to settle. */

@@ -7,12 +7,16 @@
  * event committed after is published after, so it is held back. If held-back frames
  * overflow the queue limits they are dropped and step 2 simply reads further.
  * A position the store no longer serves (pruned, or ahead of the head) is answered
- * with an explicit reset, never a silent gap.
+ * with an explicit reset, never a silent gap. The retention watermark is read from
+ * the store (whichever hub pruned) after each page: a page read before a prune is
+ * complete, and one read after it is caught by the watermark.
  */
 import type { Broker } from "../broker/broker.js";
 import { PublishedEvent } from "../broker/published-event.js";
 import type { Subscriber, SubscriberFilter } from "../broker/subscriber.js";
+import { CLOSE_CODES } from "@events/schema";
 import type { HubStore } from "../store/hub-store.js";
+import type { StoredEvent } from "../store/records.js";
 
 const PAGE = 500;
 
@@ -43,8 +47,8 @@ export interface ResumeRequest {
 export interface ResumeDeps {
   readonly store: HubStore;
   readonly broker: Broker;
-  /** Events up to this `seq` were pruned and can no longer be replayed. */
-  readonly prunedThrough: () => number;
+  /** Events up to this `seq` were pruned and can no longer be replayed (from the store: any hub may prune). */
+  readonly prunedThrough: () => Promise<number>;
   /**
    * The store's newest seq. A cluster node asks it when a position is ahead of what
    * it has delivered: another node may have stored (and served) that seq already.
@@ -73,10 +77,14 @@ export async function resume(deps: ResumeDeps, request: ResumeRequest): Promise<
 async function replayFrom(deps: ResumeDeps, request: ResumeRequest, head: number): Promise<void> {
   const { subscriber, since = head } = request;
   if (subscriber.closed) return;
-  const { cursor, reset } = position(since, head, deps.prunedThrough());
+  // The first page is read before the watermark, so a prune that commits in between
+  // is seen (and answered with a reset), not skipped silently.
+  const epoch = subscriber.replayEpoch;
+  const first = await page(deps.store, request, Math.min(since, head));
+  const { cursor, reset } = position(since, head, await deps.prunedThrough());
   subscriber.lastSeq = cursor;
   request.opened(reset === undefined ? { fromSeq: cursor, headSeq: head } : { fromSeq: cursor, headSeq: head, reset });
-  await replay(deps.store, request);
+  await replay(deps, request, { rows: first, epoch });
 }
 
 function position(since: number, head: number, pruned: number): { cursor: number; reset?: ResetInfo } {
@@ -103,22 +111,30 @@ function position(since: number, head: number, pruned: number): { cursor: number
   return { cursor: since };
 }
 
-async function replay(store: HubStore, request: ResumeRequest): Promise<void> {
-  const { subscriber, filter } = request;
+async function replay(deps: ResumeDeps, request: ResumeRequest, first: { rows: StoredEvent[]; epoch: number }): Promise<void> {
+  const { subscriber } = request;
+  let { rows, epoch } = first;
   for (;;) {
-    const epoch = subscriber.replayEpoch;
-    const rows = await store.readAfter({
-      afterSeq: subscriber.lastSeq,
-      limit: PAGE,
-      channel: filter.channel,
-      project: filter.project,
-    });
     for (const row of rows) {
       if (subscriber.closed) return;
+      if (row.seq <= subscriber.lastSeq) continue;
       await subscriber.writable();
       subscriber.replay(new PublishedEvent(row));
     }
     if (subscriber.closed) return;
     if (rows.length < PAGE && subscriber.replayEpoch === epoch) return;
+    const after = subscriber.lastSeq;
+    epoch = subscriber.replayEpoch;
+    rows = await page(deps.store, request, after);
+    if ((await deps.prunedThrough()) > after) {
+      // Pruned under a replay that had already started: it can no longer be answered
+      // with a reset, so the subscriber is closed and resumes (and is reset) anew.
+      subscriber.close(CLOSE_CODES.internalError, `events after seq ${after} were pruned during replay; resubscribe from seq ${after}`);
+      return;
+    }
   }
+}
+
+function page(store: HubStore, request: ResumeRequest, afterSeq: number): Promise<StoredEvent[]> {
+  return store.readAfter({ afterSeq, limit: PAGE, channel: request.filter.channel, project: request.filter.project });
 }

@@ -45,7 +45,9 @@ export interface HubStore {
   setMeta(key: string, value: string): Promise<void>;
   /** Stores `value` unless the key has one; returns the stored value (the first writer's, when hubs race). */
   claimMeta(key: string, value: string): Promise<string>;
-  /** Deletes all but the newest `keep` events; returns how many went. */
+  /** Deletes all but the newest `keep` events and raises the watermark in the same transaction; returns how many went. */
   prune(keep: number): Promise<number>;
+  /** The retention watermark: events up to this seq were pruned (0 when none were). */
+  prunedThrough(): Promise<number>;
   close(): Promise<void>;
 }

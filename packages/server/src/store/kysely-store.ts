@@ -25,6 +25,9 @@ import {
   type TokenRecord,
 } from "./records.js";
 
+/** `hub_meta` key of the retention watermark: events up to it were pruned. */
+const PRUNED_KEY = "pruned_through";
+
 /** Rows per multi-row INSERT: 9 parameters each stays under every dialect's limit. */
 const CHUNK = 500;
 
@@ -282,8 +285,26 @@ export class KyselyStore implements HubStore {
     return this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom("machine_events").where("seq", "<=", cutoff).execute();
       const result = await trx.deleteFrom("events").where("seq", "<=", cutoff).executeTakeFirst();
-      return Number(result.numDeletedRows);
+      const deleted = Number(result.numDeletedRows);
+      // The watermark commits with the deletes (never one without the other), and only
+      // grows: every hub reads it before a resume, whichever hub pruned.
+      if (deleted > 0) {
+        await trx
+          .insertInto("hub_meta")
+          .values({ key: PRUNED_KEY, value: String(cutoff) })
+          .onConflict((conflict) =>
+            conflict.column("key").doUpdateSet({
+              value: sql<string>`case when cast(hub_meta.value as bigint) < cast(excluded.value as bigint) then excluded.value else hub_meta.value end`,
+            }),
+          )
+          .execute();
+      }
+      return deleted;
     });
+  }
+
+  async prunedThrough(): Promise<number> {
+    return Number((await this.getMeta(PRUNED_KEY)) ?? 0);
   }
 
   async close(): Promise<void> {
