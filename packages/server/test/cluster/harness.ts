@@ -202,13 +202,13 @@ export class Producer {
     });
     this.#ws.on("error", () => undefined);
     this.#ws.on("message", (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as { type: string; ref?: string; results?: EventResult[]; message?: string };
+      const frame = JSON.parse(data.toString()) as { type: string; ref?: string; results?: EventResult[]; code?: string; message?: string };
       if (frame.ref === undefined) return;
       const waiter = this.#waiting.get(frame.ref);
       if (waiter === undefined) return;
       this.#waiting.delete(frame.ref);
       if (frame.type === "ack") waiter.resolve(frame.results ?? []);
-      else waiter.reject(new Error(`${frame.type}: ${frame.message ?? ""}`));
+      else waiter.reject(new Error(`${frame.type} ${frame.code ?? ""}: ${frame.message ?? ""}`));
     });
     this.#ws.on("close", () => {
       for (const waiter of this.#waiting.values()) waiter.reject(new Error("connection closed before the ack"));
