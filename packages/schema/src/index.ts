@@ -17,6 +17,7 @@ export {
   batchRequestCodec,
   batchResponseCodec,
   errorResponseCodec,
+  eventPageCodec,
   limitsCodec,
   machineDatagramCodec,
   machineControlCodec,
@@ -140,6 +141,7 @@ export type {
 } from "./schemas/protocol/frames.js";
 export type { EventResult, EventStatus, AcceptedResult, DuplicateResult, RejectedResult } from "./schemas/protocol/results.js";
 export type { BatchRequest, BatchResponse } from "./schemas/protocol/batch.js";
+export type { EventPage, StoredEvent } from "./schemas/protocol/history.js";
 export type { ErrorBody, ErrorResponse } from "./schemas/protocol/errors.js";
 export type { Issue } from "./schemas/protocol/issue.js";
 export type { Limits } from "./schemas/protocol/limits.js";

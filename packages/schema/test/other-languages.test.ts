@@ -11,7 +11,7 @@ import { FetchingJSONSchemaStore, InputData, JSONSchemaInput, quicktype } from "
 import { exportJsonSchemas } from "@events/schema/export";
 import { fixtures } from "./fixtures.js";
 
-const MESSAGES = ["Envelope", "SessionFrame", "ProblemsFrame", "ClientFrame", "HubFrame", "BatchRequest", "BatchResponse", "ErrorResponse", "MachineDatagram", "MachineControlMessage"];
+const MESSAGES = ["Envelope", "SessionFrame", "ProblemsFrame", "ClientFrame", "HubFrame", "BatchRequest", "BatchResponse", "ErrorResponse", "EventPage", "MachineDatagram", "MachineControlMessage"];
 
 async function pythonModule(): Promise<string> {
   const input = new JSONSchemaInput(new FetchingJSONSchemaStore());

@@ -6,6 +6,7 @@ import type { Envelope } from "../schemas/envelope.js";
 import type { BatchRequest, BatchResponse } from "../schemas/protocol/batch.js";
 import type { ErrorResponse } from "../schemas/protocol/errors.js";
 import type { ClientFrame, HubFrame } from "../schemas/protocol/frames.js";
+import type { EventPage } from "../schemas/protocol/history.js";
 import type { Issue } from "../schemas/protocol/issue.js";
 import type { Limits } from "../schemas/protocol/limits.js";
 import type { EventResult } from "../schemas/protocol/results.js";
@@ -24,6 +25,7 @@ export const eventResultCodec: Codec<EventResult> = unionCodec<EventResult>("Eve
 export const batchRequestCodec: Codec<BatchRequest> = messageCodec<BatchRequest>("BatchRequest");
 export const batchResponseCodec: Codec<BatchResponse> = messageCodec<BatchResponse>("BatchResponse");
 export const errorResponseCodec: Codec<ErrorResponse> = messageCodec<ErrorResponse>("ErrorResponse");
+export const eventPageCodec: Codec<EventPage> = messageCodec<EventPage>("EventPage");
 export const limitsCodec: Codec<Limits> = messageCodec<Limits>("Limits");
 export const machineDatagramCodec: Codec<MachineDatagram> = messageCodec<MachineDatagram>("MachineDatagram");
 export const machineControlCodec: Codec<MachineControlMessage> =
@@ -44,6 +46,7 @@ export const codecs = {
   BatchRequest: batchRequestCodec,
   BatchResponse: batchResponseCodec,
   ErrorResponse: errorResponseCodec,
+  EventPage: eventPageCodec,
   Limits: limitsCodec,
   MachineDatagram: machineDatagramCodec,
   MachineControlMessage: machineControlCodec,

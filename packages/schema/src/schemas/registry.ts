@@ -11,6 +11,7 @@ import { MachineControlMessage, MachineDatagram } from "./domain/machine-events.
 import { BatchRequest, BatchResponse } from "./protocol/batch.js";
 import { ErrorResponse } from "./protocol/errors.js";
 import { ClientFrame, HubFrame } from "./protocol/frames.js";
+import { EventPage } from "./protocol/history.js";
 import { Issue } from "./protocol/issue.js";
 import { Limits } from "./protocol/limits.js";
 import { EventResult } from "./protocol/results.js";
@@ -35,6 +36,7 @@ export const MESSAGES = [
   { name: "BatchRequest", schema: BatchRequest },
   { name: "BatchResponse", schema: BatchResponse },
   { name: "ErrorResponse", schema: ErrorResponse },
+  { name: "EventPage", schema: EventPage },
   { name: "Limits", schema: Limits },
   { name: "MachineDatagram", schema: MachineDatagram },
   { name: "MachineControlMessage", schema: MachineControlMessage },
