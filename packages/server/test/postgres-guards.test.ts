@@ -63,6 +63,45 @@ describe("PostgreSQL guards", () => {
     }
   });
 
+  it("retries a write that loses an event id to another writer between its dedup read and its insert, and answers that event duplicate", async (context) => {
+    requirePostgres(context);
+    const databaseUrl = await database();
+    const { wsUrl, admin } = await testHub({ backend: "postgres", databaseUrl });
+    const [raced, other] = events(2);
+    const rival = new pg.Client({ connectionString: databaseUrl });
+    await rival.connect();
+    try {
+      // The rival (another hub) takes the counter and stores `raced`, not committed yet.
+      await rival.query("begin");
+      const { rows } = await rival.query<{ seq: string }>("update hub_seq set value = value + 1 where id = 1 returning value as seq");
+      const rivalSeq = Number(rows[0]!.seq);
+      await rival.query(
+        "insert into events (seq, event_id, project_uuid, channel, event_type, lamport_clock, node_id, envelope, received_at) values ($1, $2, null, 'events', $3, 1, 'rival', $4, 'now')",
+        [rivalSeq, raced!.event_id, raced!.event_type, JSON.stringify(raced)],
+      );
+      const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
+      socket.send({ type: "publish", ref: "race", events: [raced, other] });
+      // The hub has read no `raced` (uncommitted) and waits for the counter row.
+      await vi.waitFor(
+        async () => {
+          const waiting = await rival.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+          expect(waiting.rowCount).toBe(1);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      await rival.query("commit");
+      const ack = await socket.next("ack", (frame) => frame.ref === "race");
+      expect(ack.results).toEqual([
+        { status: "duplicate", event_id: raced!.event_id, seq: rivalSeq },
+        { status: "accepted", event_id: other!.event_id, seq: rivalSeq + 1 },
+      ]);
+      expect(await storedCounts(databaseUrl)).toEqual({ rows: 2, distinct: 2, maxSeq: 2 });
+      socket.close();
+    } finally {
+      await rival.end();
+    }
+  });
+
   it("keeps running when the server ends its idle connections, and writes on new ones", async (context) => {
     requirePostgres(context);
     const databaseUrl = await database();

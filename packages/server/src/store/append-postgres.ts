@@ -12,9 +12,10 @@
  * Dedup: events already stored are found before the lock (one `= any($1)` query) and
  * answered with their stored seq. If another hub stores one of the remaining ids
  * between that read and the lock (the same event sent to two hubs at once), the
- * insert skips it (`ON CONFLICT DO NOTHING`), which would leave a hole: the whole
- * transaction is rolled back and retried, and the retry answers it `duplicate` with
- * the winner's seq. Both hubs thus answer consistently, and seq stays contiguous.
+ * insert fails on the unique `event_id` (a plain INSERT: `ON CONFLICT` would cost a
+ * speculative insertion per row for a race that is rare): the whole transaction is
+ * rolled back and retried, and the retry answers it `duplicate` with the winner's
+ * seq. Both hubs thus answer consistently, and seq stays contiguous.
  */
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database.js";
@@ -31,6 +32,13 @@ class LostInsertRace extends Error {
   constructor() {
     super("another hub stored one of these events first");
   }
+}
+
+/** A unique violation on `event_id` (SQLSTATE 23505), which only a concurrent hub can cause. */
+function isEventIdConflict(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === "23505" && constraint === "events_event_id_key";
 }
 
 export async function appendPostgres(db: Kysely<Database>, events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
@@ -56,25 +64,37 @@ async function appendOnce(trx: Transaction<Database>, events: readonly PreparedE
   const inserted = new Map<string, number>();
   if (fresh.length > 0) {
     const n = fresh.length;
-    const result = await sql<{ seq: number; event_id: string }>`
+    // Envelopes travel as one JSON array of strings: JSON.stringify is native and fast,
+    // where pg's text[] literal (quoting and escaping each envelope in JavaScript) cost
+    // more than PostgreSQL's whole insert. The seqs are `base + ordinality`, so one row
+    // comes back instead of n.
+    const result = await sql<{ base: string | number }>`
       with counter as (
         update hub_seq set value = value + ${n}::bigint where id = 1 returning value - ${n}::bigint as base
+      ), inserted as (
+        insert into events (seq, event_id, project_uuid, channel, event_type, lamport_clock, node_id, envelope, received_at)
+        select counter.base + row.ord, row.event_id, row.project_uuid, row.channel, row.event_type, row.lamport_clock, row.node_id, env.envelope, ${receivedAt}
+        from counter, unnest(
+          ${fresh.map((event) => event.eventId)}::text[],
+          ${fresh.map((event) => event.project)}::text[],
+          ${fresh.map((event) => event.channel)}::text[],
+          ${fresh.map((event) => event.eventType)}::text[],
+          ${fresh.map((event) => event.lamport)}::bigint[],
+          ${fresh.map((event) => event.nodeId)}::text[]
+        ) with ordinality as row(event_id, project_uuid, channel, event_type, lamport_clock, node_id, ord)
+        join json_array_elements_text(${JSON.stringify(fresh.map((event) => event.json))}::json) with ordinality as env(envelope, ord) using (ord)
+        returning 1
       )
-      insert into events (seq, event_id, project_uuid, channel, event_type, lamport_clock, node_id, envelope, received_at)
-      select counter.base + row.ord, row.event_id, row.project_uuid, row.channel, row.event_type, row.lamport_clock, row.node_id, row.envelope, ${receivedAt}
-      from counter, unnest(
-        ${fresh.map((event) => event.eventId)}::text[],
-        ${fresh.map((event) => event.project)}::text[],
-        ${fresh.map((event) => event.channel)}::text[],
-        ${fresh.map((event) => event.eventType)}::text[],
-        ${fresh.map((event) => event.lamport)}::bigint[],
-        ${fresh.map((event) => event.nodeId)}::text[],
-        ${fresh.map((event) => event.json)}::text[]
-      ) with ordinality as row(event_id, project_uuid, channel, event_type, lamport_clock, node_id, envelope, ord)
-      on conflict (event_id) do nothing
-      returning seq, event_id`.execute(trx);
-    if (result.rows.length !== n) throw new LostInsertRace();
-    for (const row of result.rows) inserted.set(row.event_id, Number(row.seq));
+      select counter.base, (select count(*) from inserted) as n from counter`
+      .execute(trx)
+      .catch((error: unknown) => {
+        // Another hub stored one of these ids since the read above: no seq may be skipped, so all of it is rolled back and retried.
+        throw isEventIdConflict(error) ? new LostInsertRace() : error;
+      });
+    const row = result.rows[0];
+    if (row === undefined) throw new Error("the hub_seq counter row is missing");
+    const base = Number(row.base);
+    fresh.forEach((event, index) => inserted.set(event.eventId, base + index + 1));
   }
 
   const claimed = new Set<string>();
