@@ -143,6 +143,26 @@ describe.each(["sqlite", "postgres"] as const)("store on %s", (backend) => {
     expect(await store.session("nope")).toBeUndefined();
   });
 
+  it("folds one batch's session frames and snapshots: first frame opens, first done/failed ends, latest snapshot per project wins", async (context) => {
+    const { store } = await setup(context);
+    const finding = { rule: "r", offending_path: "/a" };
+    const outcomes = await store.append(
+      [
+        prepare(sessionEvent("s_a", { kind: "phase", phase: "p", at: AT }, PROJECT_A)),
+        prepare(sessionEvent("s_b", { kind: "phase", phase: "p", at: AT })),
+        prepare(problemsSnapshot([finding], PROJECT_A)),
+        prepare(sessionEvent("s_a", { kind: "failed", phase: "p", error: { code: "E1", message: "boom" } }, PROJECT_A)),
+        prepare(sessionEvent("s_a", { kind: "done", result: {} }, PROJECT_A)),
+        prepare(problemsSnapshot([], PROJECT_A, "2026-11-20T11:00:00Z")),
+      ],
+      AT,
+    );
+    const seqs = outcomes.map((outcome) => outcome.seq);
+    expect(await store.session("s_a")).toEqual({ sessionId: "s_a", project: PROJECT_A, status: "failed", firstSeq: seqs[0], lastSeq: seqs[4] });
+    expect(await store.session("s_b")).toEqual({ sessionId: "s_b", project: null, status: "open", firstSeq: seqs[1], lastSeq: seqs[1] });
+    expect((await store.latestProblems()).find((record) => record.projectKey === PROJECT_A)).toMatchObject({ seq: seqs[5], findingsJson: "[]" });
+  });
+
   it("keeps the latest problems snapshot per project", async (context) => {
     const { store } = await setup(context);
     const finding = { rule: "r", offending_path: "/a" };

@@ -2,12 +2,19 @@
  * What an append writes besides the events table, in the same transaction: the
  * statemachine columns of machine events, the state of sessions (opened by their
  * first frame, ended once by `done` or `failed`), and the latest problems snapshot
- * of each project.
+ * of each project. Set-based: the batch is folded first (one row per session and per
+ * project), then each table takes one statement per chunk, so a batch of 1,000
+ * session frames costs a few statements, not 1,000 round trips.
  */
-import { sql, type Transaction } from "kysely";
-import { TERMINAL_SESSION_KINDS, type Envelope } from "@events/schema";
-import type { Database } from "./database.js";
+import { sql, type Insertable, type Transaction } from "kysely";
+import { TERMINAL_SESSION_KINDS } from "@events/schema";
+import type { Database, MachineEventsTable, ProblemSnapshotsTable, SessionsTable } from "./database.js";
 import { projectKey, type AppendOutcome, type PreparedEvent } from "./records.js";
+
+/** Rows per multi-row statement: 10 parameters each stays under every dialect's limit. */
+const CHUNK = 500;
+
+type SessionRow = Insertable<SessionsTable> & { status: SessionsTable["status"] };
 
 /** Machine rows, session state and problem snapshots of the events just inserted. */
 export async function sideTables(
@@ -15,82 +22,82 @@ export async function sideTables(
   batch: { events: readonly PreparedEvent[]; outcomes: readonly AppendOutcome[]; at: string },
 ): Promise<void> {
   const { events, outcomes, at } = batch;
+  const machines: Insertable<MachineEventsTable>[] = [];
+  const sessions = new Map<string, SessionRow>();
+  const problems = new Map<string, Insertable<ProblemSnapshotsTable>>();
+  // Inserted events come in seq order, so "first" and "latest" below follow seq.
   for (let index = 0; index < events.length; index++) {
     const outcome = outcomes[index]!;
     if (!outcome.inserted) continue;
+    const { seq } = outcome;
     const event = events[index]!;
     const envelope = event.envelope;
     if (envelope.event_type === "MachineEvent") {
-      await insertMachineEvent(trx, { seq: outcome.seq, envelope, at });
+      const payload = envelope.payload;
+      machines.push({
+        seq,
+        source_machine: payload.source,
+        target_machine: payload.target,
+        event_type: payload.type,
+        job_id: payload.job_id ?? null,
+        payload: JSON.stringify(payload.payload),
+        status: "pending",
+        created_at: at,
+        processed_at: null,
+      });
     } else if (envelope.event_type === "SessionEvent") {
-      await upsertSession(trx, { seq: outcome.seq, envelope, project: event.project, at });
-    } else if (envelope.event_type === "ProblemsSnapshot") {
-      await trx
-        .insertInto("problem_snapshots")
-        .values({
-          project_key: projectKey(event.project),
-          seq: outcome.seq,
-          audit_at: envelope.payload.audit_at,
-          findings: JSON.stringify(envelope.payload.findings),
+      const kind = envelope.payload.kind;
+      const status = TERMINAL_SESSION_KINDS.has(kind) ? (kind as "done" | "failed") : "open";
+      const known = sessions.get(envelope.aggregate_id);
+      if (known === undefined) {
+        sessions.set(envelope.aggregate_id, {
+          session_id: envelope.aggregate_id,
+          project_uuid: event.project,
+          status,
+          first_seq: seq,
+          last_seq: seq,
+          created_at: at,
           updated_at: at,
-        })
-        .onConflict((conflict) =>
-          conflict.column("project_key").doUpdateSet((eb) => ({
-            seq: eb.ref("excluded.seq"),
-            audit_at: eb.ref("excluded.audit_at"),
-            findings: eb.ref("excluded.findings"),
-            updated_at: eb.ref("excluded.updated_at"),
-          })),
-        )
-        .execute();
+        });
+      } else {
+        known.last_seq = seq;
+        // A session ends once: the first done/failed wins.
+        if (known.status === "open") known.status = status;
+      }
+    } else if (envelope.event_type === "ProblemsSnapshot") {
+      const key = projectKey(event.project);
+      problems.set(key, {
+        project_key: key,
+        seq,
+        audit_at: envelope.payload.audit_at,
+        findings: JSON.stringify(envelope.payload.findings),
+        updated_at: at,
+      });
     }
+  }
+  for (const rows of chunks(machines)) await trx.insertInto("machine_events").values(rows).execute();
+  for (const rows of chunks([...sessions.values()])) await upsertSessions(trx, rows);
+  for (const rows of chunks([...problems.values()])) {
+    await trx
+      .insertInto("problem_snapshots")
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict.column("project_key").doUpdateSet((eb) => ({
+          seq: eb.ref("excluded.seq"),
+          audit_at: eb.ref("excluded.audit_at"),
+          findings: eb.ref("excluded.findings"),
+          updated_at: eb.ref("excluded.updated_at"),
+        })),
+      )
+      .execute();
   }
 }
 
-async function insertMachineEvent(
-  trx: Transaction<Database>,
-  row: { seq: number; envelope: Extract<Envelope, { event_type: "MachineEvent" }>; at: string },
-): Promise<void> {
-  const { seq, envelope, at } = row;
-  const payload = envelope.payload;
-  await trx
-    .insertInto("machine_events")
-    .values({
-      seq,
-      source_machine: payload.source,
-      target_machine: payload.target,
-      event_type: payload.type,
-      job_id: payload.job_id ?? null,
-      payload: JSON.stringify(payload.payload),
-      status: "pending",
-      created_at: at,
-      processed_at: null,
-    })
-    .execute();
-}
-
-interface SessionUpdate {
-  seq: number;
-  envelope: Extract<Envelope, { event_type: "SessionEvent" }>;
-  project: string | null;
-  at: string;
-}
-
 /** A session opens with its first frame and ends, once, with `done` or `failed`. */
-async function upsertSession(trx: Transaction<Database>, update: SessionUpdate): Promise<void> {
-  const kind = update.envelope.payload.kind;
-  const status = TERMINAL_SESSION_KINDS.has(kind) ? (kind as "done" | "failed") : "open";
+async function upsertSessions(trx: Transaction<Database>, rows: SessionRow[]): Promise<void> {
   await trx
     .insertInto("sessions")
-    .values({
-      session_id: update.envelope.aggregate_id,
-      project_uuid: update.project,
-      status,
-      first_seq: update.seq,
-      last_seq: update.seq,
-      created_at: update.at,
-      updated_at: update.at,
-    })
+    .values(rows)
     .onConflict((conflict) =>
       conflict.column("session_id").doUpdateSet((eb) => ({
         last_seq: eb.ref("excluded.last_seq"),
@@ -99,4 +106,8 @@ async function upsertSession(trx: Transaction<Database>, update: SessionUpdate):
       })),
     )
     .execute();
+}
+
+function* chunks<T>(rows: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < rows.length; start += CHUNK) yield rows.slice(start, start + CHUNK);
 }
