@@ -81,23 +81,19 @@ export function isUuid(value: string): boolean {
   );
 }
 
+/** The character codes of `YYYY-MM-DDTHH:MM:SS`, 0 where a digit goes. */
+const TIMESTAMP_LAYOUT = Uint8Array.from("0000-00-00T00:00:00", (char) => (char === "0" ? 0 : char.charCodeAt(0)));
+
 /** `YYYY-MM-DDTHH:MM:SS(.f{1,9})?Z`, by position. */
 export function isUtcTimestamp(value: string): boolean {
   const length = value.length;
-  if (length < 20 || length === 21 || length > 30) return false;
-  if (
-    value.charCodeAt(4) !== 45 ||
-    value.charCodeAt(7) !== 45 ||
-    value.charCodeAt(10) !== 84 ||
-    value.charCodeAt(13) !== 58 ||
-    value.charCodeAt(16) !== 58 ||
-    value.charCodeAt(length - 1) !== 90
-  ) {
-    return false;
+  if (length < 20 || length === 21 || length > 30 || value.charCodeAt(length - 1) !== 90) return false;
+  // One pass over `YYYY-MM-DDTHH:MM:SS`: a digit where the layout has 0, else that character.
+  for (let i = 0; i < 19; i++) {
+    const code = value.charCodeAt(i);
+    const expected = TIMESTAMP_LAYOUT[i] as number;
+    if (expected === 0 ? code - 48 > 9 || code < 48 : code !== expected) return false;
   }
-  const digits =
-    all(value, 0, 4, DIGITS) & all(value, 5, 7, DIGITS) & all(value, 8, 10, DIGITS) & all(value, 11, 13, DIGITS) & all(value, 14, 16, DIGITS) & all(value, 17, 19, DIGITS);
-  if (digits !== 1) return false;
   return length === 20 || (value.charCodeAt(19) === 46 && all(value, 20, length - 1, DIGITS) === 1);
 }
 
