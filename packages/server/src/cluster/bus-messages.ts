@@ -35,20 +35,23 @@ interface Header {
   readonly m?: Meta[];
 }
 
-/** One message for a commit: events inline when they fit `maxBytes`, else the range alone. */
+/** One message for a commit: events inline when the whole message fits `maxBytes` (UTF-8), else the range alone. */
 export function encodeCommit(origin: string, events: readonly PublishedEvent[], maxBytes: number): string {
   const first = events[0]!.seq;
   const last = events.at(-1)!.seq;
-  let bytes = 0;
-  for (const event of events) bytes += event.json.length + 64;
-  if (bytes > maxBytes) return JSON.stringify({ o: origin, f: first, l: last } satisfies Header);
+  const range = JSON.stringify({ o: origin, f: first, l: last } satisfies Header);
+  // The envelopes alone (at least one byte per character) already too large: skip building it.
+  let chars = 0;
+  for (const event of events) chars += event.json.length;
+  if (chars > maxBytes) return range;
   const header: Header = {
     o: origin,
     f: first,
     l: last,
     m: events.map((event): Meta => [event.eventId, event.project, event.channel, event.eventType, event.lamport]),
   };
-  return `${JSON.stringify(header)}\n${events.map((event) => event.json).join("\n")}`;
+  const inline = `${JSON.stringify(header)}\n${events.map((event) => event.json).join("\n")}`;
+  return Buffer.byteLength(inline) > maxBytes ? range : inline;
 }
 
 /** The commit a message announces, or undefined for a malformed one (never throws). */

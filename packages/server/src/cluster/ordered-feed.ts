@@ -99,6 +99,8 @@ export class OrderedFeed {
     const index = this.#pending.findIndex((other) => other.first > batch.first);
     this.#pending.splice(index < 0 ? this.#pending.length : index, 0, batch);
     this.#pendingEvents += batch.last - batch.first + 1;
+    // Drained first: the batch that fills the gap is delivered, not counted as overflow.
+    this.#drain();
     if (this.#pendingEvents > this.#options.maxPendingEvents) {
       const newest = Math.max(...this.#pending.map((pending) => pending.last));
       this.#pending = [];
@@ -106,9 +108,7 @@ export class OrderedFeed {
       this.counters.overflows++;
       this.#options.logger.warn("cluster reorder buffer full; reading from the store", { through: newest });
       this.#fill(newest);
-      return;
     }
-    this.#drain();
   }
 
   /** Reads from the last delivered seq up to the store's head (after a bus reconnect). */
