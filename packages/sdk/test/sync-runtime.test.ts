@@ -27,7 +27,7 @@ interface HostRun {
   stderr: string;
 }
 
-function runHost(config: { home: string; serverUrl: string; token: string; emits: number; exitFlushMs?: number }): Promise<HostRun> {
+function runHost(config: { home: string; serverUrl: string; token: string; emits: number; exitFlushMs?: number; exitAfterMs?: number }): Promise<HostRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=@events/source", "--import", "tsx", HOST, JSON.stringify(config)], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -81,9 +81,28 @@ describe("a host process", () => {
       await hub.close();
     }
     const after = createEmitter({ home, project: PROJECT, exitHook: false, autoSync: false });
-    // Every event is kept. (Rows a cut-short delivery held may stay leased until their
-    // lease expires, 60 s by default; they are claimable again after that.)
+    // Every event is kept, and none is left leased by the delivery the exit cut short:
+    // the next process can send them at once.
     expect(after.outbox.size()).toBe(10_001);
+    expect(after.outbox.stats().leased).toBe(0);
+    await after.close();
+  });
+
+  it("that calls process.exit() mid-delivery leaves no row leased for the next process", async () => {
+    const home = tempDir("events-host-");
+    fill(home, 2_000);
+    const hub = await silentHub();
+    try {
+      // The delivery to a hub that never answers holds its claimed rows when exit comes.
+      const run = await runHost({ home, serverUrl: hub.url, token: ADMIN, emits: 1, exitAfterMs: 300 });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+    } finally {
+      await hub.close();
+    }
+    const after = createEmitter({ home, project: PROJECT, exitHook: false, autoSync: false });
+    expect(after.outbox.size()).toBe(2_001);
+    expect(after.outbox.stats().leased).toBe(0);
     await after.close();
   });
 

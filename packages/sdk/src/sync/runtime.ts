@@ -114,6 +114,11 @@ export class SyncRuntime {
     };
   }
 
+  /** Gives back rows claimed by a delivery still under way (synchronous: safe at exit). */
+  releaseInFlight(): void {
+    this.client?.releaseInFlight();
+  }
+
   /** Stops background delivery, flushing for at most `flushMs`. */
   async close(flushMs = this.options.exitFlushMs ?? 1_000): Promise<SyncResult | undefined> {
     this.removeExitHandlers();
