@@ -102,6 +102,36 @@ describe("PostgreSQL guards", () => {
     }
   });
 
+  it("does not hold retention to pgStatementTimeoutMs (a first prune of a large store is long), only to the lock timeout", async (context) => {
+    requirePostgres(context);
+    const databaseUrl = await database();
+    const { wsUrl, admin, hub } = await testHub({ backend: "postgres", databaseUrl, pgStatementTimeoutMs: 200, retainEvents: 2, retentionIntervalMs: 3_600_000 });
+    const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
+    await socket.publish(events(5));
+    socket.close();
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      // A row the prune must delete is locked, so its DELETE runs past the statement timeout.
+      await locker.query("begin");
+      await locker.query("select seq from events where seq = 1 for update");
+      const pruning = hub.prune();
+      await vi.waitFor(
+        async () => {
+          const { rows } = await locker.query<{ long: boolean }>(
+            "select clock_timestamp() - query_start > interval '600 ms' as long from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          );
+          expect(rows[0]?.long).toBe(true);
+        },
+        { timeout: 5_000, interval: 20 },
+      );
+      await locker.query("rollback");
+      expect(await pruning).toBe(3);
+    } finally {
+      await locker.end();
+    }
+  });
+
   it("keeps running when the server ends its idle connections, and writes on new ones", async (context) => {
     requirePostgres(context);
     const databaseUrl = await database();

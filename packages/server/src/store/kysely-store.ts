@@ -283,6 +283,9 @@ export class KyselyStore implements HubStore {
     const cutoff = head - keep;
     if (cutoff <= 0) return 0;
     return this.#db.transaction().execute(async (trx) => {
+      // The first prune of a large store may delete millions of rows: pgStatementTimeoutMs
+      // guards the write path, not this (it takes no lock a writer waits for).
+      if (this.flavour === "postgres") await sql`set local statement_timeout = 0`.execute(trx);
       await trx.deleteFrom("machine_events").where("seq", "<=", cutoff).execute();
       const result = await trx.deleteFrom("events").where("seq", "<=", cutoff).executeTakeFirst();
       const deleted = Number(result.numDeletedRows);
