@@ -3,18 +3,42 @@
  * the token, behind `subscribe`/`get` so views re-render on change and nothing
  * else writes. It owns the live and problems clients and restarts them when the
  * token or the project changes.
+ *
+ * A start reads the newest page of events from history (the activity log), then
+ * subscribes live from the newest of them, and reads the board's and the
+ * sessions' history behind it in the background: the first paint costs one page,
+ * whatever the size of the store, and nothing between the page and the live
+ * stream is missed (the hub replays everything after the cursor).
  */
 import type { ProblemsFrame } from "@events/schema";
 import { isAdmin, olderEvents, streamTicket, type AuthProblem } from "./net/api.js";
+import { backfill, type BackfillResult } from "./net/backfill.js";
+import { backoffDelay } from "./net/backoff.js";
 import type { ConnectionState } from "./net/connection-state.js";
 import { LiveClient } from "./net/live-client.js";
 import { ProblemsClient } from "./net/problems-client.js";
 import { forgetToken, loadToken, saveToken } from "./net/token-store.js";
 import { oldestSeq } from "./state/activity.js";
-import { applyEvents, applyOlder, applyProblemsFrame, emptyDashboard, type DashboardState } from "./state/dashboard-state.js";
+import {
+  applyBackfill,
+  applyEvents,
+  applyNewest,
+  applyOlder,
+  applyProblemsFrame,
+  emptyDashboard,
+  type BackfillState,
+  type DashboardState,
+} from "./state/dashboard-state.js";
 import type { LiveEvent } from "./state/live-event.js";
+import { latestDelta } from "./state/problems.js";
 
+/** Events read for the activity log at start, and per "Load older events". */
+const NEWEST_PAGE = 200;
 const HISTORY_PAGE = 200;
+/** How far back the board reads (it needs every status change to be right; past this it says so). */
+const BOARD_HISTORY = 100_000;
+/** How far back the sessions read: enough for the recent ones; older ones are history. */
+const SESSION_HISTORY = 5_000;
 
 export type AuthState =
   | { readonly kind: "missing" }
@@ -40,6 +64,10 @@ export class Controller {
   #token: string | undefined;
   #live: LiveClient | undefined;
   #problems: ProblemsClient | undefined;
+  /** Bumped whenever the clients stop: async work of an older start drops its result. */
+  #generation = 0;
+  #startAttempt = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.#token = loadToken();
@@ -65,6 +93,10 @@ export class Controller {
     for (const listener of this.#listeners) listener();
   }
 
+  #setData(patch: Partial<DashboardState>): void {
+    this.#set({ data: { ...this.#state.data, ...patch } });
+  }
+
   /** Checks the stored token and starts streaming when the hub accepts it. */
   async start(): Promise<void> {
     const token = this.#token;
@@ -74,7 +106,7 @@ export class Controller {
     if (token !== this.#token) return;
     if (!ticket.ok) {
       if (ticket.auth !== undefined) return this.#set({ auth: { kind: "refused", problem: ticket.auth, message: ticket.message } });
-      // The hub is down: keep the token and let the live client retry with backoff.
+      // The hub is down: keep the token and let the start retry with backoff.
     }
     this.#set({ auth: { kind: "ok", admin: await isAdmin(token) } });
     this.#connect();
@@ -107,40 +139,120 @@ export class Controller {
     const token = this.#token;
     const before = oldestSeq(this.#state.data.activity);
     if (token === undefined || before === undefined || this.#state.loadingOlder) return;
+    const generation = this.#generation;
     this.#set({ loadingOlder: true });
     const page = await olderEvents(token, { before, limit: HISTORY_PAGE, project: this.#state.project });
-    if (page.ok) this.#set({ data: applyOlder(this.#state.data, page.value.events, page.value.hasMore), loadingOlder: false });
-    else this.#set({ loadingOlder: false, data: { ...this.#state.data, notice: `older events could not be read: ${page.message}` } });
+    if (generation !== this.#generation) return this.#set({ loadingOlder: false });
+    if (page.ok) this.#set({ data: { ...applyOlder(this.#state.data, page.value.events, page.value.hasMore), notice: undefined }, loadingOlder: false });
+    else this.#set({ loadingOlder: false, data: { ...this.#state.data, notice: `Older events could not be read: ${page.message}` } });
+  }
+
+  dismissNotice(): void {
+    this.#setData({ notice: undefined });
   }
 
   retryNow(): void {
+    if (this.#retry !== undefined) {
+      clearTimeout(this.#retry);
+      this.#retry = undefined;
+      void this.#bootstrap(this.#generation);
+      return;
+    }
     this.#live?.retryNow();
   }
 
   #connect(): void {
     const token = this.#token;
     if (token === undefined) return;
+    const generation = ++this.#generation;
     const origin = location.origin.replace(/^http/, "ws");
+    this.#problems = new ProblemsClient({
+      origin,
+      token,
+      project: this.#state.project,
+      onFrame: (frame: ProblemsFrame) => this.#onProblemsFrame(generation, frame),
+      onState: (problems) => this.#onConnection("problems", problems),
+    });
+    this.#problems.start();
+    void this.#bootstrap(generation);
+  }
+
+  /** The newest page of events, then the live stream after it, then the board's and sessions' history. */
+  async #bootstrap(generation: number): Promise<void> {
+    const token = this.#token;
+    if (token === undefined || generation !== this.#generation) return;
     const project = this.#state.project;
+    this.#set({ live: { status: "connecting", reason: "reading the newest events" } });
+    const page = await olderEvents(token, { limit: NEWEST_PAGE, project });
+    if (generation !== this.#generation) return;
+    if (!page.ok) {
+      if (page.auth !== undefined) return this.#onConnection("live", { status: page.auth === "forbidden" ? "forbidden" : "unauthorized", reason: page.message });
+      const delay = backoffDelay(this.#startAttempt++);
+      this.#set({ live: { status: "reconnecting", reason: `history: ${page.message}`, retryAt: Date.now() + delay } });
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        void this.#bootstrap(generation);
+      }, delay);
+      return;
+    }
+    this.#startAttempt = 0;
+    const data = applyNewest({ ...emptyDashboard(), problems: this.#state.data.problems }, page.value.events, page.value.hasMore);
+    this.#set({ data: { ...data, backfill: page.value.hasMore ? "loading" : "done" } });
+    this.#startLive(generation, token, project);
+    if (page.value.hasMore) void this.#backfill(generation, { token, project, before: oldestSeq(data.activity) ?? 1 });
+  }
+
+  #startLive(generation: number, token: string, project: string | undefined): void {
     this.#live = new LiveClient({
-      url: `${origin}/api/v1/ws`,
+      url: `${location.origin.replace(/^http/, "ws")}/api/v1/ws`,
       token,
       project,
       lastSeq: () => this.#state.data.cursor.lastSeq,
       onEvents: (events: readonly LiveEvent[]) => this.#set({ data: applyEvents(this.#state.data, events) }),
       onState: (live) => this.#onConnection("live", live),
-      onRestart: () => this.#set({ data: { ...emptyDashboard(), problems: this.#state.data.problems } }),
-      onNotice: (notice) => this.#set({ data: { ...this.#state.data, notice } }),
+      onRestart: () => {
+        // A different store (`position_ahead`): what the page holds is not in it. Start over.
+        this.#live?.stop();
+        this.#live = undefined;
+        this.#generation++;
+        void this.#bootstrap(this.#generation);
+      },
+      onNotice: (notice) => this.#setData({ notice }),
     });
-    this.#problems = new ProblemsClient({
-      origin,
-      token,
-      project,
-      onFrame: (frame: ProblemsFrame) => this.#set({ data: { ...this.#state.data, problems: applyProblemsFrame(this.#state.data.problems, frame) } }),
-      onState: (problems) => this.#onConnection("problems", problems),
+    if (generation === this.#generation) this.#live.start();
+  }
+
+  async #backfill(generation: number, from: { token: string; project: string | undefined; before: number }): Promise<void> {
+    const read = (channel: string, maxEvents: number): Promise<BackfillResult> =>
+      backfill({
+        ...from,
+        channel,
+        maxEvents,
+        onPage: (events) => this.#set({ data: applyBackfill(this.#state.data, events) }),
+        isCurrent: () => generation === this.#generation,
+      });
+    const results = await Promise.all([read("events", BOARD_HISTORY), read("session:*", SESSION_HISTORY)]);
+    if (generation !== this.#generation) return;
+    const failed = results.find((result) => result.kind === "failed");
+    const state: BackfillState = results.some((result) => result.kind !== "done") ? "partial" : "done";
+    this.#setData({
+      backfill: state,
+      ...(failed?.kind === "failed" ? { notice: `The board and sessions may be incomplete: their history could not be read (${failed.message}). Reload to try again.` } : {}),
     });
-    this.#live.start();
-    this.#problems.start();
+  }
+
+  /** The first snapshot after a start: find the change that led to it in history, so it is highlighted too. */
+  #onProblemsFrame(generation: number, frame: ProblemsFrame): void {
+    const first = frame.kind === "snapshot" && !this.#state.data.problems.loaded;
+    this.#setData({ problems: applyProblemsFrame(this.#state.data.problems, frame) });
+    const token = this.#token;
+    if (!first || token === undefined || frame.findings.length === 0) return;
+    const shown = this.#state.data.problems;
+    void olderEvents(token, { limit: 20, project: this.#state.project, channel: "problems" }).then((page) => {
+      if (!page.ok || generation !== this.#generation || this.#state.data.problems !== shown) return;
+      const highlighted = latestDelta(shown, page.value.events);
+      if (highlighted !== undefined) this.#setData({ problems: highlighted });
+    });
   }
 
   #onConnection(which: "live" | "problems", state: ConnectionState): void {
@@ -153,6 +265,9 @@ export class Controller {
   }
 
   #stopClients(): void {
+    this.#generation++;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
     this.#live?.stop();
     this.#problems?.stop();
     this.#live = undefined;

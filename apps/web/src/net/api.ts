@@ -3,7 +3,8 @@
  * (which also proves the token can read), the admin probe, and older events from
  * history. Failures are values with the hub's own message, never thrown strings.
  */
-import type { Envelope, ErrorResponse } from "@events/schema";
+import type { ErrorResponse } from "@events/schema";
+import { isLiveEvent } from "./frames.js";
 import type { LiveEvent } from "../state/live-event.js";
 
 export type AuthProblem = "missing" | "refused" | "forbidden";
@@ -48,11 +49,24 @@ export interface HistoryPage {
   readonly hasMore: boolean;
 }
 
-/** Events before `before` (newest first), from the hub's store. */
-export async function olderEvents(token: string, query: { before: number; limit: number; project: string | undefined }): Promise<ApiResult<HistoryPage>> {
-  const params = new URLSearchParams({ before: String(query.before), limit: String(query.limit) });
+export interface HistoryQuery {
+  /** Events before this seq; the newest when undefined. */
+  readonly before?: number | undefined;
+  readonly limit: number;
+  readonly project: string | undefined;
+  /** One channel or a `prefix:*` pattern; every channel when undefined. */
+  readonly channel?: string | undefined;
+}
+
+/** Events before `before` (newest first), from the hub's store. Entries the page cannot read are dropped. */
+export async function olderEvents(token: string, query: HistoryQuery): Promise<ApiResult<HistoryPage>> {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.before !== undefined) params.set("before", String(query.before));
   if (query.project !== undefined) params.set("project", query.project);
-  const result = await call<{ events: { seq: number; channel: string; event: Envelope }[]; has_more: boolean }>(`/api/v1/events?${params.toString()}`, { token });
+  if (query.channel !== undefined) params.set("channel", query.channel);
+  const result = await call<{ events?: unknown; has_more?: unknown }>(`/api/v1/events?${params.toString()}`, { token });
   if (!result.ok) return result;
-  return { ok: true, value: { events: result.value.events, hasMore: result.value.has_more } };
+  const events = Array.isArray(result.value?.events) ? (result.value.events as unknown[]) : undefined;
+  if (events === undefined) return { ok: false, status: 200, message: "the hub answered history with something that is not an event page" };
+  return { ok: true, value: { events: events.filter(isLiveEvent), hasMore: result.value.has_more === true } };
 }

@@ -1,13 +1,15 @@
 /**
  * The live event stream over the hub's WebSocket (`/api/v1/ws`): hello with the
  * read token, one subscription to every channel of the chosen project, from the
- * last `seq` the page applied (0 at first: the board and sessions are rebuilt
- * from the store). The hub replays what was missed, then goes live, without gap or
+ * last `seq` the page applied (at first the newest event the page read from
+ * history). The hub replays what was missed, then goes live, without gap or
  * repeat; repeats are dropped by `seq` anyway. A dropped connection is retried with
  * capped full-jitter backoff; 4401/4403 stop and ask for a token. No polling: a
- * ping every 20 s only checks that a quiet connection is still alive.
+ * ping every 20 s only checks that a quiet connection is still alive. Frames the
+ * page cannot read are dropped and counted, never thrown.
  */
 import type { HubFrame } from "@events/schema";
+import { parseHubFrame } from "./frames.js";
 import type { LiveEvent } from "../state/live-event.js";
 import { onGap, onReset, type CursorAction } from "../state/resume-cursor.js";
 import { backoffDelay } from "./backoff.js";
@@ -17,6 +19,8 @@ const SUB = "dashboard";
 const PING_MS = 20_000;
 /** Silence (not even a pong) for this long means the connection is dead. */
 const DEAD_MS = 45_000;
+/** At most one batch per this many milliseconds: a long replay renders ~20 times a second, not once per frame. */
+const FLUSH_MS = 50;
 
 export interface LiveClientOptions {
   readonly url: string;
@@ -27,7 +31,7 @@ export interface LiveClientOptions {
   readonly lastSeq: () => number;
   readonly onEvents: (events: readonly LiveEvent[]) => void;
   readonly onState: (state: ConnectionState) => void;
-  /** The hub's store is not the one followed so far (`position_ahead`): clear and start over. */
+  /** The hub's store is not the one followed so far (`position_ahead`): the owner clears and starts over. */
   readonly onRestart: () => void;
   readonly onNotice: (message: string) => void;
 }
@@ -44,6 +48,8 @@ export class LiveClient {
   /** Between a (re)subscribe and its `subscribed`: frames of the replaced subscription are dropped (the new one replays them). */
   #awaiting = true;
   #flush: ReturnType<typeof setTimeout> | undefined;
+  #lastFlush = 0;
+  #malformed = 0;
 
   constructor(options: LiveClientOptions) {
     this.#options = options;
@@ -79,12 +85,8 @@ export class LiveClient {
     };
     socket.onmessage = (message: MessageEvent<string>) => {
       this.#lastFrame = Date.now();
-      let frame: HubFrame;
-      try {
-        frame = JSON.parse(message.data) as HubFrame;
-      } catch {
-        return;
-      }
+      const frame = parseHubFrame(message.data);
+      if (frame === undefined) return this.#onMalformed();
       this.#onFrame(socket, frame);
     };
     socket.onclose = (event) => this.#onClose(socket, event.code, event.reason);
@@ -130,8 +132,8 @@ export class LiveClient {
         return;
       case "restart":
         this.#pending = [];
+        this.#awaiting = true;
         this.#options.onRestart();
-        this.#subscribe(socket, 0);
         return;
       case "skip":
         this.#options.onNotice(action.message);
@@ -148,12 +150,19 @@ export class LiveClient {
   /** Events are applied in batches, once per task, so a replay of thousands renders once, not thousands of times. */
   #queue(event: LiveEvent): void {
     this.#pending.push(event);
-    this.#flush ??= setTimeout(() => this.#flushNow(), 0);
+    this.#flush ??= setTimeout(() => this.#flushNow(), Math.max(0, this.#lastFlush + FLUSH_MS - Date.now()));
+  }
+
+  #onMalformed(): void {
+    this.#malformed++;
+    // Once, then every hundredth: a hub sending garbage should not flood the page.
+    if (this.#malformed === 1 || this.#malformed % 100 === 0) this.#options.onNotice(`ignored ${this.#malformed} frame${this.#malformed === 1 ? "" : "s"} from the hub that the page could not read`);
   }
 
   #flushNow(): void {
     clearTimeout(this.#flush);
     this.#flush = undefined;
+    this.#lastFlush = Date.now();
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];

@@ -7,6 +7,7 @@
  */
 import type { ProblemsFrame } from "@events/schema";
 import { streamTicket } from "./api.js";
+import { parseProblemsFrame } from "./frames.js";
 import { backoffDelay } from "./backoff.js";
 import type { ConnectionState } from "./connection-state.js";
 
@@ -55,12 +56,8 @@ export class ProblemsClient {
     const socket = new WebSocket(`${this.#options.origin}/api/v1/problems/events?${params.toString()}`);
     this.#socket = socket;
     socket.onmessage = (message: MessageEvent<string>) => {
-      let frame: ProblemsFrame;
-      try {
-        frame = JSON.parse(message.data) as ProblemsFrame;
-      } catch {
-        return;
-      }
+      const frame = parseProblemsFrame(message.data);
+      if (frame === undefined) return;
       if (frame.kind === "snapshot") {
         this.#attempt = 0;
         this.#options.onState({ status: "live", reason: "live" });
@@ -70,8 +67,8 @@ export class ProblemsClient {
     socket.onclose = (event) => {
       if (this.#socket !== socket || this.#stopped) return;
       this.#socket = undefined;
-      if (event.code === 4401) return this.#options.onState({ status: "unauthorized", reason: event.reason });
-      if (event.code === 4403) return this.#options.onState({ status: "forbidden", reason: event.reason });
+      if (event.code === 4401) return this.#options.onState({ status: "unauthorized", reason: event.reason || "the hub refused the token" });
+      if (event.code === 4403) return this.#options.onState({ status: "forbidden", reason: event.reason || "this token may not read this project" });
       this.#later(`connection lost (${event.code})`);
     };
   }

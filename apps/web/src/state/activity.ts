@@ -92,19 +92,28 @@ function mergeBySeq(current: readonly ActivityEntry[], incoming: readonly Activi
 }
 
 export function toEntry({ seq, channel, event }: LiveEvent): ActivityEntry {
-  const { level, source, message } = describeEvent(event);
+  const { level, source, message } = describeSafely(event);
   return {
     seq,
     eventId: event.event_id,
-    eventType: event.event_type === "MachineEvent" ? event.payload.type : event.event_type,
+    eventType: String(event.event_type === "MachineEvent" ? event.payload.type : event.event_type),
     channel,
     level,
-    source,
+    source: String(source),
     machine: event.node_id,
     project: event.project_slug ?? event.project_uuid,
     timestamp: event.timestamp,
-    message,
+    message: String(message),
   };
+}
+
+/** The hub validated every event, but a line that cannot be described should not take the batch with it. */
+function describeSafely(event: Envelope): Described {
+  try {
+    return describeEvent(event);
+  } catch {
+    return { level: "warning", source: String(event.aggregate_type), message: `an ${String(event.event_type)} event the page could not read` };
+  }
 }
 
 interface Described {

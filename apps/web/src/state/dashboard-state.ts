@@ -1,7 +1,10 @@
 /**
- * Everything the page shows, as one immutable value, and the one function that
- * folds a batch of delivered events into it. Views read it; only the live client
- * (events), the history loader (older activity) and the problems channel write it.
+ * Everything the page shows, as one immutable value, and the functions that fold
+ * events into it. Views read it; only the live client (events after the cursor),
+ * the history loader (the newest page at start, older activity on demand, and the
+ * board's and sessions' history behind it) and the problems channel write it.
+ * Every fold is keyed by `seq` or `event_id`, so history read after live events
+ * gives the same state as one replay in order.
  */
 import type { EnvelopeOf } from "@events/schema";
 import { addLive, addOlder, emptyActivity, type ActivityState } from "./activity.js";
@@ -19,9 +22,14 @@ export interface DashboardState {
   readonly problems: ProblemsState;
   /** Projects seen on events (uuid -> slug), for the project selector. */
   readonly projects: ReadonlyMap<string, string | null>;
-  /** Set when the hub said part of the history is gone (retention). */
+  /** Set when the hub said part of the history is gone (retention), or a read failed. */
   readonly notice: string | undefined;
+  /** Reading the board's and the sessions' history, behind the newest page. */
+  readonly backfill: BackfillState;
 }
+
+/** `loading` until the board's and sessions' history is in; `partial` when a limit cut it short. */
+export type BackfillState = "idle" | "loading" | "done" | "partial";
 
 export function emptyDashboard(): DashboardState {
   return {
@@ -32,6 +40,33 @@ export function emptyDashboard(): DashboardState {
     problems: emptyProblems(),
     projects: new Map(),
     notice: undefined,
+    backfill: "idle",
+  };
+}
+
+/**
+ * The first page the page shows: the newest events (newest first, as history
+ * returns them). The cursor moves to the newest, so the live stream starts after it.
+ */
+export function applyNewest(state: DashboardState, page: readonly LiveEvent[], hasMore: boolean): DashboardState {
+  const ascending = [...page].sort((a, b) => a.seq - b.seq);
+  const next = applyEvents(state, ascending);
+  return { ...next, activity: { ...next.activity, hasOlder: next.activity.hasOlder || hasMore } };
+}
+
+/**
+ * Older events read for the board and the sessions (at or below the cursor). They
+ * are not activity: the log shows a contiguous run of the newest events only.
+ */
+export function applyBackfill(state: DashboardState, events: readonly LiveEvent[]): DashboardState {
+  if (events.length === 0) return state;
+  const sessionFrames: { seq: number; event: EnvelopeOf<"SessionEvent"> }[] = [];
+  for (const { seq, event } of events) if (event.event_type === "SessionEvent") sessionFrames.push({ seq, event });
+  return {
+    ...state,
+    board: addToBoard(state.board, events.map((item) => item.event)),
+    sessions: addSessionFrames(state.sessions, sessionFrames),
+    projects: withProjects(state.projects, events),
   };
 }
 
@@ -39,23 +74,18 @@ export function emptyDashboard(): DashboardState {
 export function applyEvents(state: DashboardState, batch: readonly LiveEvent[]): DashboardState {
   const { cursor, fresh } = advance(state.cursor, batch);
   if (fresh.length === 0) return state;
-  const sessionFrames: { seq: number; event: EnvelopeOf<"SessionEvent"> }[] = [];
-  let projects: Map<string, string | null> | undefined;
-  for (const { seq, event } of fresh) {
-    if (event.event_type === "SessionEvent") sessionFrames.push({ seq, event });
-    if (event.project_uuid !== null && state.projects.get(event.project_uuid) !== (event.project_slug ?? null)) {
-      projects ??= new Map(state.projects);
-      projects.set(event.project_uuid, event.project_slug ?? null);
+  return { ...applyBackfill(state, fresh), cursor, activity: addLive(state.activity, fresh) };
+}
+
+function withProjects(projects: ReadonlyMap<string, string | null>, events: readonly LiveEvent[]): ReadonlyMap<string, string | null> {
+  let next: Map<string, string | null> | undefined;
+  for (const { event } of events) {
+    if (event.project_uuid !== null && (next ?? projects).get(event.project_uuid) !== (event.project_slug ?? null)) {
+      next ??= new Map(projects);
+      next.set(event.project_uuid, event.project_slug ?? null);
     }
   }
-  return {
-    ...state,
-    cursor,
-    activity: addLive(state.activity, fresh),
-    board: addToBoard(state.board, fresh.map((item) => item.event)),
-    sessions: addSessionFrames(state.sessions, sessionFrames),
-    projects: projects ?? state.projects,
-  };
+  return next ?? projects;
 }
 
 export function applyOlder(state: DashboardState, page: readonly LiveEvent[], hasMore: boolean): DashboardState {

@@ -4,7 +4,8 @@
  * changed, removed) so the page can highlight it. A snapshot after a reconnect is
  * compared with what the page held, so a change made while it was away still shows.
  */
-import { diffFindings, findingKey, isEmptyDelta, type Finding, type FindingsDelta, type ProblemsFrame } from "@events/schema";
+import { diffFindings, findingKey, isEmptyDelta, type EnvelopeOf, type Finding, type FindingsDelta, type ProblemsFrame } from "@events/schema";
+import type { LiveEvent } from "./live-event.js";
 
 export type Change = "added" | "changed";
 
@@ -60,4 +61,21 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
       (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
       (a.offending_path < b.offending_path ? -1 : a.offending_path > b.offending_path ? 1 : 0),
   );
+}
+
+/**
+ * The latest change, found in history: after a start the hub sends only a
+ * snapshot, so the page compares the two newest stored snapshots of the same
+ * project, the newer one being the snapshot shown. Undefined when history does
+ * not hold both (or holds something else than what is shown).
+ */
+export function latestDelta(shown: ProblemsState, history: readonly LiveEvent[]): ProblemsState | undefined {
+  const snapshots = history.filter((item) => item.event.event_type === "ProblemsSnapshot").map((item) => item.event as EnvelopeOf<"ProblemsSnapshot">);
+  const newest = snapshots.find((event) => event.payload.audit_at === shown.auditAt);
+  if (newest === undefined || !isEmptyDelta(diffFindings(shown.findings, newest.payload.findings))) return undefined;
+  // History is newest first: the previous snapshot of that project is the next one after it.
+  const previous = snapshots.slice(snapshots.indexOf(newest) + 1).find((event) => event.project_uuid === newest.project_uuid);
+  if (previous === undefined) return undefined;
+  const before = applyProblemsFrame(emptyProblems(), { kind: "snapshot", findings: previous.payload.findings, audit_at: previous.payload.audit_at });
+  return applyProblemsFrame(before, { kind: "snapshot", findings: newest.payload.findings, audit_at: newest.payload.audit_at });
 }

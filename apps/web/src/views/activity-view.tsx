@@ -3,6 +3,7 @@ import { useMemo, useState } from "preact/hooks";
 import type { ActivityLevel } from "@events/schema";
 import type { PageState } from "../controller.js";
 import { facets, filterActivity, LEVELS, type ActivityFilter } from "../state/activity.js";
+import { NewEventsAnnouncer } from "./new-events-announcer.js";
 
 export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadOlder: () => void }) {
   const [filter, setFilter] = useState<ActivityFilter>({});
@@ -49,13 +50,14 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
           </label>
         </form>
       </div>
-      <p class="muted count" aria-live="polite">
-        {shown.length} of {entries.length} events shown
+      <p class="muted count">
+        {shown.length} of {entries.length} loaded events shown{hasOlder ? "; older ones can be loaded below" : ""}
       </p>
+      <NewEventsAnnouncer entries={entries} />
       {entries.length === 0 ? (
         <p class="empty">No events yet. Emit one with <code>events send-event --target ui --type activity_log --payload '{"{"}"message":"hello"{"}"}'</code>.</p>
       ) : (
-        <table class="activity">
+        <table class="activity" aria-labelledby="activity-title">
           <thead>
             <tr>
               <th scope="col">Time</th>
@@ -87,8 +89,9 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
         </table>
       )}
       {hasOlder && (
-        <button type="button" class="load-older" onClick={onLoadOlder} disabled={state.loadingOlder}>
-          {state.loadingOlder ? "Loading…" : "Load older events"}
+        // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page's start.
+        <button type="button" class="load-older" onClick={() => state.loadingOlder || onLoadOlder()} aria-disabled={state.loadingOlder}>
+          {state.loadingOlder ? "Loading older events…" : "Load older events"}
         </button>
       )}
     </section>

@@ -1,4 +1,5 @@
 /** The page's frame: header (project, connection, token), the view tabs, and the current view. */
+import { useErrorBoundary } from "preact/hooks";
 import type { Controller } from "../controller.js";
 import { usePageState } from "../use-controller.js";
 import { ActivityView } from "./activity-view.js";
@@ -10,6 +11,23 @@ import { useRoute, VIEWS } from "./route.js";
 import { SessionsView } from "./sessions-view.js";
 
 export function App({ controller }: { controller: Controller }) {
+  // A view that throws shows this instead of a blank page; the connection keeps running.
+  const [error, reset] = useErrorBoundary() as [unknown, () => void];
+  if (error !== undefined) {
+    return (
+      <main class="auth" aria-labelledby="crash-title">
+        <h1 id="crash-title">The dashboard hit a problem</h1>
+        <p role="alert">{String(error)}</p>
+        <button type="button" onClick={reset}>
+          Show the dashboard again
+        </button>
+      </main>
+    );
+  }
+  return <Page controller={controller} />;
+}
+
+function Page({ controller }: { controller: Controller }) {
   const state = usePageState(controller);
   const view = useRoute();
   if (state.auth.kind === "missing" || state.auth.kind === "refused") {
@@ -19,6 +37,9 @@ export function App({ controller }: { controller: Controller }) {
   const projects = [...state.data.projects.entries()].sort(([, a], [, b]) => String(a).localeCompare(String(b)));
   return (
     <div class="shell">
+      <a class="skip-link" href="#view" onClick={skipToView}>
+        Skip to the view
+      </a>
       <header class="top">
         <h1 class="brand">events</h1>
         <label class="project">
@@ -45,11 +66,14 @@ export function App({ controller }: { controller: Controller }) {
         ))}
       </nav>
       {state.data.notice !== undefined && (
-        <p class="notice" role="alert">
-          {state.data.notice}
-        </p>
+        <div class="notice" role="alert">
+          <span>{state.data.notice}</span>
+          <button type="button" class="link-button" onClick={() => controller.dismissNotice()}>
+            Dismiss
+          </button>
+        </div>
       )}
-      <main id="view" class="view">
+      <main id="view" class="view" tabIndex={-1}>
         {view === "activity" && <ActivityView state={state} onLoadOlder={() => void controller.loadOlder()} />}
         {view === "board" && <BoardView data={state.data} />}
         {view === "sessions" && <SessionsView data={state.data} />}
@@ -57,4 +81,10 @@ export function App({ controller }: { controller: Controller }) {
       </main>
     </div>
   );
+}
+
+/** The skip link moves the focus to the view without touching the hash, which names the view. */
+function skipToView(event: MouseEvent): void {
+  event.preventDefault();
+  document.getElementById("view")?.focus();
 }

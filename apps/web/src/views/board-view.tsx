@@ -22,7 +22,8 @@ export function BoardView({ data }: { data: DashboardState }) {
         <h2 id="board-title">Work packages</h2>
         {board.anomalies > 0 && <p class="anomaly-count">{plural(board.anomalies, "anomaly", "anomalies")}</p>}
       </div>
-      {board.groups.length === 0 && <p class="empty">No work-package status yet. Try <code>events wp status WP01 --to planned</code>.</p>}
+      <BackfillNote state={data.backfill} />
+      {board.groups.length === 0 && data.backfill !== "loading" && <p class="empty">No work-package status yet. Try <code>events wp status WP01 --to planned</code>.</p>}
       {board.groups.map((group) => {
         const title = `${group.project === null ? "no project" : (data.projects.get(group.project) ?? group.project)} / ${group.feature ?? "no feature"}`;
         return (
@@ -62,6 +63,15 @@ export function BoardView({ data }: { data: DashboardState }) {
         );
       })}
     </section>
+  );
+}
+
+/** Says when the board is still reading its history, or was cut short, so a half-built board is never taken for the real one. */
+export function BackfillNote({ state }: { state: DashboardState["backfill"] }) {
+  return (
+    <p class="muted small backfill" role="status" data-backfill={state}>
+      {state === "loading" ? "Reading older history…" : state === "partial" ? "Older history was not read in full: the oldest moves may be missing." : ""}
+    </p>
   );
 }
 

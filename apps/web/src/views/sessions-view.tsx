@@ -2,6 +2,7 @@
 import { useMemo } from "preact/hooks";
 import type { DashboardState } from "../state/dashboard-state.js";
 import { percent, sortedSessions, type SessionView } from "../state/sessions.js";
+import { BackfillNote } from "./board-view.js";
 
 export function SessionsView({ data }: { data: DashboardState }) {
   const sessions = useMemo(() => sortedSessions(data.sessions), [data.sessions]);
@@ -10,7 +11,8 @@ export function SessionsView({ data }: { data: DashboardState }) {
       <div class="view-head">
         <h2 id="sessions-title">Sessions</h2>
       </div>
-      {sessions.length === 0 && <p class="empty">No sessions yet.</p>}
+      <BackfillNote state={data.backfill} />
+      {sessions.length === 0 && data.backfill !== "loading" && <p class="empty">No sessions yet.</p>}
       <ul class="sessions">
         {sessions.map((session) => (
           <li key={session.id}>
@@ -38,7 +40,7 @@ function SessionCard({ session }: { session: SessionView }) {
       </header>
       <ol class="timeline" aria-label="Phases">
         {session.phases.map((phase, index) => (
-          <li key={`${phase.phase}-${index}`} aria-current={index === session.phases.length - 1 && result === undefined ? "step" : undefined}>
+          <li key={phase.seq} aria-current={index === session.phases.length - 1 && result === undefined ? "step" : undefined}>
             <span>{phase.phase}</span> <time dateTime={phase.at} class="muted small">{new Date(phase.at).toLocaleTimeString(undefined, { hour12: false })}</time>
           </li>
         ))}

@@ -1,0 +1,58 @@
+/**
+ * The least the page checks of what the hub sends before acting on it. The hub
+ * validated every event against @events/schema before storing it, so the page does
+ * not re-validate envelopes (the generated validators would multiply its size); it
+ * only makes sure a frame has the shape its code reads, so a broken or hostile
+ * frame is dropped and counted instead of throwing in the middle of a batch.
+ */
+import type { HubFrame, ProblemsFrame } from "@events/schema";
+import type { LiveEvent } from "../state/live-event.js";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An envelope as far as the page reads one: ids, type, time, node, and an object payload. */
+function isEnvelopeLike(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value["event_id"] === "string" &&
+    typeof value["event_type"] === "string" &&
+    typeof value["timestamp"] === "string" &&
+    typeof value["node_id"] === "string" &&
+    typeof value["aggregate_id"] === "string" &&
+    isObject(value["payload"])
+  );
+}
+
+export function isLiveEvent(value: unknown): value is LiveEvent {
+  return isObject(value) && Number.isSafeInteger(value["seq"]) && (value["seq"] as number) > 0 && typeof value["channel"] === "string" && isEnvelopeLike(value["event"]);
+}
+
+/** A hub frame, or undefined when the text is not one the page can act on. */
+export function parseHubFrame(text: unknown): HubFrame | undefined {
+  const value = parseJson(text);
+  if (!isObject(value) || typeof value["type"] !== "string") return undefined;
+  if (value["type"] === "message" && !isLiveEvent(value)) return undefined;
+  if ((value["type"] === "gap" || value["type"] === "reset" || value["type"] === "subscribed") && !Object.values(value).every((item) => item === null || typeof item !== "object")) return undefined;
+  return value as unknown as HubFrame;
+}
+
+/** A problems frame (`snapshot` or `delta` with arrays of findings), or undefined. */
+export function parseProblemsFrame(text: unknown): ProblemsFrame | undefined {
+  const value = parseJson(text);
+  if (!isObject(value)) return undefined;
+  const findings = (key: string): boolean => Array.isArray(value[key]) && (value[key] as unknown[]).every((item) => isObject(item) && typeof item["rule"] === "string" && typeof item["offending_path"] === "string");
+  if (value["kind"] === "snapshot" && findings("findings")) return value as unknown as ProblemsFrame;
+  if (value["kind"] === "delta" && findings("added") && findings("changed") && findings("removed")) return value as unknown as ProblemsFrame;
+  return undefined;
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== "string") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
