@@ -1,5 +1,5 @@
 /** Envelopes for the page's unit tests: valid by the schema's rules, with only what a test cares about given. */
-import type { Envelope, EnvelopeOf, SessionFrame, LaneInput } from "@events/schema";
+import type { Envelope, EnvelopeOf, Finding, SessionFrame, LaneInput } from "@events/schema";
 import type { LiveEvent } from "../src/state/live-event.js";
 
 const PROJECT = "0b9f8a56-0c52-4f3e-9d47-5b0c7d6f1a21";
@@ -54,4 +54,8 @@ export function session(id: string, frame: SessionFrame, n = ++counter): Envelop
 /** Events as delivered, numbered from `firstSeq`. */
 export function delivered(events: readonly Envelope[], firstSeq = 1): LiveEvent[] {
   return events.map((event, index) => ({ seq: firstSeq + index, channel: "events", event }));
+}
+
+export function problemsSnapshot(findings: Finding[], auditAt: string, n = ++counter): EnvelopeOf<"ProblemsSnapshot"> {
+  return { ...base(n), event_type: "ProblemsSnapshot", aggregate_type: "Problems", aggregate_id: PROJECT, payload: { findings, audit_at: auditAt } };
 }

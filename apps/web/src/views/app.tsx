@@ -17,7 +17,7 @@ export function App({ controller }: { controller: Controller }) {
     return (
       <main class="auth" aria-labelledby="crash-title">
         <h1 id="crash-title">The dashboard hit a problem</h1>
-        <p role="alert">{String(error)}</p>
+        <p role="alert">{error instanceof Error ? error.message : "an unexpected error"}</p>
         <button type="button" onClick={reset}>
           Show the dashboard again
         </button>
