@@ -53,7 +53,7 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
       <p class="muted count">
         {shown.length} of {entries.length} loaded events shown{hasOlder ? "; older ones can be loaded below" : ""}
       </p>
-      <NewEventsAnnouncer entries={entries} />
+      <NewEventsAnnouncer entries={entries} live={state.live.status === "live"} />
       {entries.length === 0 ? (
         <p class="empty">No events yet. Emit one with <code>events send-event --target ui --type activity_log --payload '{"{"}"message":"hello"{"}"}'</code>.</p>
       ) : (

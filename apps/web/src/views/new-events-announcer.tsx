@@ -9,7 +9,8 @@ import type { ActivityEntry } from "../state/activity.js";
 /** The quietest a busy log gets: one announcement per this many milliseconds. */
 export const ANNOUNCE_EVERY_MS = 5_000;
 
-export function NewEventsAnnouncer({ entries }: { entries: readonly ActivityEntry[] }) {
+/** `live`: false while the page reads history or catches up; what arrives then is not announced as news. */
+export function NewEventsAnnouncer({ entries, live }: { entries: readonly ActivityEntry[]; live: boolean }) {
   const [text, setText] = useState("");
   const seen = useRef<number | undefined>(undefined);
   const lastAnnounced = useRef(0);
@@ -19,8 +20,8 @@ export function NewEventsAnnouncer({ entries }: { entries: readonly ActivityEntr
   const newest = entries[0]?.seq;
 
   useEffect(() => {
-    // What was there when the view opened is not news.
-    if (seen.current === undefined) {
+    // What was there when the view opened, or came with the first page from history, is not news.
+    if (seen.current === undefined || !live) {
       seen.current = newest ?? 0;
       return;
     }
@@ -35,7 +36,7 @@ export function NewEventsAnnouncer({ entries }: { entries: readonly ActivityEntr
       setText(`${fresh.length} new event${fresh.length === 1 ? "" : "s"}; newest: ${fresh[0]!.level}, ${fresh[0]!.message.slice(0, 120)}`);
     };
     timer.current = setTimeout(announce, Math.max(0, lastAnnounced.current + ANNOUNCE_EVERY_MS - Date.now()));
-  }, [newest]);
+  }, [newest, live]);
 
   useEffect(() => () => clearTimeout(timer.current), []);
 

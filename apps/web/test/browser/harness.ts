@@ -129,20 +129,39 @@ export function emitter(url: string): Emitter {
 
 /** A project token (read only) for PROJECT. */
 export async function readToken(url: string): Promise<string> {
+  return (await createReadToken(url)).token;
+}
+
+/** A project token (read only) for PROJECT, with its id (to revoke it). */
+export async function createReadToken(url: string): Promise<{ id: string; token: string }> {
   const response = await fetch(`${url}/api/v1/tokens`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
     body: JSON.stringify({ project: PROJECT.uuid, scopes: ["read"], label: "dashboard test" }),
   });
   if (response.status !== 201) throw new Error(`token: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
+  return (await response.json()) as { id: string; token: string };
+}
+
+export async function revokeToken(url: string, id: string): Promise<void> {
+  const response = await fetch(`${url}/api/v1/tokens/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN}` } });
+  if (response.status !== 204) throw new Error(`revoke: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** A page in a fresh context (closed after the test), light, with reduced motion unless told otherwise. */
+export async function newPage(browser: Browser, options: { reducedMotion?: "reduce" | "no-preference" } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: "light", reducedMotion: options.reducedMotion ?? "reduce" });
+  cleanups.push(() => context.close());
+  return context.newPage();
 }
 
 /** Opens the dashboard, signs in with `token` through its form, and waits until it is live. */
 export async function openDashboard(browser: Browser, url: string, token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: "light", reducedMotion: "reduce" });
-  cleanups.push(() => context.close());
-  const page = await context.newPage();
+  return signIn(await newPage(browser), url, token);
+}
+
+/** Signs in on `page` (routes may already be set on it) and waits until it is live. */
+export async function signIn(page: Page, url: string, token: string): Promise<Page> {
   await page.goto(`${url}/`);
   await page.getByLabel("Read token").fill(token);
   await page.getByRole("button", { name: "Connect" }).click();
