@@ -82,7 +82,9 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
                 <td>{entry.source}</td>
                 <td class="mono">{entry.machine}</td>
                 <td class="mono">{entry.eventType}</td>
-                <td class="message">{entry.message}</td>
+                <td class="message">
+                  <Message text={entry.message} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -95,6 +97,21 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
         </button>
       )}
     </section>
+  );
+}
+
+/** Past this many characters a message is cut, with the rest one click (or Enter) away. */
+const LONG_MESSAGE = 600;
+
+function Message({ text }: { text: string }) {
+  if (text.length <= LONG_MESSAGE) return <>{text}</>;
+  return (
+    <details>
+      <summary>
+        {text.slice(0, LONG_MESSAGE)}… <span class="small">({text.length - LONG_MESSAGE} more characters)</span>
+      </summary>
+      {text.slice(LONG_MESSAGE)}
+    </details>
   );
 }
 
