@@ -3,6 +3,8 @@
  * and `pnpm start` use it); the rest is what callers need to configure and observe it.
  */
 export { startHub } from "./hub.js";
+export { hubOptionsFrom, hubOptionsFromEnv, HUB_ENV } from "./env-options.js";
+export type { HubFlags } from "./env-options.js";
 export type { Hub, HubStats } from "./hub.js";
 export { DEFAULT_LIMITS, resolveOptions, runtimeDir } from "./options.js";
 export type { HubOptions, ResolvedOptions, StoreConfig } from "./options.js";

@@ -3,14 +3,14 @@
  *   node --import tsx packages/server/src/main.ts [--host H] [--port P]
  *     [--data-dir DIR | --database-url postgres://...] [--socket PATH | --no-socket]
  *     [--dashboard-dir apps/web/dist]
- * Environment: PORT, EVENTS_HOST, EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_SOCKET, EVENTS_DASHBOARD_DIR,
- * EVENTS_ADMIN_TOKEN, EVENTS_DEBUG=1. Cluster mode: --database-url postgres://... with
- * --redis-url redis://... (EVENTS_REDIS_URL), optionally --bus-prefix (EVENTS_BUS_PREFIX)
- * and --node-id (EVENTS_NODE_ID). PostgreSQL guards: EVENTS_PG_LOCK_TIMEOUT_MS,
- * EVENTS_PG_STATEMENT_TIMEOUT_MS, EVENTS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS. Prints the URL and how to authenticate; the
- * admin token only at the first start, when it was generated.
+ * Environment: the variables of `HUB_ENV` (src/env-options.ts: PORT, EVENTS_HOST,
+ * EVENTS_DATA_DIR, EVENTS_DATABASE_URL, EVENTS_REDIS_URL, ..., EVENTS_PG_*), read as
+ * `events serve` reads them, plus EVENTS_ADMIN_TOKEN and EVENTS_DEBUG=1. Cluster mode:
+ * --database-url postgres://... with --redis-url redis://... Prints the URL and how to
+ * authenticate; the admin token only at the first start, when it was generated.
  */
 import { parseArgs } from "node:util";
+import { hubOptionsFrom } from "./env-options.js";
 import { startHub } from "./hub.js";
 import { HubError } from "./errors.js";
 import { createLogger } from "./logger.js";
@@ -42,30 +42,26 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
-  const port = values.port ?? env["PORT"];
-  const socket = values["no-socket"] === true ? false : (values.socket ?? env["EVENTS_SOCKET"]);
-  const databaseUrl = values["database-url"] ?? env["EVENTS_DATABASE_URL"];
-  const dataDir = values["data-dir"] ?? env["EVENTS_DATA_DIR"];
-  const redisUrl = values["redis-url"] ?? env["EVENTS_REDIS_URL"];
-  const busPrefix = values["bus-prefix"] ?? env["EVENTS_BUS_PREFIX"];
-  const nodeId = values["node-id"] ?? env["EVENTS_NODE_ID"];
-  const dashboardDir = values["dashboard-dir"] ?? env["EVENTS_DASHBOARD_DIR"];
-  const pgLockTimeoutMs = envInteger(env, "EVENTS_PG_LOCK_TIMEOUT_MS");
-  const pgStatementTimeoutMs = envInteger(env, "EVENTS_PG_STATEMENT_TIMEOUT_MS");
-  const pgIdleInTransactionTimeoutMs = envInteger(env, "EVENTS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+  const options = hubOptionsFrom(
+    {
+      host: values.host,
+      port: values.port,
+      dataDir: values["data-dir"],
+      databaseUrl: values["database-url"],
+      redisUrl: values["redis-url"],
+      busPrefix: values["bus-prefix"],
+      nodeId: values["node-id"],
+      socket: values["no-socket"] === true ? false : values.socket,
+      dashboardDir: values["dashboard-dir"],
+    },
+    env,
+  );
+  const redisUrl = options.redisUrl;
+  const dashboardDir = options.dashboardDir;
   const hub = await startHub({
-    host: values.host ?? env["EVENTS_HOST"] ?? "127.0.0.1",
-    port: port === undefined ? 8787 : Number(port),
-    ...(databaseUrl === undefined ? {} : { databaseUrl }),
-    ...(redisUrl === undefined || redisUrl === "" ? {} : { redisUrl }),
-    ...(busPrefix === undefined || busPrefix === "" ? {} : { busPrefix }),
-    ...(nodeId === undefined || nodeId === "" ? {} : { nodeId }),
-    ...(dataDir === undefined ? {} : { dataDir }),
-    ...(socket === undefined ? {} : { socketPath: socket }),
-    ...(dashboardDir === undefined || dashboardDir === "" ? {} : { dashboardDir }),
-    ...(pgLockTimeoutMs === undefined ? {} : { pgLockTimeoutMs }),
-    ...(pgStatementTimeoutMs === undefined ? {} : { pgStatementTimeoutMs }),
-    ...(pgIdleInTransactionTimeoutMs === undefined ? {} : { pgIdleInTransactionTimeoutMs }),
+    host: "127.0.0.1",
+    port: 8787,
+    ...options,
     logger: createLogger(env["EVENTS_DEBUG"] === "1" ? "debug" : "info"),
   });
   write(`events hub listening on ${hub.url}`);
@@ -96,12 +92,6 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-}
-
-/** An integer from the environment; resolveOptions checks its range. */
-function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : Number(value);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventPageCodec } from "@events/schema";
 import { events, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
 import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
 
@@ -34,6 +35,9 @@ describe("history read backwards (GET /api/v1/events)", () => {
     const older = (await page(hub, "?before=4&limit=10")).body as Page;
     expect(older.events.map((item) => item.seq)).toEqual([3, 2, 1]);
     expect(older.has_more).toBe(false);
+    // Every page is the EventPage of @events/schema.
+    expect(eventPageCodec.decode(newest)).toMatchObject({ ok: true });
+    expect(eventPageCodec.decode(older)).toMatchObject({ ok: true });
   });
 
   it("filters by channel and confines a project token to its project", async () => {

@@ -115,14 +115,28 @@ describe("SSE (GET /api/events)", () => {
     expect(lines.some((line) => line.includes(ticket) || line.includes("ticket="))).toBe(false);
   });
 
-  it("refuses a ticket whose token was revoked", async () => {
+  it("ends the open streams of a revoked token with end {reason: revoked}, and refuses its tickets from then on", async () => {
     const hub = await testHub();
     const token = await projectToken(hub, PROJECT_A, ["read"]);
+    const other = await projectToken(hub, PROJECT_A, ["read"]);
     const { ticket } = (await (await fetch(`${hub.url}/api/v1/stream-tickets`, { method: "POST", headers: bearer(token) })).json()) as { ticket: string };
-    expect((await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`)).status).toBe(200);
+    const byTicket = await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`);
+    const byHeader = await RawSse.open(`${hub.url}/api/events`, bearer(token));
+    const unrelated = await RawSse.open(`${hub.url}/api/events`, bearer(other));
+    expect([byTicket.status, byHeader.status, unrelated.status]).toEqual([200, 200, 200]);
+    await byTicket.waitFor(() => byTicket.named("ready").length > 0);
     const listed = (await (await fetch(`${hub.url}/api/v1/tokens`, { headers: bearer(hub.admin) })).json()) as { tokens: { id: string }[] };
     const revoked = await fetch(`${hub.url}/api/v1/tokens/${listed.tokens[0]!.id}`, { method: "DELETE", headers: bearer(hub.admin) });
     expect(revoked.status).toBe(204);
+    for (const stream of [byTicket, byHeader]) {
+      const [end] = await stream.waitFor(() => (stream.named("end").length > 0 ? stream.named("end") : undefined));
+      expect(JSON.parse(end!.data)).toMatchObject({ reason: "revoked", code: 4401 });
+      await stream.waitFor(() => stream.ended);
+    }
+    // A stream of another token carries on.
+    expect(unrelated.named("end")).toEqual([]);
+    expect(unrelated.ended).toBe(false);
+    unrelated.close();
     expect((await RawSse.open(`${hub.url}/api/events?ticket=${encodeURIComponent(ticket)}`)).status).toBe(401);
   });
 });

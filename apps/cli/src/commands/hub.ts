@@ -17,25 +17,20 @@ export interface ServeFlags {
 }
 
 export async function serve(flags: ServeFlags): Promise<void> {
-  const { startHub } = await import("@events/server");
-  const port = Number(flags.port ?? process.env["PORT"] ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError(`--port must be a port number, got "${flags.port}"`);
-  const databaseUrl = flags.databaseUrl ?? process.env["EVENTS_DATABASE_URL"];
-  const redisUrl = nonEmpty(flags.redisUrl ?? process.env["EVENTS_REDIS_URL"]);
-  const busPrefix = nonEmpty(flags.busPrefix ?? process.env["EVENTS_BUS_PREFIX"]);
-  const nodeId = nonEmpty(flags.nodeId ?? process.env["EVENTS_NODE_ID"]);
-  const dashboardDir = builtDashboard();
+  const { startHub, hubOptionsFrom } = await import("@events/server");
+  // Flags over the environment, read as the hub's own entry point reads it (PORT,
+  // EVENTS_DATABASE_URL, EVENTS_REDIS_URL, EVENTS_PG_*, ...).
+  const options = hubOptionsFrom(flags);
+  const port = options.port ?? 8787;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usageError(`--port must be a port number, got "${flags.port ?? process.env["PORT"]}"`);
+  const redisUrl = options.redisUrl;
+  const dashboardDir = builtDashboard(options.dashboardDir);
   let hub;
   try {
     hub = await startHub({
-      host: flags.host ?? process.env["EVENTS_HOST"] ?? "127.0.0.1",
+      host: "127.0.0.1",
+      ...options,
       port,
-      ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
-      ...(databaseUrl === undefined ? {} : { databaseUrl }),
-      ...(redisUrl === undefined ? {} : { redisUrl }),
-      ...(busPrefix === undefined ? {} : { busPrefix }),
-      ...(nodeId === undefined ? {} : { nodeId }),
-      ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
       ...(dashboardDir === undefined ? {} : { dashboardDir }),
       logger: process.env["EVENTS_DEBUG"] === "1" ? "debug" : "info",
     });
@@ -70,9 +65,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
  * build that `pnpm build` puts in this package's `dist/dashboard`; undefined when
  * there is no `index.html` there.
  */
-function builtDashboard(): string | undefined {
-  const given = process.env["EVENTS_DASHBOARD_DIR"];
-  const dir = given !== undefined && given !== "" ? given : fileURLToPath(new URL("../dashboard/", import.meta.url));
+function builtDashboard(given: string | undefined): string | undefined {
+  const dir = given ?? fileURLToPath(new URL("../dashboard/", import.meta.url));
   return existsSync(join(dir, "index.html")) ? dir : undefined;
 }
 
@@ -142,8 +136,4 @@ export async function tokenRevoke(id: string, flags: TokenFlags): Promise<void> 
   await call("DELETE", `${server}/api/v1/tokens/${encodeURIComponent(id)}`, { token });
   if (flags.json === true) printJson({ revoked: id });
   else print(`token ${id} revoked; clients using it are refused from now on`);
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

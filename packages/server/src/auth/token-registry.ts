@@ -116,7 +116,7 @@ export class TokenRegistry {
     this.#revokeListeners.add(listener);
   }
 
-  /** Revokes a token at once; open WebSocket connections that use it are closed with 4401. */
+  /** Revokes a token at once; its open WebSockets are closed with 4401 and its SSE streams ended (`revoked`). */
   async revoke(id: string): Promise<void> {
     const revokedAt = new Date().toISOString();
     if (!(await this.#store.revokeToken(id, revokedAt))) {

@@ -136,9 +136,12 @@ export class KyselyStore implements HubStore {
     if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
     const channel = query.channel;
     if (channel !== undefined && channel !== "" && channel !== "*") {
-      select = channel.endsWith(":*")
-        ? select.where(sql<string>`substr(channel, 1, ${channel.length - 1})`, "=", channel.slice(0, -1))
-        : select.where("channel", "=", channel);
+      const prefix = channel.slice(0, -1);
+      if (!channel.endsWith(":*")) select = select.where("channel", "=", channel);
+      // SQLite compares bytes, so a prefix is a range the (channel, seq) index serves; a
+      // PostgreSQL database may sort by a locale that ignores punctuation, so it matches exactly.
+      else if (this.flavour === "sqlite") select = select.where("channel", ">=", prefix).where("channel", "<", prefixUpperBound(prefix));
+      else select = select.where(sql<string>`substr(channel, 1, ${prefix.length})`, "=", prefix);
     }
     const rows = await select.orderBy("seq", "desc").limit(query.limit).execute();
     return rows.map((row) => ({
@@ -326,4 +329,9 @@ function tokenRecord(row: Selectable<TokensTable>): TokenRecord {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
+}
+
+/** The least string above every string that starts with `prefix` (its last character plus one, in byte order). */
+function prefixUpperBound(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }

@@ -25,6 +25,8 @@ interface Stream {
   readonly startedAt: number;
   lastHeartbeat: number;
   subscriber: Subscriber | undefined;
+  /** The project token the stream was opened with (directly or through a ticket). */
+  readonly tokenId: string | undefined;
 }
 
 const END_REASONS: Readonly<Record<number, string>> = {
@@ -32,6 +34,7 @@ const END_REASONS: Readonly<Record<number, string>> = {
   [CLOSE_CODES.goingAway]: "shutdown",
   [CLOSE_CODES.slowConsumer]: "slow_consumer",
   [CLOSE_CODES.internalError]: "error",
+  [CLOSE_CODES.unauthenticated]: "revoked",
 };
 
 export class SseStreams {
@@ -41,6 +44,12 @@ export class SseStreams {
 
   constructor(core: HubCore) {
     this.#core = core;
+    // A revoked token stops reading at once: its open streams end with `end` {reason: "revoked"}.
+    core.tokens.onRevoke((id) => {
+      for (const stream of this.#streams) {
+        if (stream.tokenId === id) stream.subscriber?.close(CLOSE_CODES.unauthenticated, "token revoked");
+      }
+    });
   }
 
   get size(): number {
@@ -57,7 +66,8 @@ export class SseStreams {
       const scope = readScope(principal, query.project);
       if (!scope.ok) return reply.code(403).send(errorBody("forbidden", scope.message));
       reply.hijack();
-      this.#open(reply.raw, { channel: query.channel, project: scope.value, since: query.since });
+      const tokenId = principal.kind === "project" ? principal.tokenId : undefined;
+      this.#open(reply.raw, { channel: query.channel, project: scope.value, since: query.since, tokenId });
       return reply;
     });
   }
@@ -88,7 +98,10 @@ export class SseStreams {
     while (this.#streams.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  #open(response: ServerResponse, query: { channel: string | undefined; project: string | undefined; since: number | undefined }): void {
+  #open(
+    response: ServerResponse,
+    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined },
+  ): void {
     const core = this.#core;
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
@@ -98,7 +111,7 @@ export class SseStreams {
     });
     response.socket?.setNoDelay(true);
     const now = Date.now();
-    const stream: Stream = { response, startedAt: now, lastHeartbeat: now, subscriber: undefined };
+    const stream: Stream = { response, startedAt: now, lastHeartbeat: now, subscriber: undefined, tokenId: query.tokenId };
     this.#streams.add(stream);
     core.connections.sse++;
     response.on("close", () => {

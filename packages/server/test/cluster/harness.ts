@@ -1,13 +1,15 @@
 /**
- * A cluster for tests and the bench: hub nodes as separate processes (from source,
- * `--port 0`, the URL read from their output) on a fresh PostgreSQL database and a
+ * A cluster for tests and the bench: hub nodes as separate processes (from the build
+ * when it is fresh, else from source; `--port 0`, the URL read from their output) on a fresh PostgreSQL database and a
  * Redis channel prefix of their own, plus a private `redis-server` for tests that
  * restart Redis (the machine's shared one is never touched). No vitest imports, so
  * the bench uses it too.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { createConnection, createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import WebSocket from "ws";
@@ -18,6 +20,35 @@ export const REDIS_URL = process.env["EVENTS_TEST_REDIS_URL"] ?? "redis://127.0.
 export const ADMIN = "cluster-test-admin-token-0123456789";
 const SERVER_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+const SOURCE_DIR = fileURLToPath(new URL("../../src/", import.meta.url));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+let entry: string[] | undefined;
+/**
+ * How a node is started: the build when it is newer than every source file (as after
+ * `pnpm build`, which the test task runs first), else the source through tsx. A node
+ * starts from the build in half the time, and a cluster test starts many.
+ */
+function nodeEntry(): string[] {
+  if (entry !== undefined) return entry;
+  let built: boolean;
+  try {
+    built = statSync(BUILT_MAIN).mtimeMs >= newestMtime(SOURCE_DIR);
+  } catch {
+    built = false;
+  }
+  entry = built ? [BUILT_MAIN] : ["--conditions=@events/source", "--import", "tsx", MAIN];
+  return entry;
+}
 
 /** Why a service cannot be used, or undefined when it can. */
 export async function postgresMissing(): Promise<string | undefined> {
@@ -112,7 +143,7 @@ export interface NodeOptions {
 
 /** A hub node as a separate process; resolves when it prints its URL. */
 export async function startNode(options: NodeOptions): Promise<NodeProcess> {
-  const args = ["--conditions=@events/source", "--import", "tsx", MAIN, "--port", "0", "--no-socket"];
+  const args = [...nodeEntry(), "--port", "0", "--no-socket"];
   args.push("--database-url", options.databaseUrl, "--redis-url", options.redisUrl, "--bus-prefix", options.prefix);
   if (options.nodeId !== undefined) args.push("--node-id", options.nodeId);
   const child = spawn(process.execPath, args, {
