@@ -120,9 +120,9 @@ class DurableEmitter implements ExitParticipant {
         timestamp: new Date(now).toISOString(),
       });
       const decoded = envelopeCodec.decode(candidate);
-      if (!decoded.ok) return this.#invalid(String(eventType), decoded.issues);
+      if (!decoded.ok) return this.#invalid(safeString(eventType), decoded.issues);
       const prepared = this.#prepare(decoded.value);
-      if (!("eventId" in prepared)) return this.#invalid(String(eventType), prepared);
+      if (!("eventId" in prepared)) return this.#invalid(safeString(eventType), prepared);
       const stored = this.outbox.append(prepared);
       if (!stored.ok) {
         if (this.options.debug) debug(`emit ${eventType} ${decoded.value.event_id}: valid; not stored (${stored.message})`);
@@ -133,7 +133,7 @@ class DurableEmitter implements ExitParticipant {
       this.sync().onEmit();
       return { ok: true, event, durable: stored.durable, duplicate: stored.duplicate };
     } catch (error) {
-      const message = `emit ${String(eventType)} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `emit ${safeString(eventType)} failed unexpectedly: ${error instanceof Error ? error.message : safeString(error)}`;
       this.#warn("internal", `${message} (a bug in @events/sdk; please report it)`);
       return { ok: false, reason: "internal", message };
     }
@@ -144,7 +144,7 @@ class DurableEmitter implements ExitParticipant {
     try {
       return prepareEvent(envelope);
     } catch (error) {
-      const received = `a value that cannot be serialised (${error instanceof Error ? error.message : String(error)})`;
+      const received = `a value that cannot be serialised (${error instanceof Error ? error.message : safeString(error)})`;
       return [{ path: "/payload", expected: "a value JSON can represent", received, message: `/payload: expected a value JSON can represent, received ${received}` }];
     }
   }
@@ -213,6 +213,19 @@ class DurableEmitter implements ExitParticipant {
   }
 }
 
+/** A value as text for a message; never throws, whatever the value's toString does. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "an unprintable value";
+    }
+  }
+}
+
 function snapshot(identity: Identity): IdentitySnapshot {
   const git = identity.git();
   return {
@@ -258,12 +271,12 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
       try {
         await inner.sync().close();
       } catch (error) {
-        warn(`stopping sync failed: ${error instanceof Error ? error.message : String(error)}`);
+        warn(`stopping sync failed: ${error instanceof Error ? error.message : safeString(error)}`);
       }
       try {
         return inner.closeSync();
       } catch (error) {
-        warn(`closing the emitter failed: ${error instanceof Error ? error.message : String(error)}`);
+        warn(`closing the emitter failed: ${error instanceof Error ? error.message : safeString(error)}`);
         return { unsent: [] };
       }
     },
