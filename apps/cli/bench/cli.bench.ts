@@ -67,3 +67,5 @@ const rows: BenchRow[] = [
   { name: "events send-event, hub up, delivered live", value: median(sends), unit: "ms", baseline: "x node -e 0 (lower is better)", ratio: median(sends) / median(bare), target: "<= 2.5x node", pass: median(sends) / median(bare) <= 2.5 },
 ];
 report("@events/cli", rows);
+// The hub child's pipes keep the event loop alive: stop it, so the benchmark ends.
+hub.kill("SIGKILL");
