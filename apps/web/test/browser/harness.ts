@@ -5,15 +5,15 @@
  * store, and an SDK emitter that delivers to them. Everything lives in temp dirs
  * removed after each test.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterEach } from "vitest";
 import { startHub, type Hub } from "@events/server";
+import { freePort, spawnHub, type HubProcess } from "@events/server/testing";
 import { createEmitter, type Emitter } from "@events/sdk";
 
 export const ADMIN = "browser-test-admin-token-0123456789";
@@ -22,7 +22,6 @@ export const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 const WEB_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DASHBOARD_DIR = join(WEB_ROOT, "dist");
-const SERVER_MAIN = fileURLToPath(new URL("../../../../packages/server/src/main.ts", import.meta.url));
 
 /** Why the browser tests cannot run here, or undefined when they can. Under CI a missing Chromium fails instead. */
 export function missingBrowser(): string | undefined {
@@ -38,6 +37,8 @@ export function ensureBuilt(): void {
   if (existsSync(join(DASHBOARD_DIR, "index.html"))) return;
   execFileSync(process.execPath, [join(WEB_ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: WEB_ROOT, stdio: "inherit" });
 }
+
+export { freePort, type HubProcess };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -73,50 +74,15 @@ export async function inProcessHub(): Promise<Hub> {
   return hub;
 }
 
-/** A port nothing listens on (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-export interface HubProcess {
-  readonly url: string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
 
 /** The hub as its own process (from source), on `port`, its store in `dataDir`. */
 export async function hubProcess(port: number, dataDir: string): Promise<HubProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=@events/source", "--import", "tsx", SERVER_MAIN, "--port", String(port), "--data-dir", dataDir, "--no-socket", "--dashboard-dir", DASHBOARD_DIR],
-    { env: { ...process.env, EVENTS_ADMIN_TOKEN: ADMIN, EVENTS_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${output}`)), 30_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("listening on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`hub exited with ${code}: ${output}`)));
+  const hub = await spawnHub({
+    args: ["--port", String(port), "--data-dir", dataDir, "--no-socket", "--dashboard-dir", DASHBOARD_DIR],
+    env: { EVENTS_ADMIN_TOKEN: ADMIN },
   });
-  const kill = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  cleanups.push(() => kill());
-  return { url: `http://127.0.0.1:${port}`, kill };
+  cleanups.push(() => hub.kill());
+  return hub;
 }
 
 /** An SDK emitter for PROJECT that syncs to `url` with the admin token. */

@@ -2,18 +2,17 @@
  * A real hub for sync tests: in this process (`startHub`), or as a child process
  * that a test can kill with SIGKILL and start again on the same port and store.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { startHub, type Hub, type HubOptions } from "@events/server";
+import { freePort, spawnHub, type HubProcess } from "@events/server/testing";
 
 export const ADMIN = "test-admin-token-0123456789abcdef";
-const SERVER_MAIN = fileURLToPath(new URL("../../../server/src/main.ts", import.meta.url));
+
+export { freePort, type HubProcess };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -33,50 +32,15 @@ export async function inProcessHub(options: HubOptions = {}): Promise<Hub & { da
   return Object.assign(hub, { dataDir });
 }
 
-/** A port nothing listens on (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-export interface HubProcess {
-  url: string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
 
 /** The hub as a separate process (from source), on `port` with its store in `dataDir`. */
 export async function hubProcess(port: number, dataDir: string): Promise<HubProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=@events/source", "--import", "tsx", SERVER_MAIN, "--port", String(port), "--data-dir", dataDir, "--no-socket"],
-    { env: { ...process.env, EVENTS_ADMIN_TOKEN: ADMIN, EVENTS_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${output}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("listening on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`hub exited with ${code}: ${output}`)));
+  const hub = await spawnHub({
+    args: ["--port", String(port), "--data-dir", dataDir, "--no-socket"],
+    env: { EVENTS_ADMIN_TOKEN: ADMIN },
   });
-  const kill = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  cleanups.push(() => kill());
-  return { url: `http://127.0.0.1:${port}`, kill };
+  cleanups.push(() => hub.kill());
+  return hub;
 }
 
 /** Events in the hub's SQLite store: total rows and distinct event ids. */

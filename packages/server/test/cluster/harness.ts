@@ -8,18 +8,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import WebSocket from "ws";
 import type { Envelope, EventResult } from "@events/schema";
+import { defaultEntry, freePort, spawnHub, type HubProcess } from "../../src/testing.js";
+
+export { freePort };
 
 export const POSTGRES_BASE = process.env["EVENTS_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = process.env["EVENTS_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 export const ADMIN = "cluster-test-admin-token-0123456789";
 const SERVER_DIR = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const BUILT_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 const SOURCE_DIR = fileURLToPath(new URL("../../src/", import.meta.url));
 
@@ -46,7 +48,7 @@ function nodeEntry(): string[] {
   } catch {
     built = false;
   }
-  entry = built ? [BUILT_MAIN] : ["--conditions=@events/source", "--import", "tsx", MAIN];
+  entry = built ? [BUILT_MAIN] : defaultEntry();
   return entry;
 }
 
@@ -114,24 +116,7 @@ export async function storedCounts(databaseUrl: string): Promise<{ rows: number;
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-export interface NodeProcess {
-  readonly url: string;
-  readonly wsUrl: string;
-  readonly child: ChildProcess;
-  output(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
+export type NodeProcess = HubProcess;
 
 export interface NodeOptions {
   readonly databaseUrl: string;
@@ -143,42 +128,9 @@ export interface NodeOptions {
 
 /** A hub node as a separate process; resolves when it prints its URL. */
 export async function startNode(options: NodeOptions): Promise<NodeProcess> {
-  const args = [...nodeEntry(), "--port", "0", "--no-socket"];
-  args.push("--database-url", options.databaseUrl, "--redis-url", options.redisUrl, "--bus-prefix", options.prefix);
+  const args = ["--port", "0", "--no-socket", "--database-url", options.databaseUrl, "--redis-url", options.redisUrl, "--bus-prefix", options.prefix];
   if (options.nodeId !== undefined) args.push("--node-id", options.nodeId);
-  const child = spawn(process.execPath, args, {
-    cwd: SERVER_DIR,
-    env: { ...process.env, EVENTS_ADMIN_TOKEN: ADMIN, EVENTS_DEBUG: "", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub node did not start in 30 s:\n${output}`)), 30_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub node exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url,
-    wsUrl: url.replace(/^http/, "ws"),
-    child,
-    output: () => output,
-    kill: async (signal = "SIGKILL") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+  return spawnHub({ entry: nodeEntry(), args, cwd: SERVER_DIR, env: { EVENTS_ADMIN_TOKEN: ADMIN, ...options.env } });
 }
 
 /** A private redis-server (no persistence) that a test may stop and start again on the same port. */
