@@ -108,6 +108,18 @@ describe.each(["sqlite", "postgres"] as const)("store on %s", (backend) => {
     expect((await store.readAfter({ afterSeq: 0, limit: 10, channel: "events", project: PROJECT_B })).map((row) => row.eventId)).toEqual([inB.eventId]);
   });
 
+  it("matches a prefix:* channel exactly, forwards and backwards, whatever sorts next to it", async (context) => {
+    const { store } = await setup(context);
+    const channels = ["session:a", "sessions", "session;b", "session", "session:", "machine:session:c"];
+    const stored = channels.map((channel) => ({ ...prepare(event()), channel }));
+    await store.append(stored, AT);
+    const forwards = await store.readAfter({ afterSeq: 0, limit: 10, channel: "session:*" });
+    const backwards = await store.readBefore({ beforeSeq: Number.MAX_SAFE_INTEGER, limit: 10, channel: "session:*" });
+    expect(forwards.map((row) => row.channel)).toEqual(["session:a", "session:"]);
+    expect(backwards.map((row) => row.channel)).toEqual(["session:", "session:a"]);
+    expect(backwards[0]!.lamport).toBe(stored[4]!.lamport);
+  });
+
   it("keeps machine events in statemachine columns, pending until processed", async (context) => {
     const { store } = await setup(context);
     const [outcome] = await store.append([prepare(machineEvent("face-processor", "new_job", { image: "a.png" }))], AT);

@@ -19,6 +19,7 @@ import {
   type PreparedEvent,
   type ProblemsRecord,
   type ReadBeforeQuery,
+  type EventFilter,
   type ReadQuery,
   type SessionRecord,
   type StoredEvent,
@@ -101,38 +102,23 @@ export class KyselyStore implements HubStore {
     });
   }
 
-  async readAfter(query: ReadQuery): Promise<StoredEvent[]> {
+  readAfter(query: ReadQuery): Promise<StoredEvent[]> {
+    return this.#read(query, { op: ">", seq: query.afterSeq, order: "asc" });
+  }
+
+  readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]> {
+    return this.#read(query, { op: "<", seq: query.beforeSeq, order: "desc" });
+  }
+
+  /** Events on one side of a seq, oldest or newest first, filtered by project and channel. */
+  async #read(
+    query: EventFilter,
+    from: { readonly op: ">" | "<"; readonly seq: number; readonly order: "asc" | "desc" },
+  ): Promise<StoredEvent[]> {
     let select = this.#db
       .selectFrom("events")
       .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope", "lamport_clock"])
-      .where("seq", ">", query.afterSeq);
-    if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
-    const channel = query.channel;
-    if (channel !== undefined && channel !== "" && channel !== "*") {
-      if (channel.endsWith(":*")) {
-        const prefix = channel.slice(0, -1);
-        select = select.where(sql<string>`substr(channel, 1, ${prefix.length})`, "=", prefix);
-      } else {
-        select = select.where("channel", "=", channel);
-      }
-    }
-    const rows = await select.orderBy("seq", "asc").limit(query.limit).execute();
-    return rows.map((row) => ({
-      seq: row.seq,
-      eventId: row.event_id,
-      project: row.project_uuid,
-      channel: row.channel,
-      eventType: row.event_type,
-      json: row.envelope,
-      lamport: Number(row.lamport_clock),
-    }));
-  }
-
-  async readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]> {
-    let select = this.#db
-      .selectFrom("events")
-      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope"])
-      .where("seq", "<", query.beforeSeq);
+      .where("seq", from.op, from.seq);
     if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
     const channel = query.channel;
     if (channel !== undefined && channel !== "" && channel !== "*") {
@@ -143,7 +129,7 @@ export class KyselyStore implements HubStore {
       else if (this.flavour === "sqlite") select = select.where("channel", ">=", prefix).where("channel", "<", prefixUpperBound(prefix));
       else select = select.where(sql<string>`substr(channel, 1, ${prefix.length})`, "=", prefix);
     }
-    const rows = await select.orderBy("seq", "desc").limit(query.limit).execute();
+    const rows = await select.orderBy("seq", from.order).limit(query.limit).execute();
     return rows.map((row) => ({
       seq: row.seq,
       eventId: row.event_id,
@@ -151,6 +137,7 @@ export class KyselyStore implements HubStore {
       channel: row.channel,
       eventType: row.event_type,
       json: row.envelope,
+      lamport: Number(row.lamport_clock),
     }));
   }
 

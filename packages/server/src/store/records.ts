@@ -32,9 +32,8 @@ export interface AppendOutcome {
   readonly inserted: boolean;
 }
 
-export interface ReadQuery {
-  /** Events with `seq` greater than this. */
-  readonly afterSeq: number;
+/** What a read keeps: at most `limit` events, of one channel or project when given. */
+export interface EventFilter {
   readonly limit: number;
   /** A channel or a `prefix:*` pattern; all channels when absent. */
   readonly channel?: string | undefined;
@@ -42,14 +41,14 @@ export interface ReadQuery {
   readonly project?: string | undefined;
 }
 
-export interface ReadBeforeQuery {
+export interface ReadQuery extends EventFilter {
+  /** Events with `seq` greater than this. */
+  readonly afterSeq: number;
+}
+
+export interface ReadBeforeQuery extends EventFilter {
   /** Events with `seq` less than this. */
   readonly beforeSeq: number;
-  readonly limit: number;
-  /** A channel or a `prefix:*` pattern; all channels when absent. */
-  readonly channel?: string | undefined;
-  /** One project's events; every project's when absent. */
-  readonly project?: string | undefined;
 }
 
 export interface SessionRecord {
