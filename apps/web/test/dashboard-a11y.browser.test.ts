@@ -5,23 +5,12 @@
  * headings in place, a live region that sums up bursts instead of reading every
  * row, and motion only for those who have not asked for less.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import type { Emitter } from "@events/sdk";
-import { emitter, ensureBuilt, inProcessHub, launch, missingBrowser, newPage, openDashboard, readToken, screenshot, signIn } from "./browser/harness.js";
+import { emitter, inProcessHub, newPage, openDashboard, readToken, screenshot, signIn, useBrowser } from "./browser/harness.js";
 
-const skip = missingBrowser();
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skip !== undefined) return;
-  ensureBuilt();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const { skip, browser } = useBrowser();
 
 async function emitMany(sdk: Emitter, count: number, prefix: string): Promise<void> {
   for (let n = 1; n <= count; n++) {
@@ -58,7 +47,7 @@ describe.skipIf(skip !== undefined)("the dashboard from the keyboard", () => {
     const hub = await inProcessHub();
     const sdk = emitter(hub.url);
     await emitMany(sdk, 450, "old");
-    const page = await openDashboard(browser, hub.url, await readToken(hub.url));
+    const page = await openDashboard(browser(), hub.url, await readToken(hub.url));
     const rows = page.locator("table.activity tbody tr");
     await expect.poll(() => rows.count()).toBe(200);
 
@@ -118,7 +107,7 @@ describe.skipIf(skip !== undefined)("the dashboard from the keyboard", () => {
   it("sums up a burst of events in its live region instead of reading each one", async () => {
     const hub = await inProcessHub();
     const sdk = emitter(hub.url);
-    const page = await openDashboard(browser, hub.url, await readToken(hub.url));
+    const page = await openDashboard(browser(), hub.url, await readToken(hub.url));
     const region = page.getByTestId("new-events");
     expect(await region.getAttribute("aria-live")).toBe("polite");
     // The count line changes with every event: it must not be a live region.
@@ -146,7 +135,7 @@ describe.skipIf(skip !== undefined)("the dashboard from the keyboard", () => {
     if (!run.phase("build").ok || !run.progress("build", 2, 8).ok) throw new Error("emit failed");
     await emitMany(sdk, 1, "moving");
     for (const reducedMotion of ["no-preference", "reduce"] as const) {
-      const page = await signIn(await newPage(browser, { reducedMotion }), hub.url, token);
+      const page = await signIn(await newPage(browser(), { reducedMotion }), hub.url, token);
       const row = page.locator("table.activity tbody tr").first();
       await row.waitFor();
       const animation = await row.evaluate((tr) => getComputedStyle(tr).animationName);

@@ -6,22 +6,11 @@
  * history endpoint failing (retried, said, recovered), and a store larger than the
  * first page (the page reads one page and the board's history, not the whole store).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, WebSocketRoute } from "playwright-core";
-import { createReadToken, emitter, ensureBuilt, inProcessHub, launch, missingBrowser, newPage, openDashboard, readToken, revokeToken, screenshot, signIn } from "./browser/harness.js";
+import { describe, expect, it } from "vitest";
+import type { WebSocketRoute } from "playwright-core";
+import { createReadToken, emitter, inProcessHub, newPage, openDashboard, readToken, revokeToken, screenshot, signIn, useBrowser } from "./browser/harness.js";
 
-const skip = missingBrowser();
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skip !== undefined) return;
-  ensureBuilt();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const { skip, browser } = useBrowser();
 
 function must<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
   if (!result.ok) throw new Error(`emit failed: ${JSON.stringify(result)}`);
@@ -33,7 +22,7 @@ const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>
 describe.skipIf(skip !== undefined)("the dashboard when things go wrong", () => {
   it("renders HTML in payloads as text and keeps very long strings inside the page", async () => {
     const hub = await inProcessHub();
-    const page = await openDashboard(browser, hub.url, await readToken(hub.url));
+    const page = await openDashboard(browser(), hub.url, await readToken(hub.url));
     const sdk = emitter(hub.url);
     must(sdk.emitWpCreated({ wp_id: "WP07", title: XSS, feature_slug: "001-xss", dependencies: [] }));
     must(sdk.emitWpStatusChanged({ wp_id: "WP07", from_lane: null, to_lane: "planned", feature_slug: "001-xss", reason: XSS }));
@@ -65,7 +54,7 @@ describe.skipIf(skip !== undefined)("the dashboard when things go wrong", () => 
   it("drops frames it cannot read, says so, and keeps streaming", async () => {
     const hub = await inProcessHub();
     const token = await readToken(hub.url);
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     let toPage: WebSocketRoute | undefined;
@@ -100,7 +89,7 @@ describe.skipIf(skip !== undefined)("the dashboard when things go wrong", () => 
   it("brings the token screen back when the token is revoked while the page is open", async () => {
     const hub = await inProcessHub();
     const { id, token } = await createReadToken(hub.url);
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     const sockets: WebSocketRoute[] = [];
     await page.routeWebSocket(/\/api\/v1\/ws/, (ws) => {
       ws.connectToServer();
@@ -123,7 +112,7 @@ describe.skipIf(skip !== undefined)("the dashboard when things go wrong", () => 
     const sdk = emitter(hub.url);
     for (let n = 1; n <= 230; n++) must(sdk.sendMachineEvent({ target: "ui", type: "activity_log", payload: { message: `event ${n}` } }));
     await sdk.syncNow();
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     let failures = 2;
     await page.route(/\/api\/v1\/events\?/, async (route) => {
       if (failures-- > 0) return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "store busy" } }) });
@@ -155,7 +144,7 @@ describe.skipIf(skip !== undefined)("the dashboard when things go wrong", () => 
     must(old.progress("build", 2, 2));
     await sdk.syncNow();
 
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     const subscribes: { since?: number }[] = [];
     let messages = 0;
     page.on("websocket", (ws) => {

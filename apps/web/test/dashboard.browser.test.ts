@@ -4,22 +4,11 @@
  * with nothing lost or doubled, and the board, sessions and problems views
  * reacting to events. Screenshots of each view go to test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { ensureBuilt, emitter, freePort, hubProcess, inProcessHub, launch, missingBrowser, openDashboard, readToken, screenshot, tempDir } from "./browser/harness.js";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { emitter, freePort, hubProcess, inProcessHub, openDashboard, readToken, screenshot, tempDir, useBrowser } from "./browser/harness.js";
 
-const skip = missingBrowser();
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skip !== undefined) return;
-  ensureBuilt();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const { skip, browser } = useBrowser();
 
 /** How many rows of the activity log show this event. */
 function rows(page: Page, eventId: string): Promise<number> {
@@ -34,7 +23,7 @@ function mustEmit<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }
 describe.skipIf(skip !== undefined)("the dashboard in Chromium", () => {
   it("shows an event emitted by the SDK within one second, without a reload", async () => {
     const hub = await inProcessHub();
-    const page = await openDashboard(browser, hub.url, await readToken(hub.url));
+    const page = await openDashboard(browser(), hub.url, await readToken(hub.url));
     const sdk = emitter(hub.url);
     // The first emit also opens the SDK's own connection to the hub; it is not what is timed.
     const warm = mustEmit(sdk.sendMachineEvent({ target: "ui", type: "activity_log", payload: { message: "warming up", level: "debug" } }));
@@ -57,7 +46,7 @@ describe.skipIf(skip !== undefined)("the dashboard in Chromium", () => {
     const dataDir = tempDir("events-web-restart-");
     const hub = await hubProcess(port, dataDir);
     const token = await readToken(hub.url);
-    const page = await openDashboard(browser, hub.url, token);
+    const page = await openDashboard(browser(), hub.url, token);
     const sdk = emitter(hub.url);
     const before = mustEmit(sdk.sendMachineEvent({ target: "ui", type: "activity_log", payload: { message: "before the crash" } }));
     await page.locator(`tr[data-event-id="${before.event.event_id}"]`).waitFor({ timeout: 15_000 });
@@ -81,7 +70,7 @@ describe.skipIf(skip !== undefined)("the dashboard in Chromium", () => {
 
   it("moves a card to its lane, advances a session's progress bar and highlights a problems delta", async () => {
     const hub = await inProcessHub();
-    const page = await openDashboard(browser, hub.url, await readToken(hub.url));
+    const page = await openDashboard(browser(), hub.url, await readToken(hub.url));
     const sdk = emitter(hub.url);
 
     // Work packages
@@ -145,7 +134,7 @@ describe.skipIf(skip !== undefined)("the dashboard in Chromium", () => {
 
   it("asks for a token again when the hub refuses it, and keeps a good one across reloads", async () => {
     const hub = await inProcessHub();
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const page = await context.newPage();
     try {
       await page.goto(`${hub.url}/`);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { freePort, spawnHub, type HubProcess } from "@events/server/testing";
 import { createEmitter, type Emitter } from "@events/sdk";
@@ -30,6 +30,30 @@ export function missingBrowser(): string | undefined {
   if (process.env["CI"] === "true" || process.env["CI"] === "1") throw new Error(message);
   console.warn(`skipping the dashboard's browser tests: ${message}`);
   return message;
+}
+
+/**
+ * One Chromium for a test file: the page built and the browser launched before the
+ * file's tests, closed after. `skip` says why there is none (outside CI only).
+ */
+export function useBrowser(): { skip: string | undefined; browser: () => Browser } {
+  const skip = missingBrowser();
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (skip !== undefined) return;
+    ensureBuilt();
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    skip,
+    browser: () => {
+      if (browser === undefined) throw new Error("the browser is launched in beforeAll");
+      return browser;
+    },
+  };
 }
 
 /** The dashboard's build (turbo builds it before the tests; this covers a bare `vitest run`). */
