@@ -19,7 +19,7 @@
  */
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database.js";
-import type { AppendOutcome, PreparedEvent } from "./records.js";
+import { appendOutcomes, type AppendOutcome, type PreparedEvent } from "./records.js";
 import { sideTables } from "./side-tables.js";
 
 /** The newest seq committed: the counter (it survives pruning every event). */
@@ -97,17 +97,7 @@ async function appendOnce(trx: Transaction<Database>, events: readonly PreparedE
     fresh.forEach((event, index) => inserted.set(event.eventId, base + index + 1));
   }
 
-  const claimed = new Set<string>();
-  const outcomes = events.map((event): AppendOutcome => {
-    const seq = inserted.get(event.eventId);
-    if (seq !== undefined && !claimed.has(event.eventId)) {
-      claimed.add(event.eventId);
-      return { seq, inserted: true };
-    }
-    const existing = seq ?? known.get(event.eventId);
-    if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
-    return { seq: existing, inserted: false };
-  });
+  const outcomes = appendOutcomes(events, { inserted, known });
   await sideTables(trx, { events, outcomes, at: receivedAt });
   return outcomes;
 }

@@ -14,12 +14,13 @@ import type { Flavour } from "./migrations.js";
 import { appendPostgres, PG_HEAD_SEQ } from "./append-postgres.js";
 import { sideTables } from "./side-tables.js";
 import {
+  appendOutcomes,
+  type EventFilter,
   type AppendOutcome,
   type MachineEventRecord,
   type PreparedEvent,
   type ProblemsRecord,
   type ReadBeforeQuery,
-  type EventFilter,
   type ReadQuery,
   type SessionRecord,
   type StoredEvent,
@@ -89,17 +90,7 @@ export class KyselyStore implements HubStore {
         .execute();
       for (const row of rows) known.set(row.event_id, row.seq);
     }
-    const claimed = new Set<string>();
-    return events.map((event) => {
-      const seq = fresh.get(event.eventId);
-      if (seq !== undefined && !claimed.has(event.eventId)) {
-        claimed.add(event.eventId);
-        return { seq, inserted: true };
-      }
-      const existing = seq ?? known.get(event.eventId);
-      if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
-      return { seq: existing, inserted: false };
-    });
+    return appendOutcomes(events, { inserted: fresh, known });
   }
 
   readAfter(query: ReadQuery): Promise<StoredEvent[]> {

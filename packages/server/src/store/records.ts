@@ -92,3 +92,25 @@ export interface TokenRecord {
 export function projectKey(project: string | null): string {
   return project ?? "";
 }
+
+/**
+ * One outcome per submitted event, in order: the first occurrence of an id that this
+ * append stored is `inserted`; repeats within the batch and ids stored before are
+ * duplicates answered with the stored seq.
+ */
+export function appendOutcomes(
+  events: readonly PreparedEvent[],
+  stored: { readonly inserted: ReadonlyMap<string, number>; readonly known: ReadonlyMap<string, number> },
+): AppendOutcome[] {
+  const claimed = new Set<string>();
+  return events.map((event): AppendOutcome => {
+    const seq = stored.inserted.get(event.eventId);
+    if (seq !== undefined && !claimed.has(event.eventId)) {
+      claimed.add(event.eventId);
+      return { seq, inserted: true };
+    }
+    const existing = seq ?? stored.known.get(event.eventId);
+    if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
+    return { seq: existing, inserted: false };
+  });
+}
