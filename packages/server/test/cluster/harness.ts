@@ -15,10 +15,10 @@ import pg from "pg";
 import WebSocket from "ws";
 import type { Envelope, EventResult } from "@events/schema";
 import { defaultEntry, freePort, spawnHub, type HubProcess } from "../../src/testing.js";
+import { POSTGRES_BASE, postgresMissing as postgresProbe } from "../helpers/postgres.js";
 
-export { freePort };
+export { freePort, POSTGRES_BASE };
 
-export const POSTGRES_BASE = process.env["EVENTS_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = process.env["EVENTS_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 export const ADMIN = "cluster-test-admin-token-0123456789";
 const SERVER_DIR = fileURLToPath(new URL("../../", import.meta.url));
@@ -52,20 +52,12 @@ function nodeEntry(): string[] {
   return entry;
 }
 
-/** Why a service cannot be used, or undefined when it can. */
-export async function postgresMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_BASE, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL at ${POSTGRES_BASE} is unreachable (${error instanceof Error ? error.message : String(error)})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** Why PostgreSQL cannot be used, or undefined when it can (probed once, by the store tests' helper). */
+export function postgresMissing(): Promise<string | undefined> {
+  return Promise.resolve(postgresProbe === undefined ? undefined : `PostgreSQL at ${POSTGRES_BASE} is unreachable (${postgresProbe})`);
 }
 
+/** Why a service cannot be used, or undefined when it can. */
 export async function redisMissing(url = REDIS_URL): Promise<string | undefined> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
