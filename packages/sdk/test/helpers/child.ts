@@ -1,6 +1,9 @@
 /** Running test/children/emitter-child.ts in real processes (through tsx, from source). */
 import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 import type { ChildConfig, ChildSummary } from "../children/emitter-child.js";
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -15,8 +18,28 @@ export interface SpawnOptions {
 /** Whether file permissions bind this process (root ignores them). */
 export const isRoot = process.getuid?.() === 0;
 
+/**
+ * The unprivileged child reads this checkout (sources and node_modules). A checkout
+ * made under a 0700 directory (`mktemp -d`) is out of its reach, so each ancestor
+ * that others cannot search gets o+x (search only, never read) until the test ends.
+ */
+function letOthersReachCheckout(): void {
+  const changed: { dir: string; mode: number }[] = [];
+  for (let dir = dirname(packageDir); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) !== 0) continue;
+    chmodSync(dir, mode | 0o001);
+    changed.push({ dir, mode });
+  }
+  if (changed.length === 0) return;
+  onTestFinished(() => {
+    for (const { dir, mode } of changed) chmodSync(dir, mode);
+  });
+}
+
 export function spawnChild(config: ChildConfig, options: SpawnOptions = {}): ChildProcess {
   const drop = options.unprivileged === true && isRoot;
+  if (drop) letOthersReachCheckout();
   return spawn(process.execPath, ["--conditions=@events/source", "--import", "tsx", script, JSON.stringify(config)], {
     cwd: packageDir,
     env: { ...process.env, EVENTS_DEBUG: "", ...(drop ? { HOME: "/tmp" } : {}), ...options.env },
