@@ -4,7 +4,7 @@
  * path (the second command in a project) to loading only what it needs.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -12,9 +12,9 @@ import { tempDir } from "./helpers/temp-dir.js";
 
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
-const HOST = `
+const host = (entry: string): string => `
 import { createRequire } from "node:module";
-const { createEmitter } = await import(${JSON.stringify(dist)});
+const { createEmitter } = await import(${JSON.stringify(entry)});
 const result = createEmitter().emitWpStatusChanged({ wp_id: "WP01", from_lane: "planned", to_lane: "claimed" });
 const required = Object.keys(createRequire(import.meta.url).cache).map((path) => path.split("node_modules").pop());
 process.stdout.write(JSON.stringify({
@@ -31,8 +31,8 @@ interface HostReport {
   required: string[];
 }
 
-function runHost(cwd: string, home: string): HostReport {
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", HOST], {
+function runHost(cwd: string, home: string, entry = dist): HostReport {
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", host(entry)], {
     cwd,
     env: { ...process.env, EVENTS_HOME: home, EVENTS_DEBUG: "", EVENTS_SERVER_URL: "" },
   });
@@ -58,5 +58,32 @@ describe("a host command's start", () => {
     expect(warm.builtins).not.toContain("NativeModule crypto");
     expect(warm.required.filter((path) => /[/\\](yaml|bindings|ulid)[/\\]/.test(path))).toEqual([]);
     expect(warm.required.some((path) => path.includes("better-sqlite3"))).toBe(true);
+  });
+
+  it("drives SQLite through the bundled wrapper, one file, not the package's dozen", () => {
+    const dir = tempDir();
+    const report = runHost(dir, join(dir, "home"));
+    expect(report.ok).toBe(true);
+    const sqliteFiles = report.required.filter((path) => path.includes("better-sqlite3") || path.endsWith(".node"));
+    expect(sqliteFiles.some((path) => /dist[/\\]better-sqlite3-[\w.+-]+\.cjs$/.test(path))).toBe(true);
+    expect(sqliteFiles.filter((path) => path.includes("/lib/"))).toEqual([]);
+  });
+
+  it("falls back to the better-sqlite3 package when the bundled wrapper is of another version", () => {
+    // A copy of dist beside the real one, so that it resolves the same node_modules.
+    const copy = mkdtempSync(fileURLToPath(new URL("../dist-version-test-", import.meta.url)));
+    try {
+      cpSync(fileURLToPath(new URL("../dist", import.meta.url)), copy, { recursive: true });
+      const wrapper = readdirSync(copy).find((name) => /^better-sqlite3-.+\.cjs$/.test(name));
+      expect(wrapper, "the build writes dist/better-sqlite3-<version>.cjs").toBeDefined();
+      renameSync(join(copy, wrapper ?? ""), join(copy, "better-sqlite3-0.0.0-other.cjs"));
+      const dir = tempDir();
+      const report = runHost(dir, join(dir, "home"), join(copy, "index.js"));
+      expect(report.ok).toBe(true);
+      expect(report.required.some((path) => path.endsWith("better-sqlite3/lib/database.js"))).toBe(true);
+      expect(report.required.filter((path) => path.endsWith(".cjs"))).toEqual([]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

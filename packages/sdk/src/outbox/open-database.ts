@@ -5,7 +5,7 @@
  * database, or is damaged, is moved aside (with its -wal and -shm) and a new one is
  * started; the caller is told where the old one went. Throws EventsSdkError.
  */
-import { mkdirSync, renameSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type Database from "better-sqlite3";
@@ -54,20 +54,38 @@ let driver: Driver | undefined;
  * better-sqlite3, required on first open: a host that never emits never loads it.
  * Its addon is passed by path when it is in the usual place, which skips the
  * `bindings` package's search (a stack trace and a dozen stat calls) on every start.
+ * The built SDK carries the package's JavaScript wrapper as one file
+ * (scripts/bundle-sqlite.ts), named by the version it was built from and used only
+ * for that installed version: one read and one compile instead of a dozen files
+ * through the module loader.
  */
 function sqlite(): Driver {
   if (driver !== undefined) return driver;
   const require = createRequire(import.meta.url);
-  const driverClass = require("better-sqlite3") as typeof Database;
   let nativeBinding: string | undefined;
+  let installed: string | undefined;
   try {
-    const built = join(dirname(require.resolve("better-sqlite3/package.json")), "build", "Release", "better_sqlite3.node");
+    const manifest = require.resolve("better-sqlite3/package.json");
+    const built = join(dirname(manifest), "build", "Release", "better_sqlite3.node");
     if (statSync(built).isFile()) nativeBinding = built;
+    installed = (JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version as string | undefined;
   } catch {
     // Let better-sqlite3 find its addon itself.
   }
-  driver = { Database: driverClass, nativeBinding };
+  const bundled = nativeBinding === undefined ? undefined : bundledWrapper(require, installed);
+  driver = { Database: bundled ?? (require("better-sqlite3") as typeof Database), nativeBinding };
   return driver;
+}
+
+/** The bundled wrapper of the installed version, when it sits next to this module. */
+function bundledWrapper(require: NodeJS.Require, installed: string | undefined): typeof Database | undefined {
+  if (installed === undefined || !/^[\w.+-]+$/.test(installed)) return undefined;
+  try {
+    return require(`./better-sqlite3-${installed}.cjs`) as typeof Database;
+  } catch {
+    // Running from source, or built against another version.
+    return undefined;
+  }
 }
 
 function openOnce(options: OpenDatabaseOptions): Database.Database {
