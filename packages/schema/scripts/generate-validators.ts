@@ -1,12 +1,19 @@
 /**
  * Compiles every message of the registry with Ajv, ahead of time, into plain
- * JavaScript (`src/generated/validators.ts`), so that importing the package compiles
- * nothing. Run by `pnpm generate`; a test fails when the committed file is stale.
+ * JavaScript: the boolean checks (`src/generated/validators.ts`) and the reference
+ * validators (`src/generated/reference.js`), so that importing the package compiles
+ * nothing. Run by `pnpm generate`; a test fails when a committed file is stale.
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { generateValidatorsSource } from "./validator-source.js";
+import { generateSources } from "./validator-source.js";
 
-const target = fileURLToPath(new URL("../src/generated/validators.ts", import.meta.url));
-writeFileSync(target, generateValidatorsSource());
-process.stdout.write(`wrote ${target}\n`);
+const sources = generateSources();
+for (const [name, text] of [
+  ["validators.ts", sources.validators],
+  ["reference.js", sources.reference],
+] as const) {
+  const target = fileURLToPath(new URL(`../src/generated/${name}`, import.meta.url));
+  writeFileSync(target, text);
+  process.stdout.write(`wrote ${target}\n`);
+}

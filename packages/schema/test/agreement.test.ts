@@ -9,6 +9,7 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import { codecs, type MessageName } from "@events/schema";
 import { exportJsonSchemas } from "@events/schema/export";
 import { FORMATS, FORMAT_PATTERNS, type FormatName } from "../src/formats.js";
+import { loadReference } from "../src/codec/load-reference.js";
 import * as generated from "../src/generated/validators.js";
 import { fixtures } from "./fixtures.js";
 
@@ -25,7 +26,7 @@ function plainAjv() {
 }
 
 const plain = plainAjv();
-const validators = generated.loadValidators() as unknown as Record<string, (value: unknown) => boolean>;
+const validators = loadReference()(FORMATS, generated.ucs2length) as Record<string, (value: unknown) => boolean>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
 
 function referenceVerdict(message: string, value: unknown): boolean {

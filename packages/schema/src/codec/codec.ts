@@ -3,8 +3,10 @@
  * value or a readonly list of issues. A union is dispatched on its tag with one map
  * lookup, so validating the last member costs what validating the first does.
  */
+import { FORMATS } from "../formats.js";
 import * as generated from "../generated/validators.js";
 import { describe, issuesFromErrors, type Issue, type ValidatorError } from "./issues.js";
+import { loadReference } from "./load-reference.js";
 
 export type DecodeResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -26,8 +28,10 @@ export interface Codec<T> {
 type Validate = ((data: unknown) => boolean) & { errors?: ValidatorError[] | null };
 type Check = (data: unknown) => boolean;
 
-/** Ajv's validators: the reference, and the source of issues; built on first use. */
-const validators = (): Record<string, Validate> => generated.loadValidators() as Record<string, Validate>;
+let reference: Record<string, Validate> | undefined;
+/** Ajv's validators: the reference, and the source of issues; loaded on the first failed check. */
+const validators = (): Record<string, Validate> =>
+  (reference ??= loadReference()(FORMATS, generated.ucs2length as (value: string) => number) as Record<string, Validate>);
 /** Boolean checks compiled for speed; they agree with the validators (property-tested). */
 const checks = generated.CHECKS as Record<string, Check>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
@@ -48,6 +52,7 @@ function issue(path: string, expected: string, received: string): Issue {
 }
 
 interface Member {
+  readonly name: string;
   check: Check;
   /** The reference validator, looked up on first use. */
   readonly validate: Validate;
@@ -58,6 +63,7 @@ function member(name: string): Member {
   if (check === undefined) throw new Error(`no generated check named ${name}; run pnpm generate`);
   let validate: Validate | undefined;
   return {
+    name,
     check,
     get validate(): Validate {
       validate ??= validators()[name];
@@ -69,9 +75,17 @@ function member(name: string): Member {
 
 /** The slow path: ask the reference validator, and build issues when it agrees the value is bad. */
 function explain<T>(target: Member, input: unknown, normalise: ((value: T) => T) | undefined): DecodeResult<T> {
+  let validate: Validate;
   try {
-    if (target.validate(input)) return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };
-    return failure(issuesFromErrors(target.validate.errors ?? [], input, knownTags));
+    validate = target.validate;
+  } catch (error) {
+    // Still a failure, and still structured: only the detail is missing.
+    const reason = error instanceof Error ? error.message : String(error);
+    return failure([issue("", `a valid ${target.name}`, `a value that fails its check; its issues cannot be listed (${reason})`)]);
+  }
+  try {
+    if (validate(input)) return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };
+    return failure(issuesFromErrors(validate.errors ?? [], input, knownTags));
   } catch (error) {
     return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
   }
