@@ -2,7 +2,6 @@
  * The `events` command. Each command's module is imported only when that command
  * runs, so `events emit` does not pay for the hub, and `--help` pays for nothing.
  */
-import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
@@ -252,7 +251,9 @@ function registerLocal(program: Command): void {
   );
 }
 
-const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+/** The package's version, written in by the build (scripts/build.ts). */
+declare const __EVENTS_CLI_VERSION__: string;
+const VERSION = __EVENTS_CLI_VERSION__;
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function run(argv: readonly string[]): Promise<number> {

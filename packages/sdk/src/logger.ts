@@ -7,9 +7,14 @@
 export type LogLevel = "warn" | "debug";
 export type LogSink = (level: LogLevel, message: string) => void;
 
+/**
+ * Debug lines carry the milliseconds since the process started, so a trace shows
+ * where a slow command spends its time.
+ */
 const stderrSink: LogSink = (level, message) => {
   try {
-    process.stderr.write(`[events] ${level === "warn" ? "warning" : "debug"}: ${message}\n`);
+    const prefix = level === "warn" ? "warning" : `debug +${performance.now().toFixed(1)}ms`;
+    process.stderr.write(`[events] ${prefix}: ${message}\n`);
   } catch {
     // A closed stderr must not turn a warning into a crash.
   }

@@ -1,7 +1,11 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { captureLog } from "./helpers/capture-log.js";
 import { testEmitter } from "./helpers/emitters.js";
 import { PAYLOADS } from "./helpers/payloads.js";
+import { tempDir } from "./helpers/temp-dir.js";
 
 describe("EVENTS_DEBUG", () => {
   it("traces each emit's validation, identity, clock and routing on stderr", () => {
@@ -43,5 +47,19 @@ describe("EVENTS_DEBUG", () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it("stamps each line on stderr with the milliseconds since the process started", () => {
+    const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    const dir = tempDir();
+    const host = `const { createEmitter } = await import(${JSON.stringify(dist)});
+      createEmitter({ autoSync: false }).emitWpStatusChanged({ wp_id: "WP01", from_lane: "planned", to_lane: "claimed" });`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", host], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, EVENTS_HOME: join(dir, "home"), EVENTS_DEBUG: "1", EVENTS_SERVER_URL: "" },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^\[events\] debug \+\d+\.\dms: emit WPStatusChanged [0-9A-Z]{26}: valid;/m);
   });
 });

@@ -147,8 +147,14 @@ describe("sync over the WebSocket", () => {
 
 describe("sync over HTTP batches", () => {
   /** A proxy in front of the hub that refuses big batches (413) and asks once to wait (429). */
-  async function strictProxy(hubUrl: string, maxEvents: number): Promise<{ url: string; log: { status: number; events: number; at: number }[] }> {
-    const log: { status: number; events: number; at: number }[] = [];
+  interface ProxyLogEntry {
+    status: number;
+    events: number;
+    at: number;
+    gzip: boolean;
+  }
+  async function strictProxy(hubUrl: string, maxEvents: number): Promise<{ url: string; log: ProxyLogEntry[] }> {
+    const log: ProxyLogEntry[] = [];
     let askedToWait = false;
     const target = new URL(hubUrl);
     const server: Server = createHttpServer((req: IncomingMessage, res) => {
@@ -157,19 +163,20 @@ describe("sync over HTTP batches", () => {
       req.on("end", () => {
         const body = Buffer.concat(chunks);
         if (req.method === "POST" && req.url === "/api/v1/events/batch") {
-          const events = (JSON.parse(gunzipSync(body).toString()) as { events: unknown[] }).events.length;
+          const gzip = req.headers["content-encoding"] === "gzip";
+          const events = (JSON.parse((gzip ? gunzipSync(body) : body).toString()) as { events: unknown[] }).events.length;
           if (!askedToWait && events > 0) {
             askedToWait = true;
-            log.push({ status: 429, events, at: Date.now() });
+            log.push({ status: 429, events, at: Date.now(), gzip });
             res.writeHead(429, { "retry-after": "1", "content-type": "application/json" });
             return res.end(JSON.stringify({ error: { code: "rate_limited", message: "slow down" } }));
           }
           if (events > maxEvents) {
-            log.push({ status: 413, events, at: Date.now() });
+            log.push({ status: 413, events, at: Date.now(), gzip });
             res.writeHead(413, { "content-type": "application/json" });
             return res.end(JSON.stringify({ error: { code: "batch_too_large", message: `${events} > ${maxEvents}` } }));
           }
-          log.push({ status: 200, events, at: Date.now() });
+          log.push({ status: 200, events, at: Date.now(), gzip });
         }
         const forward = request(
           { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
@@ -203,6 +210,25 @@ describe("sync over HTTP batches", () => {
     expect(proxy.log[1]!.at - proxy.log[0]!.at).toBeGreaterThanOrEqual(900);
     expect(Math.max(...proxy.log.filter((entry) => entry.status === 200).map((entry) => entry.events))).toBeLessThanOrEqual(60);
     expect(storedEvents(hub.dataDir).rows).toBe(300);
+    await client.close();
+    for (const close of afterClose.splice(0)) await close();
+  });
+
+  it("sends small bodies as they are and gzip-compresses from 8 KiB up", async () => {
+    const hub = await inProcessHub();
+    const proxy = await strictProxy(hub.url, 1_000);
+    const client = emitter({ home: tempDir("events-sync-home-"), serverUrl: proxy.url, token: ADMIN, syncTransport: "http" });
+    emitMany(client, 1);
+    await client.syncNow();
+    emitMany(client, 200);
+    expect(await client.syncNow()).toMatchObject({ synced: 200, remaining: 0 });
+    const delivered = proxy.log.filter((entry) => entry.status === 200);
+    // The first answer is the proxy's 429; the retry and the big batch reach the hub.
+    expect(delivered.map((entry) => [entry.events, entry.gzip])).toEqual([
+      [1, false],
+      [200, true],
+    ]);
+    expect(storedEvents(hub.dataDir).rows).toBe(201);
     await client.close();
     for (const close of afterClose.splice(0)) await close();
   });

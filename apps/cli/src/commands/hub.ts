@@ -66,7 +66,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
  * there is no `index.html` there.
  */
 function builtDashboard(given: string | undefined): string | undefined {
-  const dir = given ?? fileURLToPath(new URL("../dashboard/", import.meta.url));
+  // The build puts every chunk in dist/, beside dist/dashboard (scripts/build.ts).
+  const dir = given ?? fileURLToPath(new URL("./dashboard/", import.meta.url));
   return existsSync(join(dir, "index.html")) ? dir : undefined;
 }
 

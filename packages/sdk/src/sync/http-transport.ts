@@ -1,7 +1,9 @@
 /**
- * `POST /api/v1/events/batch`: one gzip body of events, one result per event. Used
- * when the WebSocket is refused or keeps failing. Each request uses its own
- * connection, which never keeps the host process alive.
+ * `POST /api/v1/events/batch`: one body of events, one result per event. Used when
+ * the WebSocket is refused or keeps failing, and for a short-lived host's few events.
+ * Each request uses its own connection, which never keeps the host process alive.
+ * Bodies from `gzipMinBytes` up are gzip-compressed; smaller ones go as they are,
+ * since loading zlib costs a command that sends one event more than the bytes saved.
  */
 import type { IncomingMessage } from "node:http";
 import { batchResponseCodec, errorResponseCodec, limitsCodec, type Limits } from "@events/schema";
@@ -14,7 +16,11 @@ export interface HttpTransportOptions {
   token: string;
   /** Milliseconds for one request, connect to last byte. @default 30_000 */
   timeoutMs?: number;
+  /** Bodies of at least this many bytes are sent gzip-compressed. @default 8_192 */
+  gzipMinBytes?: number;
 }
+
+export const GZIP_MIN_BYTES = 8_192;
 
 interface Response {
   status: number;
@@ -38,9 +44,10 @@ export class HttpTransport {
   }
 
   async publish(events: readonly Sendable[]): Promise<PublishOutcome> {
-    const { gzipSync } = await import("node:zlib");
-    const body = gzipSync(`{"events":[${events.map((event) => event.json).join(",")}]}`);
-    const response = await this.call("POST", "/api/v1/events/batch", body);
+    const json = Buffer.from(`{"events":[${events.map((event) => event.json).join(",")}]}`);
+    const gzip = json.length >= (this.options.gzipMinBytes ?? GZIP_MIN_BYTES);
+    const body = gzip ? (await import("node:zlib")).gzipSync(json) : json;
+    const response = await this.call("POST", "/api/v1/events/batch", body, gzip);
     if (response.status !== 200) throw this.failure(response);
     const decoded = batchResponseCodec.decodeJson(response.body);
     if (!decoded.ok) throw new SyncError("server", `the hub's answer could not be read: ${decoded.issues[0]?.message ?? ""}`);
@@ -58,14 +65,15 @@ export class HttpTransport {
     });
   }
 
-  private async call(method: "GET" | "POST", path: string, body?: Buffer): Promise<Response> {
+  // eslint-disable-next-line max-params -- private; the body and its encoding go together
+  private async call(method: "GET" | "POST", path: string, body?: Buffer, gzip = false): Promise<Response> {
     const url = new URL(path, this.options.serverUrl);
     // Loaded only when a host syncs over HTTP: importing the SDK must not pay for it.
     const send = url.protocol === "https:" ? (await import("node:https")).request : (await import("node:http")).request;
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: "application/json" };
     if (body !== undefined) {
       headers["content-type"] = "application/json";
-      headers["content-encoding"] = "gzip";
+      if (gzip) headers["content-encoding"] = "gzip";
       headers["content-length"] = String(body.length);
     }
     return new Promise((resolve, reject) => {

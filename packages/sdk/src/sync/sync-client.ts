@@ -303,6 +303,7 @@ export class SyncClient {
       const batch = queue.shift()!;
       let outcome: PublishOutcome;
       try {
+        this.trace(`sync: publishing ${batch.length} event(s) over ${transport.kind}`);
         outcome = await transport.publish(batch);
         attempts = 0;
       } catch (error) {
@@ -327,6 +328,7 @@ export class SyncClient {
         throw failure;
       }
       this.apply(batch, outcome, totals);
+      this.trace(`sync: the hub answered for ${outcome.results.length} event(s); ${safeSize(this.options.outbox)} wait in the outbox`);
       this.events.emit("batch", { ...totals, remaining: safeSize(this.options.outbox), transport: transport.kind, size: batch.length });
     }
   }
