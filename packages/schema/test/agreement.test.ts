@@ -33,8 +33,10 @@ function referenceVerdict(message: string, value: unknown): boolean {
   const union = unions[message];
   if (union === undefined) return validators[message]!(value);
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const member = union.members[String((value as Record<string, unknown>)[union.tag])];
-  return member !== undefined && validators[member]!(value);
+  const tag = String((value as Record<string, unknown>)[union.tag]);
+  // Own keys only: a tag such as "toString" names no member.
+  if (!Object.hasOwn(union.members, tag)) return false;
+  return validators[union.members[tag]!]!(value);
 }
 
 function agree(message: string, value: unknown): void {

@@ -49,6 +49,16 @@ describe("issues say where, what was expected and what came", () => {
     for (const type of EVENT_TYPES) expect(issue?.expected).toContain(type);
   });
 
+  it("takes a tag named like an Object.prototype member for what it is: unknown", () => {
+    for (const tag of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      const result = decodeEnvelope({ ...base, event_type: tag });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.issues.map((issue) => issue.path)).toEqual(["/event_type"]);
+      expect(result.issues[0]?.received).toContain(tag);
+    }
+  });
+
   it("names an unknown kind nested in an envelope and lists the known ones", () => {
     const session = fixtures("valid").find((f) => f.name === "session-phase.json")!.value as Record<string, unknown>;
     const result = decodeEnvelope({ ...session, payload: { kind: "paused" } });
