@@ -4,11 +4,14 @@
  * `ws` left as imports. A command pays for one file, not for a dozen resolved through
  * the module loaders (about 10 ms of every `events emit`), and commander's
  * `child_process` is only loaded if it is ever asked to spawn, which `events` never
- * does. Then the dashboard's build is copied in, for `events serve`. Every chunk sits
+ * does; Node's `fs`, `path` and `os` are required, not imported (see
+ * scripts/builtins-by-require.ts at the root). Then the dashboard's build is copied
+ * in, for `events serve`. Every chunk sits
  * in dist/ itself: code finds dist/dashboard relative to its own module.
  */
 import { chmodSync, cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { build, type Plugin } from "esbuild";
+import { builtinsByRequire } from "../../../scripts/builtins-by-require.js";
 
 /** commander requires child_process at load for executable subcommands; hand it a lazy one. */
 const lazyChildProcess: Plugin = {
@@ -41,7 +44,7 @@ await build({
   define: { __EVENTS_CLI_VERSION__: JSON.stringify(version) },
   // Bundled CommonJS (commander) requires Node's built-ins through this.
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, builtinsByRequire],
 });
 chmodSync("dist/bin.js", 0o755);
 if (existsSync("../web/dist/index.html")) cpSync("../web/dist", "dist/dashboard", { recursive: true });
