@@ -21,7 +21,8 @@ const lazyChildProcess: Plugin = {
       args.importer.includes("commander") ? { path: "child_process", namespace: "lazy-builtin" } : undefined,
     );
     builder.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, () => ({
-      contents: 'let loaded; module.exports = { spawn: (...args) => (loaded ??= require("child_process")).spawn(...args) };',
+      // Every property, loaded on first use: a commander release that reaches for another one still works.
+      contents: 'let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("child_process"))[key] });',
       loader: "js",
     }));
   },

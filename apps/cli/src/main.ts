@@ -251,9 +251,9 @@ function registerLocal(program: Command): void {
   );
 }
 
-/** The package's version, written in by the build (scripts/build.ts). */
-declare const __EVENTS_CLI_VERSION__: string;
-const VERSION = __EVENTS_CLI_VERSION__;
+/** The package's version, written in by the build (scripts/build.ts); run from source it is unknown. */
+declare const __EVENTS_CLI_VERSION__: string | undefined;
+const VERSION = typeof __EVENTS_CLI_VERSION__ === "string" ? __EVENTS_CLI_VERSION__ : "0.0.0-source";
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function run(argv: readonly string[]): Promise<number> {

@@ -2,7 +2,7 @@
  * Builds the package after `tsc` has written the per-file output and declarations:
  *
  * - `dist/index.js`, the entry point as one ES module (what Node and bundlers load).
- *   The reference validators stay out of it: `dist/generated/reference.js` sits beside
+ *   The reference validators stay out of it: `dist/generated/reference.cjs` sits beside
  *   it and is required on the first failed check (src/codec/load-reference.ts).
  * - `dist/index.browser.js`, the same with the reference validators bundled in, since
  *   a page cannot load a module synchronously (the `browser` export condition).
@@ -32,6 +32,7 @@ const browserLoader: Plugin = {
 };
 
 mkdirSync("dist/generated", { recursive: true });
+copyFileSync("src/generated/reference.cjs", "dist/generated/reference.cjs");
 copyFileSync("src/generated/reference.js", "dist/generated/reference.js");
 copyFileSync("src/generated/reference.d.ts", "dist/generated/reference.d.ts");
 await Promise.all([
@@ -39,7 +40,7 @@ await Promise.all([
     ...common,
     outfile: "dist/index.js",
     // Relative to the bundle, where tsc's per-file output has it one level up.
-    define: { __EVENTS_REFERENCE_MODULE__: JSON.stringify("./generated/reference.js") },
+    define: { __EVENTS_REFERENCE_MODULE__: JSON.stringify("./generated/reference.cjs") },
   }),
   build({ ...common, outfile: "dist/index.browser.js", plugins: [browserLoader] }),
 ]);

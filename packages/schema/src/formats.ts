@@ -62,7 +62,11 @@ function all(value: string, from: number, to: number, allowed: Uint8Array): numb
   return ok;
 }
 
-/** One unsigned compare: below "0" wraps around to a large number. */
+/**
+ * One unsigned compare: below "0" wraps around to a large number. Only for positions
+ * inside the string (every caller checks the length first): past the end,
+ * `charCodeAt` gives NaN, which `>>> 0` turns into 0, a "digit".
+ */
 function isDigit(code: number): boolean {
   return (code - 48) >>> 0 < 10;
 }

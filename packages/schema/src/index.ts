@@ -31,6 +31,7 @@ export {
   decodeHubFrame,
   encode,
   describe,
+  referenceUnavailable,
 } from "./codec/index.js";
 export type { Codec, DecodeResult, MessageName } from "./codec/index.js";
 export { canonicalEnvelope } from "./codec/normalise.js";

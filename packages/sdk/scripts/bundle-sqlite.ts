@@ -10,7 +10,7 @@
  * when its addon is where the package builds it, and the package itself otherwise
  * (src/outbox/open-database.ts).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,17 +20,22 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(join(packageDir, "package.json"));
 const manifest = require.resolve("better-sqlite3/package.json");
 const { version } = JSON.parse(readFileSync(manifest, "utf8")) as { version: string };
-const copyright = readFileSync(join(dirname(manifest), "LICENSE"), "utf8").split("\n").find((line) => line.startsWith("Copyright")) ?? "";
+// The wrapper ships in our package, so its licence travels with it, whole.
+const license = readFileSync(join(dirname(manifest), "LICENSE"), "utf8").trim().split("\n").map((line) => `// ${line}`.trimEnd());
+const outDir = join(packageDir, "dist");
+
+// A wrapper of a version no longer installed must not ship.
+for (const name of readdirSync(outDir)) if (/^better-sqlite3-.+\.cjs$/.test(name)) rmSync(join(outDir, name));
 
 await build({
   entryPoints: [join(dirname(manifest), "lib", "index.js")],
-  outfile: join(packageDir, "dist", `better-sqlite3-${version}.cjs`),
+  outfile: join(outDir, `better-sqlite3-${version}.cjs`),
   bundle: true,
   platform: "node",
   format: "cjs",
   target: "node20",
   // Only used when no addon path is given, which the SDK never does with this bundle.
   external: ["bindings"],
-  banner: { js: `// better-sqlite3 ${version}: its JavaScript wrapper, bundled by @events/sdk (scripts/bundle-sqlite.ts).\n// MIT License. ${copyright}` },
+  banner: { js: [`// better-sqlite3 ${version}: its JavaScript wrapper, bundled by @events/sdk (scripts/bundle-sqlite.ts).`, ...license].join("\n") },
   logLevel: "warning",
 });

@@ -4,7 +4,7 @@
  * path (the second command in a project) to loading only what it needs.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -70,10 +70,11 @@ describe("a host command's start", () => {
   });
 
   it("falls back to the better-sqlite3 package when the bundled wrapper is of another version", () => {
-    // A copy of dist beside the real one, so that it resolves the same node_modules.
-    const copy = mkdtempSync(fileURLToPath(new URL("../dist-version-test-", import.meta.url)));
+    // A copy of dist inside the real one (ignored by git and lint), so that it resolves the same node_modules.
+    const copy = mkdtempSync(fileURLToPath(new URL("../dist/.version-test-", import.meta.url)));
     try {
-      cpSync(fileURLToPath(new URL("../dist", import.meta.url)), copy, { recursive: true });
+      const built = fileURLToPath(new URL("../dist", import.meta.url));
+      for (const name of readdirSync(built).filter((file) => /\.c?js$/.test(file))) copyFileSync(join(built, name), join(copy, name));
       const wrapper = readdirSync(copy).find((name) => /^better-sqlite3-.+\.cjs$/.test(name));
       expect(wrapper, "the build writes dist/better-sqlite3-<version>.cjs").toBeDefined();
       renameSync(join(copy, wrapper ?? ""), join(copy, "better-sqlite3-0.0.0-other.cjs"));

@@ -29,9 +29,25 @@ type Validate = ((data: unknown) => boolean) & { errors?: ValidatorError[] | nul
 type Check = (data: unknown) => boolean;
 
 let reference: Record<string, Validate> | undefined;
+/** Why the reference validators could not be loaded, remembered: one attempt per process. */
+let unavailable: Error | undefined;
 /** Ajv's validators: the reference, and the source of issues; loaded on the first failed check. */
-const validators = (): Record<string, Validate> =>
-  (reference ??= loadReference()(FORMATS, generated.ucs2length as (value: string) => number) as Record<string, Validate>);
+function validators(): Record<string, Validate> {
+  if (reference !== undefined) return reference;
+  if (unavailable !== undefined) throw unavailable;
+  try {
+    reference = loadReference()(FORMATS, generated.ucs2length);
+    return reference;
+  } catch (error) {
+    unavailable = error instanceof Error ? error : new Error(String(error));
+    throw unavailable;
+  }
+}
+
+/** Why the issues of failed decodes cannot be listed, or undefined when they can. */
+export function referenceUnavailable(): Error | undefined {
+  return unavailable;
+}
 /** Boolean checks compiled for speed; they agree with the validators (property-tested). */
 const checks = generated.CHECKS as Record<string, Check>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
@@ -78,10 +94,10 @@ function explain<T>(target: Member, input: unknown, normalise: ((value: T) => T)
   let validate: Validate;
   try {
     validate = target.validate;
-  } catch (error) {
-    // Still a failure, and still structured: only the detail is missing.
-    const reason = error instanceof Error ? error.message : String(error);
-    return failure([issue("", `a valid ${target.name}`, `a value that fails its check; its issues cannot be listed (${reason})`)]);
+  } catch {
+    // Still a failure, and still structured: only the detail is missing. The text is
+    // fixed (it travels back to producers), the reason is kept: referenceUnavailable().
+    return failure([issue("", `a valid ${target.name}`, "a value that fails its check; its issues cannot be listed here (the reference validators are not available)")]);
   }
   try {
     if (validate(input)) return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };

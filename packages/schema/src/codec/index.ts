@@ -11,6 +11,8 @@ import type { Issue } from "../schemas/protocol/issue.js";
 import type { Limits } from "../schemas/protocol/limits.js";
 import type { EventResult } from "../schemas/protocol/results.js";
 import { messageCodec, unionCodec, type Codec } from "./codec.js";
+
+export { referenceUnavailable } from "./codec.js";
 import { canonicalEnvelope } from "./normalise.js";
 
 export type { Codec, DecodeResult } from "./codec.js";

@@ -1,12 +1,14 @@
 /**
- * Loads the reference validators (src/generated/reference.js, 356 KB of Ajv output)
+ * Loads the reference validators (src/generated/reference.cjs, 346 KB of Ajv output)
  * on the first failed check, not at import: a process that only ever sees valid
  * messages, such as a command that emits one event, never parses them.
  *
- * Under Node.js the module is required synchronously (`process.getBuiltinModule`,
- * Node >= 20.16, and `require()` of an ES module, Node >= 20.19). The package's
- * browser build swaps this file for load-reference.browser.ts, which imports the
- * module statically (scripts/build.ts).
+ * Under Node.js the CommonJS file is required synchronously through
+ * `process.getBuiltinModule` (Node >= 20.16). The package's browser build swaps this
+ * file for load-reference.browser.ts, which imports the ES module twin statically
+ * (scripts/build.ts). A bundle that moves this code away from the file (a server
+ * bundled with its dependencies) cannot find it: decode then still fails with one
+ * structured issue, without the detail.
  */
 import type { reference } from "../generated/reference.js";
 
@@ -22,9 +24,9 @@ interface NodeModuleApi {
 export function loadReference(): ReferenceFactory {
   const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
   if (typeof getBuiltinModule !== "function") {
-    throw new Error("the reference validators load synchronously only under Node.js >= 20.19; elsewhere use the package's browser build");
+    throw new Error("no process.getBuiltinModule (Node.js >= 20.16); in a browser, use the package's browser build");
   }
-  const path = typeof __EVENTS_REFERENCE_MODULE__ === "string" ? __EVENTS_REFERENCE_MODULE__ : "../generated/reference.js";
+  const path = typeof __EVENTS_REFERENCE_MODULE__ === "string" ? __EVENTS_REFERENCE_MODULE__ : "../generated/reference.cjs";
   const { createRequire } = getBuiltinModule("node:module") as NodeModuleApi;
   return (createRequire(import.meta.url)(path) as { reference: ReferenceFactory }).reference;
 }

@@ -13,7 +13,7 @@ export function ucs2length(str) {
   }
   return length;
 }
-// Boolean checks for the hot path; the validators in reference.js are the reference and build the issues.
+// Boolean checks for the hot path; the validators in reference.cjs/.js are the reference and build the issues.
 const { "commit-sha": format_commit_sha, "feature-number": format_feature_number, "feature-slug": format_feature_slug, "identifier": format_identifier, "node-id": format_node_id, "semver": format_semver, "slug": format_slug, "ulid": format_ulid, "utc-timestamp": format_utc_timestamp, "uuid": format_uuid, "wp-id": format_wp_id } = __formats;
 function sub1(v) {
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {

@@ -328,8 +328,9 @@ export class SyncClient {
         throw failure;
       }
       this.apply(batch, outcome, totals);
-      this.trace(`sync: the hub answered for ${outcome.results.length} event(s); ${safeSize(this.options.outbox)} wait in the outbox`);
-      this.events.emit("batch", { ...totals, remaining: safeSize(this.options.outbox), transport: transport.kind, size: batch.length });
+      const remaining = safeSize(this.options.outbox);
+      this.trace(`sync: the hub answered for ${outcome.results.length} event(s); ${remaining} wait in the outbox`);
+      this.events.emit("batch", { ...totals, remaining, transport: transport.kind, size: batch.length });
     }
   }
 
