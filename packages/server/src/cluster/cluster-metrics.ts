@@ -4,25 +4,14 @@
  * carries a `node_id` label (the registry's default label), so a Prometheus that
  * scrapes every node can tell them apart.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { fromSource } from "../metrics/hub-metrics.js";
 import type { ClusterNode } from "./cluster-node.js";
 
 export function clusterMetrics(registry: Registry, node: ClusterNode): void {
   const registers = [registry];
-  const counter = (name: string, help: string, read: () => number): void => {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
-  };
-  const gauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({ name, help, registers, collect() { this.set(read()); } });
-  };
+  const counter = (name: string, help: string, read: () => number): void => fromSource(registers, { name, help, read, type: "counter" });
+  const gauge = (name: string, help: string, read: () => number): void => fromSource(registers, { name, help, read, type: "gauge" });
   const bus = node.bus.counters;
   const feed = node.feed.counters;
   counter("events_bus_published_total", "Commit and control messages this node published on the bus.", () => bus.published);

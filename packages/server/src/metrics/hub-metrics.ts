@@ -78,15 +78,15 @@ export class HubMetrics {
   }
 }
 
-interface Source {
+export interface Source {
   name: string;
   help: string;
   read: () => number;
   type: "counter" | "gauge";
 }
 
-/** A metric whose value is read from the hub at scrape time. */
-function fromSource(registers: Registry[], { name, help, read, type }: Source): void {
+/** A metric whose value is read from the hub (or a cluster node) at scrape time. */
+export function fromSource(registers: Registry[], { name, help, read, type }: Source): void {
   if (type === "gauge") {
     new Gauge({ name, help, registers, collect() { this.set(read()); } });
     return;
