@@ -40,6 +40,21 @@ export function channelOf(envelope: Envelope): string {
   }
 }
 
+// Control characters are never part of a channel name.
+// eslint-disable-next-line no-control-regex
+const KNOWN_CHANNEL = /^(?:events|tasks|problems|(?:session|machine):[^\u0000-\u001f\u007f]+)$/u;
+
+/**
+ * Whether `filter` names a channel the hub can have: `events`, `tasks`, `problems`,
+ * `session:<id>`, `machine:<name>`, a `prefix:*` pattern of the last two, or all
+ * (`*`, empty or absent). Anything else (`sessions`, `foo:*`, control characters)
+ * is refused with `unknown_channel` instead of a subscription that never sees an event.
+ */
+export function isKnownChannel(filter: string | undefined): boolean {
+  if (filter === undefined || filter === "" || filter === "*") return true;
+  return KNOWN_CHANNEL.test(filter.endsWith(":*") && filter.length > 2 ? `${filter.slice(0, -2)}:x` : filter);
+}
+
 /** Whether a subscription to `filter` (a channel, or a `prefix:*` pattern) sees `channel`. */
 export function channelMatches(filter: string | undefined, channel: string): boolean {
   if (filter === undefined || filter === "" || filter === "*") return true;

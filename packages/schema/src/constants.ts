@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   "unauthenticated",
   "forbidden",
   "not_found",
+  "unknown_channel",
   "frame_too_large",
   "batch_too_large",
   "rate_limited",

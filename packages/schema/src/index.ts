@@ -47,6 +47,7 @@ export {
   allowedTargets,
 } from "./lanes.js";
 export type { Lane, LaneInput, TransitionOptions, TransitionCheck } from "./lanes.js";
+export { ACTIVITY_LEVELS, ACTIVITY_LEVEL_ALIASES, ACTIVITY_LEVEL_PATTERN, canonicalActivityLevel } from "./levels.js";
 
 export { reduceStatus, workPackageKey } from "./status/reduce-status.js";
 export type { WorkPackageStatus, StatusAnomaly, AnomalyKind, StatusReduction } from "./status/reduce-status.js";
@@ -63,6 +64,7 @@ export {
   machineChannel,
   channelOf,
   channelMatches,
+  isKnownChannel,
 } from "./channels.js";
 export { EVENT_TYPES, WORK_EVENT_TYPES, isEventType } from "./event-types.js";
 export {
@@ -104,6 +106,7 @@ export type {
   JobStartedData,
   JobCompletedData,
   MachineErrorData,
+  MachineTime,
 } from "./schemas/domain/machine-events.js";
 export type { TaskStatus, TaskCreatedPayload, TaskStatusPayload } from "./schemas/domain/task-events.js";
 export type {

@@ -15,6 +15,7 @@ export function ucs2length(str) {
 }
 // Boolean checks for the hot path; the validators in reference.cjs/.js are the reference and build the issues.
 const { "commit-sha": format_commit_sha, "feature-number": format_feature_number, "feature-slug": format_feature_slug, "identifier": format_identifier, "node-id": format_node_id, "semver": format_semver, "slug": format_slug, "ulid": format_ulid, "utc-timestamp": format_utc_timestamp, "uuid": format_uuid, "wp-id": format_wp_id } = __formats;
+const pattern0 = new RegExp("^(?:[Dd][Ee][Bb][Uu][Gg]|[Ii][Nn][Ff][Oo]|[Ss][Uu][Cc][Cc][Ee][Ss][Ss]|[Ww][Aa][Rr][Nn][Ii][Nn][Gg]|[Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn])$", "u");
 function sub1(v) {
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {
     const p455 = v["type"];
@@ -24,34 +25,94 @@ function sub1(v) {
   return true;
 }
 function sub2(v) {
-  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    const p470 = v["type"];
-    if (p470 === undefined) return false;
-    if (p470 !== "activity_log") return false;
-  }
+  if (!(typeof v === "string")) return false;
+  if (!format_utc_timestamp(v)) return false;
   return true;
 }
 function sub3(v) {
-  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    const p481 = v["type"];
-    if (p481 === undefined) return false;
-    if (p481 !== "job_started") return false;
-  }
+  if (!(typeof v === "number" && isFinite(v))) return false;
+  if (v < 0) return false;
   return true;
 }
 function sub4(v) {
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    const p492 = v["type"];
-    if (p492 === undefined) return false;
-    if (p492 !== "job_completed") return false;
+    const p472 = v["type"];
+    if (p472 === undefined) return false;
+    if (p472 !== "activity_log") return false;
   }
   return true;
 }
 function sub5(v) {
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    const p503 = v["type"];
-    if (p503 === undefined) return false;
-    if (p503 !== "error") return false;
+    const p483 = v["type"];
+    if (p483 === undefined) return false;
+    if (p483 !== "job_started") return false;
+  }
+  return true;
+}
+function sub6(v) {
+  if (!(typeof v === "string")) return false;
+  if (!format_utc_timestamp(v)) return false;
+  return true;
+}
+function sub7(v) {
+  if (!(typeof v === "number" && isFinite(v))) return false;
+  if (v < 0) return false;
+  return true;
+}
+function sub8(v) {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const p498 = v["type"];
+    if (p498 === undefined) return false;
+    if (p498 !== "job_completed") return false;
+  }
+  return true;
+}
+function sub9(v) {
+  if (!(typeof v === "string")) return false;
+  if (!format_utc_timestamp(v)) return false;
+  return true;
+}
+function sub10(v) {
+  if (!(typeof v === "number" && isFinite(v))) return false;
+  if (v < 0) return false;
+  return true;
+}
+function sub11(v) {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const p515 = v["type"];
+    if (p515 === undefined) return false;
+    if (p515 !== "error") return false;
+  }
+  return true;
+}
+function sub12(v) {
+  if (!(typeof v === "string")) return false;
+  if (!format_utc_timestamp(v)) return false;
+  return true;
+}
+function sub13(v) {
+  if (!(typeof v === "number" && isFinite(v))) return false;
+  if (v < 0) return false;
+  return true;
+}
+function sub14(v) {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const p533 = v["message"];
+    if (p533 === undefined) return false;
+    if (!(typeof p533 === "string")) return false;
+    if (p533.length > 65536 && (p533.length > 131072 || ucs2length(p533) > 65536)) return false;
+    if (p533.length < 1 || (p533.length < 2 && ucs2length(p533) < 1)) return false;
+  }
+  return true;
+}
+function sub15(v) {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const p536 = v["error_message"];
+    if (p536 === undefined) return false;
+    if (!(typeof p536 === "string")) return false;
+    if (p536.length > 65536 && (p536.length > 131072 || ucs2length(p536) > 65536)) return false;
+    if (p536.length < 1 || (p536.length < 2 && ucs2length(p536) < 1)) return false;
   }
   return true;
 }
@@ -1446,626 +1507,667 @@ function check_MachineEventEnvelope(v) {
       if (p464.length < 1 || (p464.length < 2 && ucs2length(p464) < 1)) return false;
       const p466 = p458["timestamp"];
       if (p466 !== undefined) {
-        if (!(typeof p466 === "string")) return false;
-        if (!format_utc_timestamp(p466)) return false;
-      }
-    }
-  }
-  }
-  if (sub2(p439)) {
-  if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
-    const p473 = p439["payload"];
-    if (p473 !== undefined) {
-      if (!(typeof p473 === "object" && p473 !== null && !Array.isArray(p473))) return false;
-      const p475 = p473["message"];
-      if (p475 === undefined) return false;
-      if (!(typeof p475 === "string")) return false;
-      if (p475.length > 65536 && (p475.length > 131072 || ucs2length(p475) > 65536)) return false;
-      if (p475.length < 1 || (p475.length < 2 && ucs2length(p475) < 1)) return false;
-      const p477 = p473["level"];
-      if (p477 !== undefined) {
-        if (!(typeof p477 === "string")) return false;
-        if (p477 !== "debug" && p477 !== "info" && p477 !== "success" && p477 !== "warning" && p477 !== "error") return false;
-      }
-    }
-  }
-  }
-  if (sub3(p439)) {
-  if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
-    const p484 = p439["payload"];
-    if (p484 !== undefined) {
-      if (!(typeof p484 === "object" && p484 !== null && !Array.isArray(p484))) return false;
-      const p486 = p484["job_id"];
-      if (p486 !== undefined) {
-        if (!(typeof p486 === "string")) return false;
-        if (p486.length > 256 && (p486.length > 512 || ucs2length(p486) > 256)) return false;
-        if (p486.length < 1 || (p486.length < 2 && ucs2length(p486) < 1)) return false;
-      }
-      const p488 = p484["job_type"];
-      if (p488 !== undefined) {
-        if (!(typeof p488 === "string")) return false;
-        if (p488.length > 256 && (p488.length > 512 || ucs2length(p488) > 256)) return false;
-        if (p488.length < 1 || (p488.length < 2 && ucs2length(p488) < 1)) return false;
+        if (!(sub2(p466) || sub3(p466))) return false;
       }
     }
   }
   }
   if (sub4(p439)) {
   if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
-    const p495 = p439["payload"];
-    if (p495 !== undefined) {
-      if (!(typeof p495 === "object" && p495 !== null && !Array.isArray(p495))) return false;
-      const p497 = p495["job_id"];
-      if (p497 !== undefined) {
-        if (!(typeof p497 === "string")) return false;
-        if (p497.length > 256 && (p497.length > 512 || ucs2length(p497) > 256)) return false;
-        if (p497.length < 1 || (p497.length < 2 && ucs2length(p497) < 1)) return false;
-      }
-      const p499 = p495["result"];
-      if (p499 !== undefined) {
-        if (!(typeof p499 === "object" && p499 !== null && !Array.isArray(p499))) return false;
+    const p475 = p439["payload"];
+    if (p475 !== undefined) {
+      if (!(typeof p475 === "object" && p475 !== null && !Array.isArray(p475))) return false;
+      const p477 = p475["message"];
+      if (p477 === undefined) return false;
+      if (!(typeof p477 === "string")) return false;
+      if (p477.length > 65536 && (p477.length > 131072 || ucs2length(p477) > 65536)) return false;
+      if (p477.length < 1 || (p477.length < 2 && ucs2length(p477) < 1)) return false;
+      const p479 = p475["level"];
+      if (p479 !== undefined) {
+        if (!(typeof p479 === "string")) return false;
+        if (!pattern0.test(p479)) return false;
       }
     }
   }
   }
   if (sub5(p439)) {
   if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
-    const p506 = p439["payload"];
-    if (p506 !== undefined) {
-      if (!(typeof p506 === "object" && p506 !== null && !Array.isArray(p506))) return false;
-      const p508 = p506["message"];
-      if (p508 === undefined) return false;
-      if (!(typeof p508 === "string")) return false;
-      if (p508.length > 65536 && (p508.length > 131072 || ucs2length(p508) > 65536)) return false;
-      if (p508.length < 1 || (p508.length < 2 && ucs2length(p508) < 1)) return false;
-      const p510 = p506["error_type"];
-      if (p510 !== undefined) {
-        if (!(typeof p510 === "string")) return false;
-        if (p510.length > 256 && (p510.length > 512 || ucs2length(p510) > 256)) return false;
-        if (p510.length < 1 || (p510.length < 2 && ucs2length(p510) < 1)) return false;
+    const p486 = p439["payload"];
+    if (p486 !== undefined) {
+      if (!(typeof p486 === "object" && p486 !== null && !Array.isArray(p486))) return false;
+      const p488 = p486["job_id"];
+      if (p488 !== undefined) {
+        if (p488 !== null) {
+          if (!(typeof p488 === "string")) return false;
+          if (p488.length > 256 && (p488.length > 512 || ucs2length(p488) > 256)) return false;
+          if (p488.length < 1 || (p488.length < 2 && ucs2length(p488) < 1)) return false;
+        }
+      }
+      const p490 = p486["job_type"];
+      if (p490 !== undefined) {
+        if (p490 !== null) {
+          if (!(typeof p490 === "string")) return false;
+          if (p490.length > 256 && (p490.length > 512 || ucs2length(p490) > 256)) return false;
+          if (p490.length < 1 || (p490.length < 2 && ucs2length(p490) < 1)) return false;
+        }
+      }
+      const p492 = p486["timestamp"];
+      if (p492 !== undefined) {
+        if (!(sub6(p492) || sub7(p492))) return false;
       }
     }
   }
   }
-  let t513 = 0;
-  for (const k512 in v) t513++;
-  if (t513 !== n406) {
-    for (const k512 in v) if (!(k512 === "event_id" || k512 === "aggregate_id" || k512 === "timestamp" || k512 === "node_id" || k512 === "lamport_clock" || k512 === "causation_id" || k512 === "correlation_id" || k512 === "project_uuid" || k512 === "project_slug" || k512 === "team_slug" || k512 === "schema_version" || k512 === "git_branch" || k512 === "head_commit_sha" || k512 === "repo_slug" || k512 === "event_type" || k512 === "aggregate_type" || k512 === "payload")) return false;
+  if (sub8(p439)) {
+  if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
+    const p501 = p439["payload"];
+    if (p501 !== undefined) {
+      if (!(typeof p501 === "object" && p501 !== null && !Array.isArray(p501))) return false;
+      const p503 = p501["job_id"];
+      if (p503 !== undefined) {
+        if (p503 !== null) {
+          if (!(typeof p503 === "string")) return false;
+          if (p503.length > 256 && (p503.length > 512 || ucs2length(p503) > 256)) return false;
+          if (p503.length < 1 || (p503.length < 2 && ucs2length(p503) < 1)) return false;
+        }
+      }
+      const p505 = p501["job_type"];
+      if (p505 !== undefined) {
+        if (p505 !== null) {
+          if (!(typeof p505 === "string")) return false;
+          if (p505.length > 256 && (p505.length > 512 || ucs2length(p505) > 256)) return false;
+          if (p505.length < 1 || (p505.length < 2 && ucs2length(p505) < 1)) return false;
+        }
+      }
+      const p507 = p501["result"];
+      if (p507 !== undefined) {
+        if (!(typeof p507 === "object" && p507 !== null && !Array.isArray(p507))) return false;
+      }
+      const p509 = p501["timestamp"];
+      if (p509 !== undefined) {
+        if (!(sub9(p509) || sub10(p509))) return false;
+      }
+    }
+  }
+  }
+  if (sub11(p439)) {
+  if (typeof p439 === "object" && p439 !== null && !Array.isArray(p439)) {
+    const p518 = p439["payload"];
+    if (p518 !== undefined) {
+      if (!(typeof p518 === "object" && p518 !== null && !Array.isArray(p518))) return false;
+      const p520 = p518["message"];
+      if (p520 !== undefined) {
+        if (!(typeof p520 === "string")) return false;
+        if (p520.length > 65536 && (p520.length > 131072 || ucs2length(p520) > 65536)) return false;
+        if (p520.length < 1 || (p520.length < 2 && ucs2length(p520) < 1)) return false;
+      }
+      const p522 = p518["error_message"];
+      if (p522 !== undefined) {
+        if (!(typeof p522 === "string")) return false;
+        if (p522.length > 65536 && (p522.length > 131072 || ucs2length(p522) > 65536)) return false;
+        if (p522.length < 1 || (p522.length < 2 && ucs2length(p522) < 1)) return false;
+      }
+      const p524 = p518["error_type"];
+      if (p524 !== undefined) {
+        if (!(typeof p524 === "string")) return false;
+        if (p524.length > 256 && (p524.length > 512 || ucs2length(p524) > 256)) return false;
+        if (p524.length < 1 || (p524.length < 2 && ucs2length(p524) < 1)) return false;
+      }
+      const p526 = p518["job_id"];
+      if (p526 !== undefined) {
+        if (p526 !== null) {
+          if (!(typeof p526 === "string")) return false;
+          if (p526.length > 256 && (p526.length > 512 || ucs2length(p526) > 256)) return false;
+          if (p526.length < 1 || (p526.length < 2 && ucs2length(p526) < 1)) return false;
+        }
+      }
+      const p528 = p518["timestamp"];
+      if (p528 !== undefined) {
+        if (!(sub12(p528) || sub13(p528))) return false;
+      }
+      if (!(sub14(p518) || sub15(p518))) return false;
+    }
+  }
+  }
+  let t539 = 0;
+  for (const k538 in v) t539++;
+  if (t539 !== n406) {
+    for (const k538 in v) if (!(k538 === "event_id" || k538 === "aggregate_id" || k538 === "timestamp" || k538 === "node_id" || k538 === "lamport_clock" || k538 === "causation_id" || k538 === "correlation_id" || k538 === "project_uuid" || k538 === "project_slug" || k538 === "team_slug" || k538 === "schema_version" || k538 === "git_branch" || k538 === "head_commit_sha" || k538 === "repo_slug" || k538 === "event_type" || k538 === "aggregate_type" || k538 === "payload")) return false;
   }
   return true;
 }
 function check_TaskCreatedEvent(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n514 = 0;
-  const p515 = v["event_id"];
-  if (p515 === undefined) return false;
-  n514++;
-  if (!(typeof p515 === "string")) return false;
-  if (!format_ulid(p515)) return false;
-  const p517 = v["aggregate_id"];
-  if (p517 === undefined) return false;
-  n514++;
-  if (!(typeof p517 === "string")) return false;
-  if (p517.length > 256 && (p517.length > 512 || ucs2length(p517) > 256)) return false;
-  if (p517.length < 1 || (p517.length < 2 && ucs2length(p517) < 1)) return false;
-  const p519 = v["timestamp"];
-  if (p519 === undefined) return false;
-  n514++;
-  if (!(typeof p519 === "string")) return false;
-  if (!format_utc_timestamp(p519)) return false;
-  const p521 = v["node_id"];
-  if (p521 === undefined) return false;
-  n514++;
-  if (!(typeof p521 === "string")) return false;
-  if (!format_node_id(p521)) return false;
-  const p523 = v["lamport_clock"];
-  if (p523 === undefined) return false;
-  n514++;
-  if (!(typeof p523 === "number" && !(p523 % 1) && !isNaN(p523) && isFinite(p523))) return false;
-  if (p523 < 1) return false;
-  const p525 = v["causation_id"];
-  if (p525 === undefined) return false;
-  n514++;
-  if (p525 !== null) {
-    if (!(typeof p525 === "string")) return false;
-    if (!format_ulid(p525)) return false;
-  }
-  const p527 = v["correlation_id"];
-  if (p527 === undefined) return false;
-  n514++;
-  if (p527 !== null) {
-    if (!(typeof p527 === "string")) return false;
-    if (!format_ulid(p527)) return false;
-  }
-  const p529 = v["project_uuid"];
-  if (p529 === undefined) return false;
-  n514++;
-  if (p529 !== null) {
-    if (!(typeof p529 === "string")) return false;
-    if (!format_uuid(p529)) return false;
-  }
-  const p531 = v["project_slug"];
-  if (p531 === undefined) return false;
-  n514++;
-  if (p531 !== null) {
-    if (!(typeof p531 === "string")) return false;
-    if (!format_slug(p531)) return false;
-    if (p531.length > 128 && (p531.length > 256 || ucs2length(p531) > 128)) return false;
-  }
-  const p533 = v["team_slug"];
-  if (p533 === undefined) return false;
-  n514++;
-  if (!(typeof p533 === "string")) return false;
-  if (p533.length > 128 && (p533.length > 256 || ucs2length(p533) > 128)) return false;
-  if (p533.length < 1 || (p533.length < 2 && ucs2length(p533) < 1)) return false;
-  const p535 = v["schema_version"];
-  if (p535 === undefined) return false;
-  n514++;
-  if (!(typeof p535 === "string")) return false;
-  if (!format_semver(p535)) return false;
-  const p537 = v["git_branch"];
-  if (p537 !== undefined) {
-    n514++;
-    if (p537 !== null) {
-      if (!(typeof p537 === "string")) return false;
-      if (p537.length > 512 && (p537.length > 1024 || ucs2length(p537) > 512)) return false;
-    }
-  }
-  const p539 = v["head_commit_sha"];
-  if (p539 !== undefined) {
-    n514++;
-    if (p539 !== null) {
-      if (!(typeof p539 === "string")) return false;
-      if (!format_commit_sha(p539)) return false;
-    }
-  }
-  const p541 = v["repo_slug"];
-  if (p541 !== undefined) {
-    n514++;
-    if (p541 !== null) {
-      if (!(typeof p541 === "string")) return false;
-      if (p541.length > 256 && (p541.length > 512 || ucs2length(p541) > 256)) return false;
-    }
-  }
-  const p543 = v["event_type"];
+  let n540 = 0;
+  const p541 = v["event_id"];
+  if (p541 === undefined) return false;
+  n540++;
+  if (!(typeof p541 === "string")) return false;
+  if (!format_ulid(p541)) return false;
+  const p543 = v["aggregate_id"];
   if (p543 === undefined) return false;
-  n514++;
+  n540++;
   if (!(typeof p543 === "string")) return false;
-  if (p543 !== "task.created") return false;
-  const p545 = v["aggregate_type"];
+  if (p543.length > 256 && (p543.length > 512 || ucs2length(p543) > 256)) return false;
+  if (p543.length < 1 || (p543.length < 2 && ucs2length(p543) < 1)) return false;
+  const p545 = v["timestamp"];
   if (p545 === undefined) return false;
-  n514++;
+  n540++;
   if (!(typeof p545 === "string")) return false;
-  if (p545 !== "Task") return false;
-  const p547 = v["payload"];
+  if (!format_utc_timestamp(p545)) return false;
+  const p547 = v["node_id"];
   if (p547 === undefined) return false;
-  n514++;
-  if (!(typeof p547 === "object" && p547 !== null && !Array.isArray(p547))) return false;
-  let n548 = 0;
-  const p549 = p547["task_id"];
+  n540++;
+  if (!(typeof p547 === "string")) return false;
+  if (!format_node_id(p547)) return false;
+  const p549 = v["lamport_clock"];
   if (p549 === undefined) return false;
-  n548++;
-  if (!(typeof p549 === "string")) return false;
-  if (p549.length > 256 && (p549.length > 512 || ucs2length(p549) > 256)) return false;
-  if (p549.length < 1 || (p549.length < 2 && ucs2length(p549) < 1)) return false;
-  const p551 = p547["status"];
+  n540++;
+  if (!(typeof p549 === "number" && !(p549 % 1) && !isNaN(p549) && isFinite(p549))) return false;
+  if (p549 < 1) return false;
+  const p551 = v["causation_id"];
   if (p551 === undefined) return false;
-  n548++;
-  if (!(typeof p551 === "string")) return false;
-  if (p551 !== "pending" && p551 !== "running" && p551 !== "waiting-for-input" && p551 !== "completed" && p551 !== "failed" && p551 !== "canceled") return false;
-  const p553 = p547["name"];
-  if (p553 === undefined) return false;
-  n548++;
-  if (!(typeof p553 === "string")) return false;
-  if (p553.length > 1024 && (p553.length > 2048 || ucs2length(p553) > 1024)) return false;
-  const p555 = p547["assistant"];
-  if (p555 !== undefined) {
-    n548++;
-    if (!(typeof p555 === "string")) return false;
-    if (p555.length > 256 && (p555.length > 512 || ucs2length(p555) > 256)) return false;
-    if (p555.length < 1 || (p555.length < 2 && ucs2length(p555) < 1)) return false;
+  n540++;
+  if (p551 !== null) {
+    if (!(typeof p551 === "string")) return false;
+    if (!format_ulid(p551)) return false;
   }
-  const p557 = p547["parent_task_id"];
-  if (p557 !== undefined) {
-    n548++;
-    if (p557 !== null) {
-      if (!(typeof p557 === "string")) return false;
-      if (p557.length > 256 && (p557.length > 512 || ucs2length(p557) > 256)) return false;
-      if (p557.length < 1 || (p557.length < 2 && ucs2length(p557) < 1)) return false;
+  const p553 = v["correlation_id"];
+  if (p553 === undefined) return false;
+  n540++;
+  if (p553 !== null) {
+    if (!(typeof p553 === "string")) return false;
+    if (!format_ulid(p553)) return false;
+  }
+  const p555 = v["project_uuid"];
+  if (p555 === undefined) return false;
+  n540++;
+  if (p555 !== null) {
+    if (!(typeof p555 === "string")) return false;
+    if (!format_uuid(p555)) return false;
+  }
+  const p557 = v["project_slug"];
+  if (p557 === undefined) return false;
+  n540++;
+  if (p557 !== null) {
+    if (!(typeof p557 === "string")) return false;
+    if (!format_slug(p557)) return false;
+    if (p557.length > 128 && (p557.length > 256 || ucs2length(p557) > 128)) return false;
+  }
+  const p559 = v["team_slug"];
+  if (p559 === undefined) return false;
+  n540++;
+  if (!(typeof p559 === "string")) return false;
+  if (p559.length > 128 && (p559.length > 256 || ucs2length(p559) > 128)) return false;
+  if (p559.length < 1 || (p559.length < 2 && ucs2length(p559) < 1)) return false;
+  const p561 = v["schema_version"];
+  if (p561 === undefined) return false;
+  n540++;
+  if (!(typeof p561 === "string")) return false;
+  if (!format_semver(p561)) return false;
+  const p563 = v["git_branch"];
+  if (p563 !== undefined) {
+    n540++;
+    if (p563 !== null) {
+      if (!(typeof p563 === "string")) return false;
+      if (p563.length > 512 && (p563.length > 1024 || ucs2length(p563) > 512)) return false;
     }
   }
-  const p559 = p547["kind"];
-  if (p559 !== undefined) {
-    n548++;
-    if (!(typeof p559 === "string")) return false;
-    if (p559.length > 256 && (p559.length > 512 || ucs2length(p559) > 256)) return false;
-    if (p559.length < 1 || (p559.length < 2 && ucs2length(p559) < 1)) return false;
+  const p565 = v["head_commit_sha"];
+  if (p565 !== undefined) {
+    n540++;
+    if (p565 !== null) {
+      if (!(typeof p565 === "string")) return false;
+      if (!format_commit_sha(p565)) return false;
+    }
   }
-  let t562 = 0;
-  for (const k561 in p547) t562++;
-  if (t562 !== n548) {
-    for (const k561 in p547) if (!(k561 === "task_id" || k561 === "status" || k561 === "name" || k561 === "assistant" || k561 === "parent_task_id" || k561 === "kind")) return false;
+  const p567 = v["repo_slug"];
+  if (p567 !== undefined) {
+    n540++;
+    if (p567 !== null) {
+      if (!(typeof p567 === "string")) return false;
+      if (p567.length > 256 && (p567.length > 512 || ucs2length(p567) > 256)) return false;
+    }
   }
-  let t564 = 0;
-  for (const k563 in v) t564++;
-  if (t564 !== n514) {
-    for (const k563 in v) if (!(k563 === "event_id" || k563 === "aggregate_id" || k563 === "timestamp" || k563 === "node_id" || k563 === "lamport_clock" || k563 === "causation_id" || k563 === "correlation_id" || k563 === "project_uuid" || k563 === "project_slug" || k563 === "team_slug" || k563 === "schema_version" || k563 === "git_branch" || k563 === "head_commit_sha" || k563 === "repo_slug" || k563 === "event_type" || k563 === "aggregate_type" || k563 === "payload")) return false;
+  const p569 = v["event_type"];
+  if (p569 === undefined) return false;
+  n540++;
+  if (!(typeof p569 === "string")) return false;
+  if (p569 !== "task.created") return false;
+  const p571 = v["aggregate_type"];
+  if (p571 === undefined) return false;
+  n540++;
+  if (!(typeof p571 === "string")) return false;
+  if (p571 !== "Task") return false;
+  const p573 = v["payload"];
+  if (p573 === undefined) return false;
+  n540++;
+  if (!(typeof p573 === "object" && p573 !== null && !Array.isArray(p573))) return false;
+  let n574 = 0;
+  const p575 = p573["task_id"];
+  if (p575 === undefined) return false;
+  n574++;
+  if (!(typeof p575 === "string")) return false;
+  if (p575.length > 256 && (p575.length > 512 || ucs2length(p575) > 256)) return false;
+  if (p575.length < 1 || (p575.length < 2 && ucs2length(p575) < 1)) return false;
+  const p577 = p573["status"];
+  if (p577 === undefined) return false;
+  n574++;
+  if (!(typeof p577 === "string")) return false;
+  if (p577 !== "pending" && p577 !== "running" && p577 !== "waiting-for-input" && p577 !== "completed" && p577 !== "failed" && p577 !== "canceled") return false;
+  const p579 = p573["name"];
+  if (p579 === undefined) return false;
+  n574++;
+  if (!(typeof p579 === "string")) return false;
+  if (p579.length > 1024 && (p579.length > 2048 || ucs2length(p579) > 1024)) return false;
+  const p581 = p573["assistant"];
+  if (p581 !== undefined) {
+    n574++;
+    if (!(typeof p581 === "string")) return false;
+    if (p581.length > 256 && (p581.length > 512 || ucs2length(p581) > 256)) return false;
+    if (p581.length < 1 || (p581.length < 2 && ucs2length(p581) < 1)) return false;
+  }
+  const p583 = p573["parent_task_id"];
+  if (p583 !== undefined) {
+    n574++;
+    if (p583 !== null) {
+      if (!(typeof p583 === "string")) return false;
+      if (p583.length > 256 && (p583.length > 512 || ucs2length(p583) > 256)) return false;
+      if (p583.length < 1 || (p583.length < 2 && ucs2length(p583) < 1)) return false;
+    }
+  }
+  const p585 = p573["kind"];
+  if (p585 !== undefined) {
+    n574++;
+    if (!(typeof p585 === "string")) return false;
+    if (p585.length > 256 && (p585.length > 512 || ucs2length(p585) > 256)) return false;
+    if (p585.length < 1 || (p585.length < 2 && ucs2length(p585) < 1)) return false;
+  }
+  let t588 = 0;
+  for (const k587 in p573) t588++;
+  if (t588 !== n574) {
+    for (const k587 in p573) if (!(k587 === "task_id" || k587 === "status" || k587 === "name" || k587 === "assistant" || k587 === "parent_task_id" || k587 === "kind")) return false;
+  }
+  let t590 = 0;
+  for (const k589 in v) t590++;
+  if (t590 !== n540) {
+    for (const k589 in v) if (!(k589 === "event_id" || k589 === "aggregate_id" || k589 === "timestamp" || k589 === "node_id" || k589 === "lamport_clock" || k589 === "causation_id" || k589 === "correlation_id" || k589 === "project_uuid" || k589 === "project_slug" || k589 === "team_slug" || k589 === "schema_version" || k589 === "git_branch" || k589 === "head_commit_sha" || k589 === "repo_slug" || k589 === "event_type" || k589 === "aggregate_type" || k589 === "payload")) return false;
   }
   return true;
 }
 function check_TaskStatusEvent(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n565 = 0;
-  const p566 = v["event_id"];
-  if (p566 === undefined) return false;
-  n565++;
-  if (!(typeof p566 === "string")) return false;
-  if (!format_ulid(p566)) return false;
-  const p568 = v["aggregate_id"];
-  if (p568 === undefined) return false;
-  n565++;
-  if (!(typeof p568 === "string")) return false;
-  if (p568.length > 256 && (p568.length > 512 || ucs2length(p568) > 256)) return false;
-  if (p568.length < 1 || (p568.length < 2 && ucs2length(p568) < 1)) return false;
-  const p570 = v["timestamp"];
-  if (p570 === undefined) return false;
-  n565++;
-  if (!(typeof p570 === "string")) return false;
-  if (!format_utc_timestamp(p570)) return false;
-  const p572 = v["node_id"];
-  if (p572 === undefined) return false;
-  n565++;
-  if (!(typeof p572 === "string")) return false;
-  if (!format_node_id(p572)) return false;
-  const p574 = v["lamport_clock"];
-  if (p574 === undefined) return false;
-  n565++;
-  if (!(typeof p574 === "number" && !(p574 % 1) && !isNaN(p574) && isFinite(p574))) return false;
-  if (p574 < 1) return false;
-  const p576 = v["causation_id"];
-  if (p576 === undefined) return false;
-  n565++;
-  if (p576 !== null) {
-    if (!(typeof p576 === "string")) return false;
-    if (!format_ulid(p576)) return false;
-  }
-  const p578 = v["correlation_id"];
-  if (p578 === undefined) return false;
-  n565++;
-  if (p578 !== null) {
-    if (!(typeof p578 === "string")) return false;
-    if (!format_ulid(p578)) return false;
-  }
-  const p580 = v["project_uuid"];
-  if (p580 === undefined) return false;
-  n565++;
-  if (p580 !== null) {
-    if (!(typeof p580 === "string")) return false;
-    if (!format_uuid(p580)) return false;
-  }
-  const p582 = v["project_slug"];
-  if (p582 === undefined) return false;
-  n565++;
-  if (p582 !== null) {
-    if (!(typeof p582 === "string")) return false;
-    if (!format_slug(p582)) return false;
-    if (p582.length > 128 && (p582.length > 256 || ucs2length(p582) > 128)) return false;
-  }
-  const p584 = v["team_slug"];
-  if (p584 === undefined) return false;
-  n565++;
-  if (!(typeof p584 === "string")) return false;
-  if (p584.length > 128 && (p584.length > 256 || ucs2length(p584) > 128)) return false;
-  if (p584.length < 1 || (p584.length < 2 && ucs2length(p584) < 1)) return false;
-  const p586 = v["schema_version"];
-  if (p586 === undefined) return false;
-  n565++;
-  if (!(typeof p586 === "string")) return false;
-  if (!format_semver(p586)) return false;
-  const p588 = v["git_branch"];
-  if (p588 !== undefined) {
-    n565++;
-    if (p588 !== null) {
-      if (!(typeof p588 === "string")) return false;
-      if (p588.length > 512 && (p588.length > 1024 || ucs2length(p588) > 512)) return false;
-    }
-  }
-  const p590 = v["head_commit_sha"];
-  if (p590 !== undefined) {
-    n565++;
-    if (p590 !== null) {
-      if (!(typeof p590 === "string")) return false;
-      if (!format_commit_sha(p590)) return false;
-    }
-  }
-  const p592 = v["repo_slug"];
-  if (p592 !== undefined) {
-    n565++;
-    if (p592 !== null) {
-      if (!(typeof p592 === "string")) return false;
-      if (p592.length > 256 && (p592.length > 512 || ucs2length(p592) > 256)) return false;
-    }
-  }
-  const p594 = v["event_type"];
+  let n591 = 0;
+  const p592 = v["event_id"];
+  if (p592 === undefined) return false;
+  n591++;
+  if (!(typeof p592 === "string")) return false;
+  if (!format_ulid(p592)) return false;
+  const p594 = v["aggregate_id"];
   if (p594 === undefined) return false;
-  n565++;
+  n591++;
   if (!(typeof p594 === "string")) return false;
-  if (p594 !== "task.status") return false;
-  const p596 = v["aggregate_type"];
+  if (p594.length > 256 && (p594.length > 512 || ucs2length(p594) > 256)) return false;
+  if (p594.length < 1 || (p594.length < 2 && ucs2length(p594) < 1)) return false;
+  const p596 = v["timestamp"];
   if (p596 === undefined) return false;
-  n565++;
+  n591++;
   if (!(typeof p596 === "string")) return false;
-  if (p596 !== "Task") return false;
-  const p598 = v["payload"];
+  if (!format_utc_timestamp(p596)) return false;
+  const p598 = v["node_id"];
   if (p598 === undefined) return false;
-  n565++;
-  if (!(typeof p598 === "object" && p598 !== null && !Array.isArray(p598))) return false;
-  let n599 = 0;
-  const p600 = p598["task_id"];
+  n591++;
+  if (!(typeof p598 === "string")) return false;
+  if (!format_node_id(p598)) return false;
+  const p600 = v["lamport_clock"];
   if (p600 === undefined) return false;
-  n599++;
-  if (!(typeof p600 === "string")) return false;
-  if (p600.length > 256 && (p600.length > 512 || ucs2length(p600) > 256)) return false;
-  if (p600.length < 1 || (p600.length < 2 && ucs2length(p600) < 1)) return false;
-  const p602 = p598["status"];
+  n591++;
+  if (!(typeof p600 === "number" && !(p600 % 1) && !isNaN(p600) && isFinite(p600))) return false;
+  if (p600 < 1) return false;
+  const p602 = v["causation_id"];
   if (p602 === undefined) return false;
-  n599++;
-  if (!(typeof p602 === "string")) return false;
-  if (p602 !== "pending" && p602 !== "running" && p602 !== "waiting-for-input" && p602 !== "completed" && p602 !== "failed" && p602 !== "canceled") return false;
-  const p604 = p598["finished_at"];
-  if (p604 !== undefined) {
-    n599++;
-    if (p604 !== null) {
-      if (!(typeof p604 === "string")) return false;
-      if (!format_utc_timestamp(p604)) return false;
+  n591++;
+  if (p602 !== null) {
+    if (!(typeof p602 === "string")) return false;
+    if (!format_ulid(p602)) return false;
+  }
+  const p604 = v["correlation_id"];
+  if (p604 === undefined) return false;
+  n591++;
+  if (p604 !== null) {
+    if (!(typeof p604 === "string")) return false;
+    if (!format_ulid(p604)) return false;
+  }
+  const p606 = v["project_uuid"];
+  if (p606 === undefined) return false;
+  n591++;
+  if (p606 !== null) {
+    if (!(typeof p606 === "string")) return false;
+    if (!format_uuid(p606)) return false;
+  }
+  const p608 = v["project_slug"];
+  if (p608 === undefined) return false;
+  n591++;
+  if (p608 !== null) {
+    if (!(typeof p608 === "string")) return false;
+    if (!format_slug(p608)) return false;
+    if (p608.length > 128 && (p608.length > 256 || ucs2length(p608) > 128)) return false;
+  }
+  const p610 = v["team_slug"];
+  if (p610 === undefined) return false;
+  n591++;
+  if (!(typeof p610 === "string")) return false;
+  if (p610.length > 128 && (p610.length > 256 || ucs2length(p610) > 128)) return false;
+  if (p610.length < 1 || (p610.length < 2 && ucs2length(p610) < 1)) return false;
+  const p612 = v["schema_version"];
+  if (p612 === undefined) return false;
+  n591++;
+  if (!(typeof p612 === "string")) return false;
+  if (!format_semver(p612)) return false;
+  const p614 = v["git_branch"];
+  if (p614 !== undefined) {
+    n591++;
+    if (p614 !== null) {
+      if (!(typeof p614 === "string")) return false;
+      if (p614.length > 512 && (p614.length > 1024 || ucs2length(p614) > 512)) return false;
     }
   }
-  let t607 = 0;
-  for (const k606 in p598) t607++;
-  if (t607 !== n599) {
-    for (const k606 in p598) if (!(k606 === "task_id" || k606 === "status" || k606 === "finished_at")) return false;
+  const p616 = v["head_commit_sha"];
+  if (p616 !== undefined) {
+    n591++;
+    if (p616 !== null) {
+      if (!(typeof p616 === "string")) return false;
+      if (!format_commit_sha(p616)) return false;
+    }
   }
-  let t609 = 0;
-  for (const k608 in v) t609++;
-  if (t609 !== n565) {
-    for (const k608 in v) if (!(k608 === "event_id" || k608 === "aggregate_id" || k608 === "timestamp" || k608 === "node_id" || k608 === "lamport_clock" || k608 === "causation_id" || k608 === "correlation_id" || k608 === "project_uuid" || k608 === "project_slug" || k608 === "team_slug" || k608 === "schema_version" || k608 === "git_branch" || k608 === "head_commit_sha" || k608 === "repo_slug" || k608 === "event_type" || k608 === "aggregate_type" || k608 === "payload")) return false;
+  const p618 = v["repo_slug"];
+  if (p618 !== undefined) {
+    n591++;
+    if (p618 !== null) {
+      if (!(typeof p618 === "string")) return false;
+      if (p618.length > 256 && (p618.length > 512 || ucs2length(p618) > 256)) return false;
+    }
+  }
+  const p620 = v["event_type"];
+  if (p620 === undefined) return false;
+  n591++;
+  if (!(typeof p620 === "string")) return false;
+  if (p620 !== "task.status") return false;
+  const p622 = v["aggregate_type"];
+  if (p622 === undefined) return false;
+  n591++;
+  if (!(typeof p622 === "string")) return false;
+  if (p622 !== "Task") return false;
+  const p624 = v["payload"];
+  if (p624 === undefined) return false;
+  n591++;
+  if (!(typeof p624 === "object" && p624 !== null && !Array.isArray(p624))) return false;
+  let n625 = 0;
+  const p626 = p624["task_id"];
+  if (p626 === undefined) return false;
+  n625++;
+  if (!(typeof p626 === "string")) return false;
+  if (p626.length > 256 && (p626.length > 512 || ucs2length(p626) > 256)) return false;
+  if (p626.length < 1 || (p626.length < 2 && ucs2length(p626) < 1)) return false;
+  const p628 = p624["status"];
+  if (p628 === undefined) return false;
+  n625++;
+  if (!(typeof p628 === "string")) return false;
+  if (p628 !== "pending" && p628 !== "running" && p628 !== "waiting-for-input" && p628 !== "completed" && p628 !== "failed" && p628 !== "canceled") return false;
+  const p630 = p624["finished_at"];
+  if (p630 !== undefined) {
+    n625++;
+    if (p630 !== null) {
+      if (!(typeof p630 === "string")) return false;
+      if (!format_utc_timestamp(p630)) return false;
+    }
+  }
+  let t633 = 0;
+  for (const k632 in p624) t633++;
+  if (t633 !== n625) {
+    for (const k632 in p624) if (!(k632 === "task_id" || k632 === "status" || k632 === "finished_at")) return false;
+  }
+  let t635 = 0;
+  for (const k634 in v) t635++;
+  if (t635 !== n591) {
+    for (const k634 in v) if (!(k634 === "event_id" || k634 === "aggregate_id" || k634 === "timestamp" || k634 === "node_id" || k634 === "lamport_clock" || k634 === "causation_id" || k634 === "correlation_id" || k634 === "project_uuid" || k634 === "project_slug" || k634 === "team_slug" || k634 === "schema_version" || k634 === "git_branch" || k634 === "head_commit_sha" || k634 === "repo_slug" || k634 === "event_type" || k634 === "aggregate_type" || k634 === "payload")) return false;
   }
   return true;
 }
 function check_SessionEventEnvelope(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n610 = 0;
-  const p611 = v["event_id"];
-  if (p611 === undefined) return false;
-  n610++;
-  if (!(typeof p611 === "string")) return false;
-  if (!format_ulid(p611)) return false;
-  const p613 = v["aggregate_id"];
-  if (p613 === undefined) return false;
-  n610++;
-  if (!(typeof p613 === "string")) return false;
-  if (p613.length > 256 && (p613.length > 512 || ucs2length(p613) > 256)) return false;
-  if (p613.length < 1 || (p613.length < 2 && ucs2length(p613) < 1)) return false;
-  const p615 = v["timestamp"];
-  if (p615 === undefined) return false;
-  n610++;
-  if (!(typeof p615 === "string")) return false;
-  if (!format_utc_timestamp(p615)) return false;
-  const p617 = v["node_id"];
-  if (p617 === undefined) return false;
-  n610++;
-  if (!(typeof p617 === "string")) return false;
-  if (!format_node_id(p617)) return false;
-  const p619 = v["lamport_clock"];
-  if (p619 === undefined) return false;
-  n610++;
-  if (!(typeof p619 === "number" && !(p619 % 1) && !isNaN(p619) && isFinite(p619))) return false;
-  if (p619 < 1) return false;
-  const p621 = v["causation_id"];
-  if (p621 === undefined) return false;
-  n610++;
-  if (p621 !== null) {
-    if (!(typeof p621 === "string")) return false;
-    if (!format_ulid(p621)) return false;
-  }
-  const p623 = v["correlation_id"];
-  if (p623 === undefined) return false;
-  n610++;
-  if (p623 !== null) {
-    if (!(typeof p623 === "string")) return false;
-    if (!format_ulid(p623)) return false;
-  }
-  const p625 = v["project_uuid"];
-  if (p625 === undefined) return false;
-  n610++;
-  if (p625 !== null) {
-    if (!(typeof p625 === "string")) return false;
-    if (!format_uuid(p625)) return false;
-  }
-  const p627 = v["project_slug"];
-  if (p627 === undefined) return false;
-  n610++;
-  if (p627 !== null) {
-    if (!(typeof p627 === "string")) return false;
-    if (!format_slug(p627)) return false;
-    if (p627.length > 128 && (p627.length > 256 || ucs2length(p627) > 128)) return false;
-  }
-  const p629 = v["team_slug"];
-  if (p629 === undefined) return false;
-  n610++;
-  if (!(typeof p629 === "string")) return false;
-  if (p629.length > 128 && (p629.length > 256 || ucs2length(p629) > 128)) return false;
-  if (p629.length < 1 || (p629.length < 2 && ucs2length(p629) < 1)) return false;
-  const p631 = v["schema_version"];
-  if (p631 === undefined) return false;
-  n610++;
-  if (!(typeof p631 === "string")) return false;
-  if (!format_semver(p631)) return false;
-  const p633 = v["git_branch"];
-  if (p633 !== undefined) {
-    n610++;
-    if (p633 !== null) {
-      if (!(typeof p633 === "string")) return false;
-      if (p633.length > 512 && (p633.length > 1024 || ucs2length(p633) > 512)) return false;
-    }
-  }
-  const p635 = v["head_commit_sha"];
-  if (p635 !== undefined) {
-    n610++;
-    if (p635 !== null) {
-      if (!(typeof p635 === "string")) return false;
-      if (!format_commit_sha(p635)) return false;
-    }
-  }
-  const p637 = v["repo_slug"];
-  if (p637 !== undefined) {
-    n610++;
-    if (p637 !== null) {
-      if (!(typeof p637 === "string")) return false;
-      if (p637.length > 256 && (p637.length > 512 || ucs2length(p637) > 256)) return false;
-    }
-  }
-  const p639 = v["event_type"];
+  let n636 = 0;
+  const p637 = v["event_id"];
+  if (p637 === undefined) return false;
+  n636++;
+  if (!(typeof p637 === "string")) return false;
+  if (!format_ulid(p637)) return false;
+  const p639 = v["aggregate_id"];
   if (p639 === undefined) return false;
-  n610++;
+  n636++;
   if (!(typeof p639 === "string")) return false;
-  if (p639 !== "SessionEvent") return false;
-  const p641 = v["aggregate_type"];
+  if (p639.length > 256 && (p639.length > 512 || ucs2length(p639) > 256)) return false;
+  if (p639.length < 1 || (p639.length < 2 && ucs2length(p639) < 1)) return false;
+  const p641 = v["timestamp"];
   if (p641 === undefined) return false;
-  n610++;
+  n636++;
   if (!(typeof p641 === "string")) return false;
-  if (p641 !== "Session") return false;
-  const p643 = v["payload"];
+  if (!format_utc_timestamp(p641)) return false;
+  const p643 = v["node_id"];
   if (p643 === undefined) return false;
-  n610++;
-  if (!check_SessionFrame(p643)) return false;
-  let t646 = 0;
-  for (const k645 in v) t646++;
-  if (t646 !== n610) {
-    for (const k645 in v) if (!(k645 === "event_id" || k645 === "aggregate_id" || k645 === "timestamp" || k645 === "node_id" || k645 === "lamport_clock" || k645 === "causation_id" || k645 === "correlation_id" || k645 === "project_uuid" || k645 === "project_slug" || k645 === "team_slug" || k645 === "schema_version" || k645 === "git_branch" || k645 === "head_commit_sha" || k645 === "repo_slug" || k645 === "event_type" || k645 === "aggregate_type" || k645 === "payload")) return false;
+  n636++;
+  if (!(typeof p643 === "string")) return false;
+  if (!format_node_id(p643)) return false;
+  const p645 = v["lamport_clock"];
+  if (p645 === undefined) return false;
+  n636++;
+  if (!(typeof p645 === "number" && !(p645 % 1) && !isNaN(p645) && isFinite(p645))) return false;
+  if (p645 < 1) return false;
+  const p647 = v["causation_id"];
+  if (p647 === undefined) return false;
+  n636++;
+  if (p647 !== null) {
+    if (!(typeof p647 === "string")) return false;
+    if (!format_ulid(p647)) return false;
+  }
+  const p649 = v["correlation_id"];
+  if (p649 === undefined) return false;
+  n636++;
+  if (p649 !== null) {
+    if (!(typeof p649 === "string")) return false;
+    if (!format_ulid(p649)) return false;
+  }
+  const p651 = v["project_uuid"];
+  if (p651 === undefined) return false;
+  n636++;
+  if (p651 !== null) {
+    if (!(typeof p651 === "string")) return false;
+    if (!format_uuid(p651)) return false;
+  }
+  const p653 = v["project_slug"];
+  if (p653 === undefined) return false;
+  n636++;
+  if (p653 !== null) {
+    if (!(typeof p653 === "string")) return false;
+    if (!format_slug(p653)) return false;
+    if (p653.length > 128 && (p653.length > 256 || ucs2length(p653) > 128)) return false;
+  }
+  const p655 = v["team_slug"];
+  if (p655 === undefined) return false;
+  n636++;
+  if (!(typeof p655 === "string")) return false;
+  if (p655.length > 128 && (p655.length > 256 || ucs2length(p655) > 128)) return false;
+  if (p655.length < 1 || (p655.length < 2 && ucs2length(p655) < 1)) return false;
+  const p657 = v["schema_version"];
+  if (p657 === undefined) return false;
+  n636++;
+  if (!(typeof p657 === "string")) return false;
+  if (!format_semver(p657)) return false;
+  const p659 = v["git_branch"];
+  if (p659 !== undefined) {
+    n636++;
+    if (p659 !== null) {
+      if (!(typeof p659 === "string")) return false;
+      if (p659.length > 512 && (p659.length > 1024 || ucs2length(p659) > 512)) return false;
+    }
+  }
+  const p661 = v["head_commit_sha"];
+  if (p661 !== undefined) {
+    n636++;
+    if (p661 !== null) {
+      if (!(typeof p661 === "string")) return false;
+      if (!format_commit_sha(p661)) return false;
+    }
+  }
+  const p663 = v["repo_slug"];
+  if (p663 !== undefined) {
+    n636++;
+    if (p663 !== null) {
+      if (!(typeof p663 === "string")) return false;
+      if (p663.length > 256 && (p663.length > 512 || ucs2length(p663) > 256)) return false;
+    }
+  }
+  const p665 = v["event_type"];
+  if (p665 === undefined) return false;
+  n636++;
+  if (!(typeof p665 === "string")) return false;
+  if (p665 !== "SessionEvent") return false;
+  const p667 = v["aggregate_type"];
+  if (p667 === undefined) return false;
+  n636++;
+  if (!(typeof p667 === "string")) return false;
+  if (p667 !== "Session") return false;
+  const p669 = v["payload"];
+  if (p669 === undefined) return false;
+  n636++;
+  if (!check_SessionFrame(p669)) return false;
+  let t672 = 0;
+  for (const k671 in v) t672++;
+  if (t672 !== n636) {
+    for (const k671 in v) if (!(k671 === "event_id" || k671 === "aggregate_id" || k671 === "timestamp" || k671 === "node_id" || k671 === "lamport_clock" || k671 === "causation_id" || k671 === "correlation_id" || k671 === "project_uuid" || k671 === "project_slug" || k671 === "team_slug" || k671 === "schema_version" || k671 === "git_branch" || k671 === "head_commit_sha" || k671 === "repo_slug" || k671 === "event_type" || k671 === "aggregate_type" || k671 === "payload")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotEvent(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n647 = 0;
-  const p648 = v["event_id"];
-  if (p648 === undefined) return false;
-  n647++;
-  if (!(typeof p648 === "string")) return false;
-  if (!format_ulid(p648)) return false;
-  const p650 = v["aggregate_id"];
-  if (p650 === undefined) return false;
-  n647++;
-  if (!(typeof p650 === "string")) return false;
-  if (p650.length > 256 && (p650.length > 512 || ucs2length(p650) > 256)) return false;
-  if (p650.length < 1 || (p650.length < 2 && ucs2length(p650) < 1)) return false;
-  const p652 = v["timestamp"];
-  if (p652 === undefined) return false;
-  n647++;
-  if (!(typeof p652 === "string")) return false;
-  if (!format_utc_timestamp(p652)) return false;
-  const p654 = v["node_id"];
-  if (p654 === undefined) return false;
-  n647++;
-  if (!(typeof p654 === "string")) return false;
-  if (!format_node_id(p654)) return false;
-  const p656 = v["lamport_clock"];
-  if (p656 === undefined) return false;
-  n647++;
-  if (!(typeof p656 === "number" && !(p656 % 1) && !isNaN(p656) && isFinite(p656))) return false;
-  if (p656 < 1) return false;
-  const p658 = v["causation_id"];
-  if (p658 === undefined) return false;
-  n647++;
-  if (p658 !== null) {
-    if (!(typeof p658 === "string")) return false;
-    if (!format_ulid(p658)) return false;
-  }
-  const p660 = v["correlation_id"];
-  if (p660 === undefined) return false;
-  n647++;
-  if (p660 !== null) {
-    if (!(typeof p660 === "string")) return false;
-    if (!format_ulid(p660)) return false;
-  }
-  const p662 = v["project_uuid"];
-  if (p662 === undefined) return false;
-  n647++;
-  if (p662 !== null) {
-    if (!(typeof p662 === "string")) return false;
-    if (!format_uuid(p662)) return false;
-  }
-  const p664 = v["project_slug"];
-  if (p664 === undefined) return false;
-  n647++;
-  if (p664 !== null) {
-    if (!(typeof p664 === "string")) return false;
-    if (!format_slug(p664)) return false;
-    if (p664.length > 128 && (p664.length > 256 || ucs2length(p664) > 128)) return false;
-  }
-  const p666 = v["team_slug"];
-  if (p666 === undefined) return false;
-  n647++;
-  if (!(typeof p666 === "string")) return false;
-  if (p666.length > 128 && (p666.length > 256 || ucs2length(p666) > 128)) return false;
-  if (p666.length < 1 || (p666.length < 2 && ucs2length(p666) < 1)) return false;
-  const p668 = v["schema_version"];
-  if (p668 === undefined) return false;
-  n647++;
-  if (!(typeof p668 === "string")) return false;
-  if (!format_semver(p668)) return false;
-  const p670 = v["git_branch"];
-  if (p670 !== undefined) {
-    n647++;
-    if (p670 !== null) {
-      if (!(typeof p670 === "string")) return false;
-      if (p670.length > 512 && (p670.length > 1024 || ucs2length(p670) > 512)) return false;
-    }
-  }
-  const p672 = v["head_commit_sha"];
-  if (p672 !== undefined) {
-    n647++;
-    if (p672 !== null) {
-      if (!(typeof p672 === "string")) return false;
-      if (!format_commit_sha(p672)) return false;
-    }
-  }
-  const p674 = v["repo_slug"];
-  if (p674 !== undefined) {
-    n647++;
-    if (p674 !== null) {
-      if (!(typeof p674 === "string")) return false;
-      if (p674.length > 256 && (p674.length > 512 || ucs2length(p674) > 256)) return false;
-    }
-  }
-  const p676 = v["event_type"];
+  let n673 = 0;
+  const p674 = v["event_id"];
+  if (p674 === undefined) return false;
+  n673++;
+  if (!(typeof p674 === "string")) return false;
+  if (!format_ulid(p674)) return false;
+  const p676 = v["aggregate_id"];
   if (p676 === undefined) return false;
-  n647++;
+  n673++;
   if (!(typeof p676 === "string")) return false;
-  if (p676 !== "ProblemsSnapshot") return false;
-  const p678 = v["aggregate_type"];
+  if (p676.length > 256 && (p676.length > 512 || ucs2length(p676) > 256)) return false;
+  if (p676.length < 1 || (p676.length < 2 && ucs2length(p676) < 1)) return false;
+  const p678 = v["timestamp"];
   if (p678 === undefined) return false;
-  n647++;
+  n673++;
   if (!(typeof p678 === "string")) return false;
-  if (p678 !== "Problems") return false;
-  const p680 = v["payload"];
+  if (!format_utc_timestamp(p678)) return false;
+  const p680 = v["node_id"];
   if (p680 === undefined) return false;
-  n647++;
-  if (!check_ProblemsSnapshotPayload(p680)) return false;
-  let t683 = 0;
-  for (const k682 in v) t683++;
-  if (t683 !== n647) {
-    for (const k682 in v) if (!(k682 === "event_id" || k682 === "aggregate_id" || k682 === "timestamp" || k682 === "node_id" || k682 === "lamport_clock" || k682 === "causation_id" || k682 === "correlation_id" || k682 === "project_uuid" || k682 === "project_slug" || k682 === "team_slug" || k682 === "schema_version" || k682 === "git_branch" || k682 === "head_commit_sha" || k682 === "repo_slug" || k682 === "event_type" || k682 === "aggregate_type" || k682 === "payload")) return false;
+  n673++;
+  if (!(typeof p680 === "string")) return false;
+  if (!format_node_id(p680)) return false;
+  const p682 = v["lamport_clock"];
+  if (p682 === undefined) return false;
+  n673++;
+  if (!(typeof p682 === "number" && !(p682 % 1) && !isNaN(p682) && isFinite(p682))) return false;
+  if (p682 < 1) return false;
+  const p684 = v["causation_id"];
+  if (p684 === undefined) return false;
+  n673++;
+  if (p684 !== null) {
+    if (!(typeof p684 === "string")) return false;
+    if (!format_ulid(p684)) return false;
+  }
+  const p686 = v["correlation_id"];
+  if (p686 === undefined) return false;
+  n673++;
+  if (p686 !== null) {
+    if (!(typeof p686 === "string")) return false;
+    if (!format_ulid(p686)) return false;
+  }
+  const p688 = v["project_uuid"];
+  if (p688 === undefined) return false;
+  n673++;
+  if (p688 !== null) {
+    if (!(typeof p688 === "string")) return false;
+    if (!format_uuid(p688)) return false;
+  }
+  const p690 = v["project_slug"];
+  if (p690 === undefined) return false;
+  n673++;
+  if (p690 !== null) {
+    if (!(typeof p690 === "string")) return false;
+    if (!format_slug(p690)) return false;
+    if (p690.length > 128 && (p690.length > 256 || ucs2length(p690) > 128)) return false;
+  }
+  const p692 = v["team_slug"];
+  if (p692 === undefined) return false;
+  n673++;
+  if (!(typeof p692 === "string")) return false;
+  if (p692.length > 128 && (p692.length > 256 || ucs2length(p692) > 128)) return false;
+  if (p692.length < 1 || (p692.length < 2 && ucs2length(p692) < 1)) return false;
+  const p694 = v["schema_version"];
+  if (p694 === undefined) return false;
+  n673++;
+  if (!(typeof p694 === "string")) return false;
+  if (!format_semver(p694)) return false;
+  const p696 = v["git_branch"];
+  if (p696 !== undefined) {
+    n673++;
+    if (p696 !== null) {
+      if (!(typeof p696 === "string")) return false;
+      if (p696.length > 512 && (p696.length > 1024 || ucs2length(p696) > 512)) return false;
+    }
+  }
+  const p698 = v["head_commit_sha"];
+  if (p698 !== undefined) {
+    n673++;
+    if (p698 !== null) {
+      if (!(typeof p698 === "string")) return false;
+      if (!format_commit_sha(p698)) return false;
+    }
+  }
+  const p700 = v["repo_slug"];
+  if (p700 !== undefined) {
+    n673++;
+    if (p700 !== null) {
+      if (!(typeof p700 === "string")) return false;
+      if (p700.length > 256 && (p700.length > 512 || ucs2length(p700) > 256)) return false;
+    }
+  }
+  const p702 = v["event_type"];
+  if (p702 === undefined) return false;
+  n673++;
+  if (!(typeof p702 === "string")) return false;
+  if (p702 !== "ProblemsSnapshot") return false;
+  const p704 = v["aggregate_type"];
+  if (p704 === undefined) return false;
+  n673++;
+  if (!(typeof p704 === "string")) return false;
+  if (p704 !== "Problems") return false;
+  const p706 = v["payload"];
+  if (p706 === undefined) return false;
+  n673++;
+  if (!check_ProblemsSnapshotPayload(p706)) return false;
+  let t709 = 0;
+  for (const k708 in v) t709++;
+  if (t709 !== n673) {
+    for (const k708 in v) if (!(k708 === "event_id" || k708 === "aggregate_id" || k708 === "timestamp" || k708 === "node_id" || k708 === "lamport_clock" || k708 === "causation_id" || k708 === "correlation_id" || k708 === "project_uuid" || k708 === "project_slug" || k708 === "team_slug" || k708 === "schema_version" || k708 === "git_branch" || k708 === "head_commit_sha" || k708 === "repo_slug" || k708 === "event_type" || k708 === "aggregate_type" || k708 === "payload")) return false;
   }
   return true;
 }
 function check_SessionFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p685 = v["kind"];
-  if (p685 === undefined) return false;
-  if (!(typeof p685 === "string")) return false;
-  if (p685 !== "phase" && p685 !== "progress" && p685 !== "input_required" && p685 !== "warning" && p685 !== "done" && p685 !== "failed") return false;
+  const p711 = v["kind"];
+  if (p711 === undefined) return false;
+  if (!(typeof p711 === "string")) return false;
+  if (p711 !== "phase" && p711 !== "progress" && p711 !== "input_required" && p711 !== "warning" && p711 !== "done" && p711 !== "failed") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["kind"]) {
     case "phase":
@@ -2093,191 +2195,191 @@ function check_SessionFrame(v) {
 }
 function check_PhaseFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n693 = 0;
-  const p694 = v["kind"];
-  if (p694 === undefined) return false;
-  n693++;
-  if (!(typeof p694 === "string")) return false;
-  if (p694 !== "phase") return false;
-  const p696 = v["phase"];
-  if (p696 === undefined) return false;
-  n693++;
-  if (!(typeof p696 === "string")) return false;
-  if (p696.length > 256 && (p696.length > 512 || ucs2length(p696) > 256)) return false;
-  if (p696.length < 1 || (p696.length < 2 && ucs2length(p696) < 1)) return false;
-  const p698 = v["at"];
-  if (p698 === undefined) return false;
-  n693++;
-  if (!(typeof p698 === "string")) return false;
-  if (!format_utc_timestamp(p698)) return false;
-  let t701 = 0;
-  for (const k700 in v) t701++;
-  if (t701 !== n693) {
-    for (const k700 in v) if (!(k700 === "kind" || k700 === "phase" || k700 === "at")) return false;
+  let n719 = 0;
+  const p720 = v["kind"];
+  if (p720 === undefined) return false;
+  n719++;
+  if (!(typeof p720 === "string")) return false;
+  if (p720 !== "phase") return false;
+  const p722 = v["phase"];
+  if (p722 === undefined) return false;
+  n719++;
+  if (!(typeof p722 === "string")) return false;
+  if (p722.length > 256 && (p722.length > 512 || ucs2length(p722) > 256)) return false;
+  if (p722.length < 1 || (p722.length < 2 && ucs2length(p722) < 1)) return false;
+  const p724 = v["at"];
+  if (p724 === undefined) return false;
+  n719++;
+  if (!(typeof p724 === "string")) return false;
+  if (!format_utc_timestamp(p724)) return false;
+  let t727 = 0;
+  for (const k726 in v) t727++;
+  if (t727 !== n719) {
+    for (const k726 in v) if (!(k726 === "kind" || k726 === "phase" || k726 === "at")) return false;
   }
   return true;
 }
 function check_ProgressFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n702 = 0;
-  const p703 = v["kind"];
-  if (p703 === undefined) return false;
-  n702++;
-  if (!(typeof p703 === "string")) return false;
-  if (p703 !== "progress") return false;
-  const p705 = v["phase"];
-  if (p705 === undefined) return false;
-  n702++;
-  if (!(typeof p705 === "string")) return false;
-  if (p705.length > 256 && (p705.length > 512 || ucs2length(p705) > 256)) return false;
-  if (p705.length < 1 || (p705.length < 2 && ucs2length(p705) < 1)) return false;
-  const p707 = v["current"];
-  if (p707 === undefined) return false;
-  n702++;
-  if (!(typeof p707 === "number" && !(p707 % 1) && !isNaN(p707) && isFinite(p707))) return false;
-  if (p707 < 0) return false;
-  const p709 = v["total"];
-  if (p709 === undefined) return false;
-  n702++;
-  if (!(typeof p709 === "number" && !(p709 % 1) && !isNaN(p709) && isFinite(p709))) return false;
-  if (p709 < 0) return false;
-  let t712 = 0;
-  for (const k711 in v) t712++;
-  if (t712 !== n702) {
-    for (const k711 in v) if (!(k711 === "kind" || k711 === "phase" || k711 === "current" || k711 === "total")) return false;
+  let n728 = 0;
+  const p729 = v["kind"];
+  if (p729 === undefined) return false;
+  n728++;
+  if (!(typeof p729 === "string")) return false;
+  if (p729 !== "progress") return false;
+  const p731 = v["phase"];
+  if (p731 === undefined) return false;
+  n728++;
+  if (!(typeof p731 === "string")) return false;
+  if (p731.length > 256 && (p731.length > 512 || ucs2length(p731) > 256)) return false;
+  if (p731.length < 1 || (p731.length < 2 && ucs2length(p731) < 1)) return false;
+  const p733 = v["current"];
+  if (p733 === undefined) return false;
+  n728++;
+  if (!(typeof p733 === "number" && !(p733 % 1) && !isNaN(p733) && isFinite(p733))) return false;
+  if (p733 < 0) return false;
+  const p735 = v["total"];
+  if (p735 === undefined) return false;
+  n728++;
+  if (!(typeof p735 === "number" && !(p735 % 1) && !isNaN(p735) && isFinite(p735))) return false;
+  if (p735 < 0) return false;
+  let t738 = 0;
+  for (const k737 in v) t738++;
+  if (t738 !== n728) {
+    for (const k737 in v) if (!(k737 === "kind" || k737 === "phase" || k737 === "current" || k737 === "total")) return false;
   }
   return true;
 }
 function check_InputRequiredFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n713 = 0;
-  const p714 = v["kind"];
-  if (p714 === undefined) return false;
-  n713++;
-  if (!(typeof p714 === "string")) return false;
-  if (p714 !== "input_required") return false;
-  const p716 = v["fields"];
-  if (p716 === undefined) return false;
-  n713++;
-  if (!(Array.isArray(p716))) return false;
-  if (p716.length > 256) return false;
-  for (let i717 = 0; i717 < p716.length; i717++) {
-    const x718 = p716[i717];
-    if (!(typeof x718 === "object" && x718 !== null && !Array.isArray(x718))) return false;
+  let n739 = 0;
+  const p740 = v["kind"];
+  if (p740 === undefined) return false;
+  n739++;
+  if (!(typeof p740 === "string")) return false;
+  if (p740 !== "input_required") return false;
+  const p742 = v["fields"];
+  if (p742 === undefined) return false;
+  n739++;
+  if (!(Array.isArray(p742))) return false;
+  if (p742.length > 256) return false;
+  for (let i743 = 0; i743 < p742.length; i743++) {
+    const x744 = p742[i743];
+    if (!(typeof x744 === "object" && x744 !== null && !Array.isArray(x744))) return false;
   }
-  const p721 = v["reason"];
-  if (p721 === undefined) return false;
-  n713++;
-  if (!(typeof p721 === "string")) return false;
-  if (p721.length > 65536 && (p721.length > 131072 || ucs2length(p721) > 65536)) return false;
-  const p723 = v["plugin"];
-  if (p723 === undefined) return false;
-  n713++;
-  if (p723 !== null) {
-    if (!(typeof p723 === "string")) return false;
-    if (p723.length > 256 && (p723.length > 512 || ucs2length(p723) > 256)) return false;
-    if (p723.length < 1 || (p723.length < 2 && ucs2length(p723) < 1)) return false;
+  const p747 = v["reason"];
+  if (p747 === undefined) return false;
+  n739++;
+  if (!(typeof p747 === "string")) return false;
+  if (p747.length > 65536 && (p747.length > 131072 || ucs2length(p747) > 65536)) return false;
+  const p749 = v["plugin"];
+  if (p749 === undefined) return false;
+  n739++;
+  if (p749 !== null) {
+    if (!(typeof p749 === "string")) return false;
+    if (p749.length > 256 && (p749.length > 512 || ucs2length(p749) > 256)) return false;
+    if (p749.length < 1 || (p749.length < 2 && ucs2length(p749) < 1)) return false;
   }
-  let t726 = 0;
-  for (const k725 in v) t726++;
-  if (t726 !== n713) {
-    for (const k725 in v) if (!(k725 === "kind" || k725 === "fields" || k725 === "reason" || k725 === "plugin")) return false;
+  let t752 = 0;
+  for (const k751 in v) t752++;
+  if (t752 !== n739) {
+    for (const k751 in v) if (!(k751 === "kind" || k751 === "fields" || k751 === "reason" || k751 === "plugin")) return false;
   }
   return true;
 }
 function check_WarningFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n727 = 0;
-  const p728 = v["kind"];
-  if (p728 === undefined) return false;
-  n727++;
-  if (!(typeof p728 === "string")) return false;
-  if (p728 !== "warning") return false;
-  const p730 = v["phase"];
-  if (p730 === undefined) return false;
-  n727++;
-  if (!(typeof p730 === "string")) return false;
-  if (p730.length > 256 && (p730.length > 512 || ucs2length(p730) > 256)) return false;
-  if (p730.length < 1 || (p730.length < 2 && ucs2length(p730) < 1)) return false;
-  const p732 = v["message"];
-  if (p732 === undefined) return false;
-  n727++;
-  if (!(typeof p732 === "string")) return false;
-  if (p732.length > 65536 && (p732.length > 131072 || ucs2length(p732) > 65536)) return false;
-  let t735 = 0;
-  for (const k734 in v) t735++;
-  if (t735 !== n727) {
-    for (const k734 in v) if (!(k734 === "kind" || k734 === "phase" || k734 === "message")) return false;
+  let n753 = 0;
+  const p754 = v["kind"];
+  if (p754 === undefined) return false;
+  n753++;
+  if (!(typeof p754 === "string")) return false;
+  if (p754 !== "warning") return false;
+  const p756 = v["phase"];
+  if (p756 === undefined) return false;
+  n753++;
+  if (!(typeof p756 === "string")) return false;
+  if (p756.length > 256 && (p756.length > 512 || ucs2length(p756) > 256)) return false;
+  if (p756.length < 1 || (p756.length < 2 && ucs2length(p756) < 1)) return false;
+  const p758 = v["message"];
+  if (p758 === undefined) return false;
+  n753++;
+  if (!(typeof p758 === "string")) return false;
+  if (p758.length > 65536 && (p758.length > 131072 || ucs2length(p758) > 65536)) return false;
+  let t761 = 0;
+  for (const k760 in v) t761++;
+  if (t761 !== n753) {
+    for (const k760 in v) if (!(k760 === "kind" || k760 === "phase" || k760 === "message")) return false;
   }
   return true;
 }
 function check_DoneFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n736 = 0;
-  const p737 = v["kind"];
-  if (p737 === undefined) return false;
-  n736++;
-  if (!(typeof p737 === "string")) return false;
-  if (p737 !== "done") return false;
-  const p739 = v["result"];
-  if (p739 === undefined) return false;
-  n736++;
-  if (!(typeof p739 === "object" && p739 !== null && !Array.isArray(p739))) return false;
-  let t742 = 0;
-  for (const k741 in v) t742++;
-  if (t742 !== n736) {
-    for (const k741 in v) if (!(k741 === "kind" || k741 === "result")) return false;
+  let n762 = 0;
+  const p763 = v["kind"];
+  if (p763 === undefined) return false;
+  n762++;
+  if (!(typeof p763 === "string")) return false;
+  if (p763 !== "done") return false;
+  const p765 = v["result"];
+  if (p765 === undefined) return false;
+  n762++;
+  if (!(typeof p765 === "object" && p765 !== null && !Array.isArray(p765))) return false;
+  let t768 = 0;
+  for (const k767 in v) t768++;
+  if (t768 !== n762) {
+    for (const k767 in v) if (!(k767 === "kind" || k767 === "result")) return false;
   }
   return true;
 }
 function check_FailedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n743 = 0;
-  const p744 = v["kind"];
-  if (p744 === undefined) return false;
-  n743++;
-  if (!(typeof p744 === "string")) return false;
-  if (p744 !== "failed") return false;
-  const p746 = v["phase"];
-  if (p746 === undefined) return false;
-  n743++;
-  if (!(typeof p746 === "string")) return false;
-  if (p746.length > 256 && (p746.length > 512 || ucs2length(p746) > 256)) return false;
-  if (p746.length < 1 || (p746.length < 2 && ucs2length(p746) < 1)) return false;
-  const p748 = v["error"];
-  if (p748 === undefined) return false;
-  n743++;
-  if (!(typeof p748 === "object" && p748 !== null && !Array.isArray(p748))) return false;
-  let n749 = 0;
-  const p750 = p748["code"];
-  if (p750 === undefined) return false;
-  n749++;
-  if (!(typeof p750 === "string")) return false;
-  if (p750.length > 256 && (p750.length > 512 || ucs2length(p750) > 256)) return false;
-  if (p750.length < 1 || (p750.length < 2 && ucs2length(p750) < 1)) return false;
-  const p752 = p748["message"];
-  if (p752 === undefined) return false;
-  n749++;
-  if (!(typeof p752 === "string")) return false;
-  if (p752.length > 65536 && (p752.length > 131072 || ucs2length(p752) > 65536)) return false;
-  let t755 = 0;
-  for (const k754 in p748) t755++;
-  if (t755 !== n749) {
-    for (const k754 in p748) if (!(k754 === "code" || k754 === "message")) return false;
+  let n769 = 0;
+  const p770 = v["kind"];
+  if (p770 === undefined) return false;
+  n769++;
+  if (!(typeof p770 === "string")) return false;
+  if (p770 !== "failed") return false;
+  const p772 = v["phase"];
+  if (p772 === undefined) return false;
+  n769++;
+  if (!(typeof p772 === "string")) return false;
+  if (p772.length > 256 && (p772.length > 512 || ucs2length(p772) > 256)) return false;
+  if (p772.length < 1 || (p772.length < 2 && ucs2length(p772) < 1)) return false;
+  const p774 = v["error"];
+  if (p774 === undefined) return false;
+  n769++;
+  if (!(typeof p774 === "object" && p774 !== null && !Array.isArray(p774))) return false;
+  let n775 = 0;
+  const p776 = p774["code"];
+  if (p776 === undefined) return false;
+  n775++;
+  if (!(typeof p776 === "string")) return false;
+  if (p776.length > 256 && (p776.length > 512 || ucs2length(p776) > 256)) return false;
+  if (p776.length < 1 || (p776.length < 2 && ucs2length(p776) < 1)) return false;
+  const p778 = p774["message"];
+  if (p778 === undefined) return false;
+  n775++;
+  if (!(typeof p778 === "string")) return false;
+  if (p778.length > 65536 && (p778.length > 131072 || ucs2length(p778) > 65536)) return false;
+  let t781 = 0;
+  for (const k780 in p774) t781++;
+  if (t781 !== n775) {
+    for (const k780 in p774) if (!(k780 === "code" || k780 === "message")) return false;
   }
-  let t757 = 0;
-  for (const k756 in v) t757++;
-  if (t757 !== n743) {
-    for (const k756 in v) if (!(k756 === "kind" || k756 === "phase" || k756 === "error")) return false;
+  let t783 = 0;
+  for (const k782 in v) t783++;
+  if (t783 !== n769) {
+    for (const k782 in v) if (!(k782 === "kind" || k782 === "phase" || k782 === "error")) return false;
   }
   return true;
 }
 function check_ProblemsFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p759 = v["kind"];
-  if (p759 === undefined) return false;
-  if (!(typeof p759 === "string")) return false;
-  if (p759 !== "snapshot" && p759 !== "delta") return false;
+  const p785 = v["kind"];
+  if (p785 === undefined) return false;
+  if (!(typeof p785 === "string")) return false;
+  if (p785 !== "snapshot" && p785 !== "delta") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["kind"]) {
     case "snapshot":
@@ -2293,86 +2395,86 @@ function check_ProblemsFrame(v) {
 }
 function check_SnapshotFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n763 = 0;
-  const p764 = v["kind"];
-  if (p764 === undefined) return false;
-  n763++;
-  if (!(typeof p764 === "string")) return false;
-  if (p764 !== "snapshot") return false;
-  const p766 = v["findings"];
-  if (p766 === undefined) return false;
-  n763++;
-  if (!(Array.isArray(p766))) return false;
-  if (p766.length > 100000) return false;
-  for (let i767 = 0; i767 < p766.length; i767++) {
-    const x768 = p766[i767];
-    if (!check_Finding(x768)) return false;
+  let n789 = 0;
+  const p790 = v["kind"];
+  if (p790 === undefined) return false;
+  n789++;
+  if (!(typeof p790 === "string")) return false;
+  if (p790 !== "snapshot") return false;
+  const p792 = v["findings"];
+  if (p792 === undefined) return false;
+  n789++;
+  if (!(Array.isArray(p792))) return false;
+  if (p792.length > 100000) return false;
+  for (let i793 = 0; i793 < p792.length; i793++) {
+    const x794 = p792[i793];
+    if (!check_Finding(x794)) return false;
   }
-  const p771 = v["audit_at"];
-  if (p771 === undefined) return false;
-  n763++;
-  if (!(typeof p771 === "string")) return false;
-  if (!format_utc_timestamp(p771)) return false;
-  let t774 = 0;
-  for (const k773 in v) t774++;
-  if (t774 !== n763) {
-    for (const k773 in v) if (!(k773 === "kind" || k773 === "findings" || k773 === "audit_at")) return false;
+  const p797 = v["audit_at"];
+  if (p797 === undefined) return false;
+  n789++;
+  if (!(typeof p797 === "string")) return false;
+  if (!format_utc_timestamp(p797)) return false;
+  let t800 = 0;
+  for (const k799 in v) t800++;
+  if (t800 !== n789) {
+    for (const k799 in v) if (!(k799 === "kind" || k799 === "findings" || k799 === "audit_at")) return false;
   }
   return true;
 }
 function check_DeltaFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n775 = 0;
-  const p776 = v["kind"];
-  if (p776 === undefined) return false;
-  n775++;
-  if (!(typeof p776 === "string")) return false;
-  if (p776 !== "delta") return false;
-  const p778 = v["added"];
-  if (p778 === undefined) return false;
-  n775++;
-  if (!(Array.isArray(p778))) return false;
-  if (p778.length > 100000) return false;
-  for (let i779 = 0; i779 < p778.length; i779++) {
-    const x780 = p778[i779];
-    if (!check_Finding(x780)) return false;
+  let n801 = 0;
+  const p802 = v["kind"];
+  if (p802 === undefined) return false;
+  n801++;
+  if (!(typeof p802 === "string")) return false;
+  if (p802 !== "delta") return false;
+  const p804 = v["added"];
+  if (p804 === undefined) return false;
+  n801++;
+  if (!(Array.isArray(p804))) return false;
+  if (p804.length > 100000) return false;
+  for (let i805 = 0; i805 < p804.length; i805++) {
+    const x806 = p804[i805];
+    if (!check_Finding(x806)) return false;
   }
-  const p783 = v["removed"];
-  if (p783 === undefined) return false;
-  n775++;
-  if (!(Array.isArray(p783))) return false;
-  if (p783.length > 100000) return false;
-  for (let i784 = 0; i784 < p783.length; i784++) {
-    const x785 = p783[i784];
-    if (!check_Finding(x785)) return false;
+  const p809 = v["removed"];
+  if (p809 === undefined) return false;
+  n801++;
+  if (!(Array.isArray(p809))) return false;
+  if (p809.length > 100000) return false;
+  for (let i810 = 0; i810 < p809.length; i810++) {
+    const x811 = p809[i810];
+    if (!check_Finding(x811)) return false;
   }
-  const p788 = v["changed"];
-  if (p788 === undefined) return false;
-  n775++;
-  if (!(Array.isArray(p788))) return false;
-  if (p788.length > 100000) return false;
-  for (let i789 = 0; i789 < p788.length; i789++) {
-    const x790 = p788[i789];
-    if (!check_Finding(x790)) return false;
+  const p814 = v["changed"];
+  if (p814 === undefined) return false;
+  n801++;
+  if (!(Array.isArray(p814))) return false;
+  if (p814.length > 100000) return false;
+  for (let i815 = 0; i815 < p814.length; i815++) {
+    const x816 = p814[i815];
+    if (!check_Finding(x816)) return false;
   }
-  const p793 = v["audit_at"];
-  if (p793 === undefined) return false;
-  n775++;
-  if (!(typeof p793 === "string")) return false;
-  if (!format_utc_timestamp(p793)) return false;
-  let t796 = 0;
-  for (const k795 in v) t796++;
-  if (t796 !== n775) {
-    for (const k795 in v) if (!(k795 === "kind" || k795 === "added" || k795 === "removed" || k795 === "changed" || k795 === "audit_at")) return false;
+  const p819 = v["audit_at"];
+  if (p819 === undefined) return false;
+  n801++;
+  if (!(typeof p819 === "string")) return false;
+  if (!format_utc_timestamp(p819)) return false;
+  let t822 = 0;
+  for (const k821 in v) t822++;
+  if (t822 !== n801) {
+    for (const k821 in v) if (!(k821 === "kind" || k821 === "added" || k821 === "removed" || k821 === "changed" || k821 === "audit_at")) return false;
   }
   return true;
 }
 function check_ClientFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p798 = v["type"];
-  if (p798 === undefined) return false;
-  if (!(typeof p798 === "string")) return false;
-  if (p798 !== "hello" && p798 !== "publish" && p798 !== "subscribe" && p798 !== "unsubscribe" && p798 !== "ping" && p798 !== "pong") return false;
+  const p824 = v["type"];
+  if (p824 === undefined) return false;
+  if (!(typeof p824 === "string")) return false;
+  if (p824 !== "hello" && p824 !== "publish" && p824 !== "subscribe" && p824 !== "unsubscribe" && p824 !== "ping" && p824 !== "pong") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "hello":
@@ -2400,175 +2502,175 @@ function check_ClientFrame(v) {
 }
 function check_HelloFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n806 = 0;
-  const p807 = v["type"];
-  if (p807 === undefined) return false;
-  n806++;
-  if (!(typeof p807 === "string")) return false;
-  if (p807 !== "hello") return false;
-  const p809 = v["protocol"];
-  if (p809 === undefined) return false;
-  n806++;
-  if (!(typeof p809 === "number" && isFinite(p809))) return false;
-  if (p809 !== 1) return false;
-  const p811 = v["token"];
-  if (p811 !== undefined) {
-    n806++;
-    if (!(typeof p811 === "string")) return false;
-    if (p811.length > 512 && (p811.length > 1024 || ucs2length(p811) > 512)) return false;
+  let n832 = 0;
+  const p833 = v["type"];
+  if (p833 === undefined) return false;
+  n832++;
+  if (!(typeof p833 === "string")) return false;
+  if (p833 !== "hello") return false;
+  const p835 = v["protocol"];
+  if (p835 === undefined) return false;
+  n832++;
+  if (!(typeof p835 === "number" && isFinite(p835))) return false;
+  if (p835 !== 1) return false;
+  const p837 = v["token"];
+  if (p837 !== undefined) {
+    n832++;
+    if (!(typeof p837 === "string")) return false;
+    if (p837.length > 512 && (p837.length > 1024 || ucs2length(p837) > 512)) return false;
   }
-  const p813 = v["client"];
-  if (p813 !== undefined) {
-    n806++;
-    if (!(typeof p813 === "string")) return false;
-    if (p813.length > 256 && (p813.length > 512 || ucs2length(p813) > 256)) return false;
-    if (p813.length < 1 || (p813.length < 2 && ucs2length(p813) < 1)) return false;
+  const p839 = v["client"];
+  if (p839 !== undefined) {
+    n832++;
+    if (!(typeof p839 === "string")) return false;
+    if (p839.length > 256 && (p839.length > 512 || ucs2length(p839) > 256)) return false;
+    if (p839.length < 1 || (p839.length < 2 && ucs2length(p839) < 1)) return false;
   }
-  let t816 = 0;
-  for (const k815 in v) t816++;
-  if (t816 !== n806) {
-    for (const k815 in v) if (!(k815 === "type" || k815 === "protocol" || k815 === "token" || k815 === "client")) return false;
+  let t842 = 0;
+  for (const k841 in v) t842++;
+  if (t842 !== n832) {
+    for (const k841 in v) if (!(k841 === "type" || k841 === "protocol" || k841 === "token" || k841 === "client")) return false;
   }
   return true;
 }
 function check_PublishFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n817 = 0;
-  const p818 = v["type"];
-  if (p818 === undefined) return false;
-  n817++;
-  if (!(typeof p818 === "string")) return false;
-  if (p818 !== "publish") return false;
-  const p820 = v["ref"];
-  if (p820 === undefined) return false;
-  n817++;
-  if (!(typeof p820 === "string")) return false;
-  if (p820.length > 64 && (p820.length > 128 || ucs2length(p820) > 64)) return false;
-  if (p820.length < 1 || (p820.length < 2 && ucs2length(p820) < 1)) return false;
-  const p822 = v["events"];
-  if (p822 === undefined) return false;
-  n817++;
-  if (!(Array.isArray(p822))) return false;
-  if (p822.length < 1) return false;
-  for (let i823 = 0; i823 < p822.length; i823++) {
-    const x824 = p822[i823];
-    if (!(typeof x824 === "object" && x824 !== null && !Array.isArray(x824))) return false;
+  let n843 = 0;
+  const p844 = v["type"];
+  if (p844 === undefined) return false;
+  n843++;
+  if (!(typeof p844 === "string")) return false;
+  if (p844 !== "publish") return false;
+  const p846 = v["ref"];
+  if (p846 === undefined) return false;
+  n843++;
+  if (!(typeof p846 === "string")) return false;
+  if (p846.length > 64 && (p846.length > 128 || ucs2length(p846) > 64)) return false;
+  if (p846.length < 1 || (p846.length < 2 && ucs2length(p846) < 1)) return false;
+  const p848 = v["events"];
+  if (p848 === undefined) return false;
+  n843++;
+  if (!(Array.isArray(p848))) return false;
+  if (p848.length < 1) return false;
+  for (let i849 = 0; i849 < p848.length; i849++) {
+    const x850 = p848[i849];
+    if (!(typeof x850 === "object" && x850 !== null && !Array.isArray(x850))) return false;
   }
-  let t828 = 0;
-  for (const k827 in v) t828++;
-  if (t828 !== n817) {
-    for (const k827 in v) if (!(k827 === "type" || k827 === "ref" || k827 === "events")) return false;
+  let t854 = 0;
+  for (const k853 in v) t854++;
+  if (t854 !== n843) {
+    for (const k853 in v) if (!(k853 === "type" || k853 === "ref" || k853 === "events")) return false;
   }
   return true;
 }
 function check_SubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n829 = 0;
-  const p830 = v["type"];
-  if (p830 === undefined) return false;
-  n829++;
-  if (!(typeof p830 === "string")) return false;
-  if (p830 !== "subscribe") return false;
-  const p832 = v["sub"];
-  if (p832 === undefined) return false;
-  n829++;
-  if (!(typeof p832 === "string")) return false;
-  if (p832.length > 64 && (p832.length > 128 || ucs2length(p832) > 64)) return false;
-  if (p832.length < 1 || (p832.length < 2 && ucs2length(p832) < 1)) return false;
-  const p834 = v["channel"];
-  if (p834 !== undefined) {
-    n829++;
-    if (!(typeof p834 === "string")) return false;
-    if (p834.length > 256 && (p834.length > 512 || ucs2length(p834) > 256)) return false;
-    if (p834.length < 1 || (p834.length < 2 && ucs2length(p834) < 1)) return false;
+  let n855 = 0;
+  const p856 = v["type"];
+  if (p856 === undefined) return false;
+  n855++;
+  if (!(typeof p856 === "string")) return false;
+  if (p856 !== "subscribe") return false;
+  const p858 = v["sub"];
+  if (p858 === undefined) return false;
+  n855++;
+  if (!(typeof p858 === "string")) return false;
+  if (p858.length > 64 && (p858.length > 128 || ucs2length(p858) > 64)) return false;
+  if (p858.length < 1 || (p858.length < 2 && ucs2length(p858) < 1)) return false;
+  const p860 = v["channel"];
+  if (p860 !== undefined) {
+    n855++;
+    if (!(typeof p860 === "string")) return false;
+    if (p860.length > 256 && (p860.length > 512 || ucs2length(p860) > 256)) return false;
+    if (p860.length < 1 || (p860.length < 2 && ucs2length(p860) < 1)) return false;
   }
-  const p836 = v["project"];
-  if (p836 !== undefined) {
-    n829++;
-    if (!(typeof p836 === "string")) return false;
-    if (p836.length > 256 && (p836.length > 512 || ucs2length(p836) > 256)) return false;
-    if (p836.length < 1 || (p836.length < 2 && ucs2length(p836) < 1)) return false;
+  const p862 = v["project"];
+  if (p862 !== undefined) {
+    n855++;
+    if (!(typeof p862 === "string")) return false;
+    if (p862.length > 256 && (p862.length > 512 || ucs2length(p862) > 256)) return false;
+    if (p862.length < 1 || (p862.length < 2 && ucs2length(p862) < 1)) return false;
   }
-  const p838 = v["since"];
-  if (p838 !== undefined) {
-    n829++;
-    if (!(typeof p838 === "number" && !(p838 % 1) && !isNaN(p838) && isFinite(p838))) return false;
-    if (p838 < 0) return false;
+  const p864 = v["since"];
+  if (p864 !== undefined) {
+    n855++;
+    if (!(typeof p864 === "number" && !(p864 % 1) && !isNaN(p864) && isFinite(p864))) return false;
+    if (p864 < 0) return false;
   }
-  let t841 = 0;
-  for (const k840 in v) t841++;
-  if (t841 !== n829) {
-    for (const k840 in v) if (!(k840 === "type" || k840 === "sub" || k840 === "channel" || k840 === "project" || k840 === "since")) return false;
+  let t867 = 0;
+  for (const k866 in v) t867++;
+  if (t867 !== n855) {
+    for (const k866 in v) if (!(k866 === "type" || k866 === "sub" || k866 === "channel" || k866 === "project" || k866 === "since")) return false;
   }
   return true;
 }
 function check_UnsubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n842 = 0;
-  const p843 = v["type"];
-  if (p843 === undefined) return false;
-  n842++;
-  if (!(typeof p843 === "string")) return false;
-  if (p843 !== "unsubscribe") return false;
-  const p845 = v["sub"];
-  if (p845 === undefined) return false;
-  n842++;
-  if (!(typeof p845 === "string")) return false;
-  if (p845.length > 64 && (p845.length > 128 || ucs2length(p845) > 64)) return false;
-  if (p845.length < 1 || (p845.length < 2 && ucs2length(p845) < 1)) return false;
-  let t848 = 0;
-  for (const k847 in v) t848++;
-  if (t848 !== n842) {
-    for (const k847 in v) if (!(k847 === "type" || k847 === "sub")) return false;
+  let n868 = 0;
+  const p869 = v["type"];
+  if (p869 === undefined) return false;
+  n868++;
+  if (!(typeof p869 === "string")) return false;
+  if (p869 !== "unsubscribe") return false;
+  const p871 = v["sub"];
+  if (p871 === undefined) return false;
+  n868++;
+  if (!(typeof p871 === "string")) return false;
+  if (p871.length > 64 && (p871.length > 128 || ucs2length(p871) > 64)) return false;
+  if (p871.length < 1 || (p871.length < 2 && ucs2length(p871) < 1)) return false;
+  let t874 = 0;
+  for (const k873 in v) t874++;
+  if (t874 !== n868) {
+    for (const k873 in v) if (!(k873 === "type" || k873 === "sub")) return false;
   }
   return true;
 }
 function check_PingFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n849 = 0;
-  const p850 = v["type"];
-  if (p850 === undefined) return false;
-  n849++;
-  if (!(typeof p850 === "string")) return false;
-  if (p850 !== "ping") return false;
-  const p852 = v["ts"];
-  if (p852 !== undefined) {
-    n849++;
-    if (!(typeof p852 === "number" && isFinite(p852))) return false;
+  let n875 = 0;
+  const p876 = v["type"];
+  if (p876 === undefined) return false;
+  n875++;
+  if (!(typeof p876 === "string")) return false;
+  if (p876 !== "ping") return false;
+  const p878 = v["ts"];
+  if (p878 !== undefined) {
+    n875++;
+    if (!(typeof p878 === "number" && isFinite(p878))) return false;
   }
-  let t855 = 0;
-  for (const k854 in v) t855++;
-  if (t855 !== n849) {
-    for (const k854 in v) if (!(k854 === "type" || k854 === "ts")) return false;
+  let t881 = 0;
+  for (const k880 in v) t881++;
+  if (t881 !== n875) {
+    for (const k880 in v) if (!(k880 === "type" || k880 === "ts")) return false;
   }
   return true;
 }
 function check_PongFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n856 = 0;
-  const p857 = v["type"];
-  if (p857 === undefined) return false;
-  n856++;
-  if (!(typeof p857 === "string")) return false;
-  if (p857 !== "pong") return false;
-  const p859 = v["ts"];
-  if (p859 !== undefined) {
-    n856++;
-    if (!(typeof p859 === "number" && isFinite(p859))) return false;
+  let n882 = 0;
+  const p883 = v["type"];
+  if (p883 === undefined) return false;
+  n882++;
+  if (!(typeof p883 === "string")) return false;
+  if (p883 !== "pong") return false;
+  const p885 = v["ts"];
+  if (p885 !== undefined) {
+    n882++;
+    if (!(typeof p885 === "number" && isFinite(p885))) return false;
   }
-  let t862 = 0;
-  for (const k861 in v) t862++;
-  if (t862 !== n856) {
-    for (const k861 in v) if (!(k861 === "type" || k861 === "ts")) return false;
+  let t888 = 0;
+  for (const k887 in v) t888++;
+  if (t888 !== n882) {
+    for (const k887 in v) if (!(k887 === "type" || k887 === "ts")) return false;
   }
   return true;
 }
 function check_HubFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p864 = v["type"];
-  if (p864 === undefined) return false;
-  if (!(typeof p864 === "string")) return false;
-  if (p864 !== "welcome" && p864 !== "ack" && p864 !== "subscribed" && p864 !== "message" && p864 !== "gap" && p864 !== "reset" && p864 !== "ping" && p864 !== "pong" && p864 !== "error") return false;
+  const p890 = v["type"];
+  if (p890 === undefined) return false;
+  if (!(typeof p890 === "string")) return false;
+  if (p890 !== "welcome" && p890 !== "ack" && p890 !== "subscribed" && p890 !== "message" && p890 !== "gap" && p890 !== "reset" && p890 !== "ping" && p890 !== "pong" && p890 !== "error") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "welcome":
@@ -2605,275 +2707,289 @@ function check_HubFrame(v) {
 }
 function check_WelcomeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n875 = 0;
-  const p876 = v["type"];
-  if (p876 === undefined) return false;
-  n875++;
-  if (!(typeof p876 === "string")) return false;
-  if (p876 !== "welcome") return false;
-  const p878 = v["protocol"];
-  if (p878 === undefined) return false;
-  n875++;
-  if (!(typeof p878 === "number" && isFinite(p878))) return false;
-  if (p878 !== 1) return false;
-  const p880 = v["hub_version"];
-  if (p880 === undefined) return false;
-  n875++;
-  if (!(typeof p880 === "string")) return false;
-  if (p880.length > 256 && (p880.length > 512 || ucs2length(p880) > 256)) return false;
-  if (p880.length < 1 || (p880.length < 2 && ucs2length(p880) < 1)) return false;
-  const p882 = v["node_id"];
-  if (p882 === undefined) return false;
-  n875++;
-  if (!(typeof p882 === "string")) return false;
-  if (p882.length > 256 && (p882.length > 512 || ucs2length(p882) > 256)) return false;
-  if (p882.length < 1 || (p882.length < 2 && ucs2length(p882) < 1)) return false;
-  const p884 = v["limits"];
-  if (p884 === undefined) return false;
-  n875++;
-  if (!check_Limits(p884)) return false;
-  const p886 = v["heartbeat_ms"];
-  if (p886 === undefined) return false;
-  n875++;
-  if (!(typeof p886 === "number" && !(p886 % 1) && !isNaN(p886) && isFinite(p886))) return false;
-  if (p886 < 0) return false;
-  const p888 = v["lamport_clock"];
-  if (p888 === undefined) return false;
-  n875++;
-  if (!(typeof p888 === "number" && !(p888 % 1) && !isNaN(p888) && isFinite(p888))) return false;
-  if (p888 < 0) return false;
-  const p890 = v["head_seq"];
-  if (p890 === undefined) return false;
-  n875++;
-  if (!(typeof p890 === "number" && !(p890 % 1) && !isNaN(p890) && isFinite(p890))) return false;
-  if (p890 < 0) return false;
-  let t893 = 0;
-  for (const k892 in v) t893++;
-  if (t893 !== n875) {
-    for (const k892 in v) if (!(k892 === "type" || k892 === "protocol" || k892 === "hub_version" || k892 === "node_id" || k892 === "limits" || k892 === "heartbeat_ms" || k892 === "lamport_clock" || k892 === "head_seq")) return false;
+  let n901 = 0;
+  const p902 = v["type"];
+  if (p902 === undefined) return false;
+  n901++;
+  if (!(typeof p902 === "string")) return false;
+  if (p902 !== "welcome") return false;
+  const p904 = v["protocol"];
+  if (p904 === undefined) return false;
+  n901++;
+  if (!(typeof p904 === "number" && isFinite(p904))) return false;
+  if (p904 !== 1) return false;
+  const p906 = v["hub_version"];
+  if (p906 === undefined) return false;
+  n901++;
+  if (!(typeof p906 === "string")) return false;
+  if (p906.length > 256 && (p906.length > 512 || ucs2length(p906) > 256)) return false;
+  if (p906.length < 1 || (p906.length < 2 && ucs2length(p906) < 1)) return false;
+  const p908 = v["node_id"];
+  if (p908 === undefined) return false;
+  n901++;
+  if (!(typeof p908 === "string")) return false;
+  if (p908.length > 256 && (p908.length > 512 || ucs2length(p908) > 256)) return false;
+  if (p908.length < 1 || (p908.length < 2 && ucs2length(p908) < 1)) return false;
+  const p910 = v["limits"];
+  if (p910 === undefined) return false;
+  n901++;
+  if (!check_Limits(p910)) return false;
+  const p912 = v["heartbeat_ms"];
+  if (p912 === undefined) return false;
+  n901++;
+  if (!(typeof p912 === "number" && !(p912 % 1) && !isNaN(p912) && isFinite(p912))) return false;
+  if (p912 < 0) return false;
+  const p914 = v["lamport_clock"];
+  if (p914 === undefined) return false;
+  n901++;
+  if (!(typeof p914 === "number" && !(p914 % 1) && !isNaN(p914) && isFinite(p914))) return false;
+  if (p914 < 0) return false;
+  const p916 = v["head_seq"];
+  if (p916 === undefined) return false;
+  n901++;
+  if (!(typeof p916 === "number" && !(p916 % 1) && !isNaN(p916) && isFinite(p916))) return false;
+  if (p916 < 0) return false;
+  let t919 = 0;
+  for (const k918 in v) t919++;
+  if (t919 !== n901) {
+    for (const k918 in v) if (!(k918 === "type" || k918 === "protocol" || k918 === "hub_version" || k918 === "node_id" || k918 === "limits" || k918 === "heartbeat_ms" || k918 === "lamport_clock" || k918 === "head_seq")) return false;
   }
   return true;
 }
 function check_AckFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n894 = 0;
-  const p895 = v["type"];
-  if (p895 === undefined) return false;
-  n894++;
-  if (!(typeof p895 === "string")) return false;
-  if (p895 !== "ack") return false;
-  const p897 = v["ref"];
-  if (p897 === undefined) return false;
-  n894++;
-  if (!(typeof p897 === "string")) return false;
-  if (p897.length > 64 && (p897.length > 128 || ucs2length(p897) > 64)) return false;
-  if (p897.length < 1 || (p897.length < 2 && ucs2length(p897) < 1)) return false;
-  const p899 = v["results"];
-  if (p899 === undefined) return false;
-  n894++;
-  if (!(Array.isArray(p899))) return false;
-  for (let i900 = 0; i900 < p899.length; i900++) {
-    const x901 = p899[i900];
-    if (!check_EventResult(x901)) return false;
+  let n920 = 0;
+  const p921 = v["type"];
+  if (p921 === undefined) return false;
+  n920++;
+  if (!(typeof p921 === "string")) return false;
+  if (p921 !== "ack") return false;
+  const p923 = v["ref"];
+  if (p923 === undefined) return false;
+  n920++;
+  if (!(typeof p923 === "string")) return false;
+  if (p923.length > 64 && (p923.length > 128 || ucs2length(p923) > 64)) return false;
+  if (p923.length < 1 || (p923.length < 2 && ucs2length(p923) < 1)) return false;
+  const p925 = v["results"];
+  if (p925 === undefined) return false;
+  n920++;
+  if (!(Array.isArray(p925))) return false;
+  for (let i926 = 0; i926 < p925.length; i926++) {
+    const x927 = p925[i926];
+    if (!check_EventResult(x927)) return false;
   }
-  const p904 = v["lamport_clock"];
-  if (p904 === undefined) return false;
-  n894++;
-  if (!(typeof p904 === "number" && !(p904 % 1) && !isNaN(p904) && isFinite(p904))) return false;
-  if (p904 < 0) return false;
-  let t907 = 0;
-  for (const k906 in v) t907++;
-  if (t907 !== n894) {
-    for (const k906 in v) if (!(k906 === "type" || k906 === "ref" || k906 === "results" || k906 === "lamport_clock")) return false;
+  const p930 = v["lamport_clock"];
+  if (p930 === undefined) return false;
+  n920++;
+  if (!(typeof p930 === "number" && !(p930 % 1) && !isNaN(p930) && isFinite(p930))) return false;
+  if (p930 < 0) return false;
+  let t933 = 0;
+  for (const k932 in v) t933++;
+  if (t933 !== n920) {
+    for (const k932 in v) if (!(k932 === "type" || k932 === "ref" || k932 === "results" || k932 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_SubscribedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n908 = 0;
-  const p909 = v["type"];
-  if (p909 === undefined) return false;
-  n908++;
-  if (!(typeof p909 === "string")) return false;
-  if (p909 !== "subscribed") return false;
-  const p911 = v["sub"];
-  if (p911 === undefined) return false;
-  n908++;
-  if (!(typeof p911 === "string")) return false;
-  if (p911.length > 64 && (p911.length > 128 || ucs2length(p911) > 64)) return false;
-  if (p911.length < 1 || (p911.length < 2 && ucs2length(p911) < 1)) return false;
-  const p913 = v["from_seq"];
-  if (p913 === undefined) return false;
-  n908++;
-  if (!(typeof p913 === "number" && !(p913 % 1) && !isNaN(p913) && isFinite(p913))) return false;
-  if (p913 < 0) return false;
-  const p915 = v["head_seq"];
-  if (p915 === undefined) return false;
-  n908++;
-  if (!(typeof p915 === "number" && !(p915 % 1) && !isNaN(p915) && isFinite(p915))) return false;
-  if (p915 < 0) return false;
-  let t918 = 0;
-  for (const k917 in v) t918++;
-  if (t918 !== n908) {
-    for (const k917 in v) if (!(k917 === "type" || k917 === "sub" || k917 === "from_seq" || k917 === "head_seq")) return false;
+  let n934 = 0;
+  const p935 = v["type"];
+  if (p935 === undefined) return false;
+  n934++;
+  if (!(typeof p935 === "string")) return false;
+  if (p935 !== "subscribed") return false;
+  const p937 = v["sub"];
+  if (p937 === undefined) return false;
+  n934++;
+  if (!(typeof p937 === "string")) return false;
+  if (p937.length > 64 && (p937.length > 128 || ucs2length(p937) > 64)) return false;
+  if (p937.length < 1 || (p937.length < 2 && ucs2length(p937) < 1)) return false;
+  const p939 = v["from_seq"];
+  if (p939 === undefined) return false;
+  n934++;
+  if (!(typeof p939 === "number" && !(p939 % 1) && !isNaN(p939) && isFinite(p939))) return false;
+  if (p939 < 0) return false;
+  const p941 = v["head_seq"];
+  if (p941 === undefined) return false;
+  n934++;
+  if (!(typeof p941 === "number" && !(p941 % 1) && !isNaN(p941) && isFinite(p941))) return false;
+  if (p941 < 0) return false;
+  let t944 = 0;
+  for (const k943 in v) t944++;
+  if (t944 !== n934) {
+    for (const k943 in v) if (!(k943 === "type" || k943 === "sub" || k943 === "from_seq" || k943 === "head_seq")) return false;
   }
   return true;
 }
 function check_MessageFrame(v) {
-  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n919 = 0;
-  const p920 = v["type"];
-  if (p920 === undefined) return false;
-  n919++;
-  if (!(typeof p920 === "string")) return false;
-  if (p920 !== "message") return false;
-  const p922 = v["sub"];
-  if (p922 === undefined) return false;
-  n919++;
-  if (!(typeof p922 === "string")) return false;
-  if (p922.length > 64 && (p922.length > 128 || ucs2length(p922) > 64)) return false;
-  if (p922.length < 1 || (p922.length < 2 && ucs2length(p922) < 1)) return false;
-  const p924 = v["seq"];
-  if (p924 === undefined) return false;
-  n919++;
-  if (!(typeof p924 === "number" && !(p924 % 1) && !isNaN(p924) && isFinite(p924))) return false;
-  if (p924 < 1) return false;
-  const p926 = v["channel"];
-  if (p926 === undefined) return false;
-  n919++;
-  if (!(typeof p926 === "string")) return false;
-  if (p926.length > 256 && (p926.length > 512 || ucs2length(p926) > 256)) return false;
-  if (p926.length < 1 || (p926.length < 2 && ucs2length(p926) < 1)) return false;
-  const p928 = v["event"];
-  if (p928 === undefined) return false;
-  n919++;
-  if (!check_Envelope(p928)) return false;
-  let t931 = 0;
-  for (const k930 in v) t931++;
-  if (t931 !== n919) {
-    for (const k930 in v) if (!(k930 === "type" || k930 === "sub" || k930 === "seq" || k930 === "channel" || k930 === "event")) return false;
-  }
-  return true;
-}
-function check_GapFrame(v) {
-  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n932 = 0;
-  const p933 = v["type"];
-  if (p933 === undefined) return false;
-  n932++;
-  if (!(typeof p933 === "string")) return false;
-  if (p933 !== "gap") return false;
-  const p935 = v["sub"];
-  if (p935 === undefined) return false;
-  n932++;
-  if (!(typeof p935 === "string")) return false;
-  if (p935.length > 64 && (p935.length > 128 || ucs2length(p935) > 64)) return false;
-  if (p935.length < 1 || (p935.length < 2 && ucs2length(p935) < 1)) return false;
-  const p937 = v["from_seq"];
-  if (p937 === undefined) return false;
-  n932++;
-  if (!(typeof p937 === "number" && !(p937 % 1) && !isNaN(p937) && isFinite(p937))) return false;
-  if (p937 < 0) return false;
-  const p939 = v["to_seq"];
-  if (p939 === undefined) return false;
-  n932++;
-  if (!(typeof p939 === "number" && !(p939 % 1) && !isNaN(p939) && isFinite(p939))) return false;
-  if (p939 < 0) return false;
-  const p941 = v["reason"];
-  if (p941 === undefined) return false;
-  n932++;
-  if (!(typeof p941 === "string")) return false;
-  if (p941 !== "slow_consumer" && p941 !== "bus_gap") return false;
-  let t944 = 0;
-  for (const k943 in v) t944++;
-  if (t944 !== n932) {
-    for (const k943 in v) if (!(k943 === "type" || k943 === "sub" || k943 === "from_seq" || k943 === "to_seq" || k943 === "reason")) return false;
-  }
-  return true;
-}
-function check_ResetFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   let n945 = 0;
   const p946 = v["type"];
   if (p946 === undefined) return false;
   n945++;
   if (!(typeof p946 === "string")) return false;
-  if (p946 !== "reset") return false;
+  if (p946 !== "message") return false;
   const p948 = v["sub"];
   if (p948 === undefined) return false;
   n945++;
   if (!(typeof p948 === "string")) return false;
   if (p948.length > 64 && (p948.length > 128 || ucs2length(p948) > 64)) return false;
   if (p948.length < 1 || (p948.length < 2 && ucs2length(p948) < 1)) return false;
-  const p950 = v["reason"];
+  const p950 = v["seq"];
   if (p950 === undefined) return false;
   n945++;
-  if (!(typeof p950 === "string")) return false;
-  if (p950 !== "position_unavailable" && p950 !== "position_ahead") return false;
-  const p952 = v["seq"];
+  if (!(typeof p950 === "number" && !(p950 % 1) && !isNaN(p950) && isFinite(p950))) return false;
+  if (p950 < 1) return false;
+  const p952 = v["channel"];
   if (p952 === undefined) return false;
   n945++;
-  if (!(typeof p952 === "number" && !(p952 % 1) && !isNaN(p952) && isFinite(p952))) return false;
-  if (p952 < 0) return false;
-  const p954 = v["message"];
+  if (!(typeof p952 === "string")) return false;
+  if (p952.length > 256 && (p952.length > 512 || ucs2length(p952) > 256)) return false;
+  if (p952.length < 1 || (p952.length < 2 && ucs2length(p952) < 1)) return false;
+  const p954 = v["event"];
   if (p954 === undefined) return false;
   n945++;
-  if (!(typeof p954 === "string")) return false;
-  if (p954.length > 1024 && (p954.length > 2048 || ucs2length(p954) > 1024)) return false;
+  if (!check_Envelope(p954)) return false;
   let t957 = 0;
   for (const k956 in v) t957++;
   if (t957 !== n945) {
-    for (const k956 in v) if (!(k956 === "type" || k956 === "sub" || k956 === "reason" || k956 === "seq" || k956 === "message")) return false;
+    for (const k956 in v) if (!(k956 === "type" || k956 === "sub" || k956 === "seq" || k956 === "channel" || k956 === "event")) return false;
   }
   return true;
 }
-function check_ErrorFrame(v) {
+function check_GapFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   let n958 = 0;
   const p959 = v["type"];
   if (p959 === undefined) return false;
   n958++;
   if (!(typeof p959 === "string")) return false;
-  if (p959 !== "error") return false;
-  const p961 = v["code"];
+  if (p959 !== "gap") return false;
+  const p961 = v["sub"];
   if (p961 === undefined) return false;
   n958++;
   if (!(typeof p961 === "string")) return false;
-  if (p961 !== "bad_request" && p961 !== "bad_frame" && p961 !== "unknown_type" && p961 !== "unauthenticated" && p961 !== "forbidden" && p961 !== "not_found" && p961 !== "frame_too_large" && p961 !== "batch_too_large" && p961 !== "rate_limited" && p961 !== "unavailable" && p961 !== "internal") return false;
-  const p963 = v["message"];
+  if (p961.length > 64 && (p961.length > 128 || ucs2length(p961) > 64)) return false;
+  if (p961.length < 1 || (p961.length < 2 && ucs2length(p961) < 1)) return false;
+  const p963 = v["from_seq"];
   if (p963 === undefined) return false;
   n958++;
-  if (!(typeof p963 === "string")) return false;
-  if (p963.length > 8192 && (p963.length > 16384 || ucs2length(p963) > 8192)) return false;
-  const p965 = v["ref"];
-  if (p965 !== undefined) {
-    n958++;
-    if (!(typeof p965 === "string")) return false;
-    if (p965.length > 64 && (p965.length > 128 || ucs2length(p965) > 64)) return false;
-    if (p965.length < 1 || (p965.length < 2 && ucs2length(p965) < 1)) return false;
+  if (!(typeof p963 === "number" && !(p963 % 1) && !isNaN(p963) && isFinite(p963))) return false;
+  if (p963 < 0) return false;
+  const p965 = v["to_seq"];
+  if (p965 === undefined) return false;
+  n958++;
+  if (!(typeof p965 === "number" && !(p965 % 1) && !isNaN(p965) && isFinite(p965))) return false;
+  if (p965 < 0) return false;
+  const p967 = v["reason"];
+  if (p967 === undefined) return false;
+  n958++;
+  if (!(typeof p967 === "string")) return false;
+  if (p967 !== "slow_consumer" && p967 !== "bus_gap") return false;
+  let t970 = 0;
+  for (const k969 in v) t970++;
+  if (t970 !== n958) {
+    for (const k969 in v) if (!(k969 === "type" || k969 === "sub" || k969 === "from_seq" || k969 === "to_seq" || k969 === "reason")) return false;
   }
-  const p967 = v["issues"];
-  if (p967 !== undefined) {
-    n958++;
-    if (!(Array.isArray(p967))) return false;
-    for (let i968 = 0; i968 < p967.length; i968++) {
-      const x969 = p967[i968];
-      if (!check_Issue(x969)) return false;
+  return true;
+}
+function check_ResetFrame(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n971 = 0;
+  const p972 = v["type"];
+  if (p972 === undefined) return false;
+  n971++;
+  if (!(typeof p972 === "string")) return false;
+  if (p972 !== "reset") return false;
+  const p974 = v["sub"];
+  if (p974 === undefined) return false;
+  n971++;
+  if (!(typeof p974 === "string")) return false;
+  if (p974.length > 64 && (p974.length > 128 || ucs2length(p974) > 64)) return false;
+  if (p974.length < 1 || (p974.length < 2 && ucs2length(p974) < 1)) return false;
+  const p976 = v["reason"];
+  if (p976 === undefined) return false;
+  n971++;
+  if (!(typeof p976 === "string")) return false;
+  if (p976 !== "position_unavailable" && p976 !== "position_ahead") return false;
+  const p978 = v["seq"];
+  if (p978 === undefined) return false;
+  n971++;
+  if (!(typeof p978 === "number" && !(p978 % 1) && !isNaN(p978) && isFinite(p978))) return false;
+  if (p978 < 0) return false;
+  const p980 = v["message"];
+  if (p980 === undefined) return false;
+  n971++;
+  if (!(typeof p980 === "string")) return false;
+  if (p980.length > 1024 && (p980.length > 2048 || ucs2length(p980) > 1024)) return false;
+  let t983 = 0;
+  for (const k982 in v) t983++;
+  if (t983 !== n971) {
+    for (const k982 in v) if (!(k982 === "type" || k982 === "sub" || k982 === "reason" || k982 === "seq" || k982 === "message")) return false;
+  }
+  return true;
+}
+function check_ErrorFrame(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n984 = 0;
+  const p985 = v["type"];
+  if (p985 === undefined) return false;
+  n984++;
+  if (!(typeof p985 === "string")) return false;
+  if (p985 !== "error") return false;
+  const p987 = v["code"];
+  if (p987 === undefined) return false;
+  n984++;
+  if (!(typeof p987 === "string")) return false;
+  if (p987 !== "bad_request" && p987 !== "bad_frame" && p987 !== "unknown_type" && p987 !== "unauthenticated" && p987 !== "forbidden" && p987 !== "not_found" && p987 !== "unknown_channel" && p987 !== "frame_too_large" && p987 !== "batch_too_large" && p987 !== "rate_limited" && p987 !== "unavailable" && p987 !== "internal") return false;
+  const p989 = v["message"];
+  if (p989 === undefined) return false;
+  n984++;
+  if (!(typeof p989 === "string")) return false;
+  if (p989.length > 8192 && (p989.length > 16384 || ucs2length(p989) > 8192)) return false;
+  const p991 = v["ref"];
+  if (p991 !== undefined) {
+    n984++;
+    if (!(typeof p991 === "string")) return false;
+    if (p991.length > 64 && (p991.length > 128 || ucs2length(p991) > 64)) return false;
+    if (p991.length < 1 || (p991.length < 2 && ucs2length(p991) < 1)) return false;
+  }
+  const p993 = v["sub"];
+  if (p993 !== undefined) {
+    n984++;
+    if (!(typeof p993 === "string")) return false;
+    if (p993.length > 64 && (p993.length > 128 || ucs2length(p993) > 64)) return false;
+    if (p993.length < 1 || (p993.length < 2 && ucs2length(p993) < 1)) return false;
+  }
+  const p995 = v["channel"];
+  if (p995 !== undefined) {
+    n984++;
+    if (!(typeof p995 === "string")) return false;
+    if (p995.length > 256 && (p995.length > 512 || ucs2length(p995) > 256)) return false;
+    if (p995.length < 1 || (p995.length < 2 && ucs2length(p995) < 1)) return false;
+  }
+  const p997 = v["issues"];
+  if (p997 !== undefined) {
+    n984++;
+    if (!(Array.isArray(p997))) return false;
+    for (let i998 = 0; i998 < p997.length; i998++) {
+      const x999 = p997[i998];
+      if (!check_Issue(x999)) return false;
     }
   }
-  let t973 = 0;
-  for (const k972 in v) t973++;
-  if (t973 !== n958) {
-    for (const k972 in v) if (!(k972 === "type" || k972 === "code" || k972 === "message" || k972 === "ref" || k972 === "issues")) return false;
+  let t1003 = 0;
+  for (const k1002 in v) t1003++;
+  if (t1003 !== n984) {
+    for (const k1002 in v) if (!(k1002 === "type" || k1002 === "code" || k1002 === "message" || k1002 === "ref" || k1002 === "sub" || k1002 === "channel" || k1002 === "issues")) return false;
   }
   return true;
 }
 function check_EventResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p975 = v["status"];
-  if (p975 === undefined) return false;
-  if (!(typeof p975 === "string")) return false;
-  if (p975 !== "accepted" && p975 !== "duplicate" && p975 !== "rejected") return false;
+  const p1005 = v["status"];
+  if (p1005 === undefined) return false;
+  if (!(typeof p1005 === "string")) return false;
+  if (p1005 !== "accepted" && p1005 !== "duplicate" && p1005 !== "rejected") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["status"]) {
     case "accepted":
@@ -2892,407 +3008,407 @@ function check_EventResult(v) {
 }
 function check_AcceptedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n980 = 0;
-  const p981 = v["status"];
-  if (p981 === undefined) return false;
-  n980++;
-  if (!(typeof p981 === "string")) return false;
-  if (p981 !== "accepted") return false;
-  const p983 = v["event_id"];
-  if (p983 === undefined) return false;
-  n980++;
-  if (!(typeof p983 === "string")) return false;
-  if (p983.length > 64 && (p983.length > 128 || ucs2length(p983) > 64)) return false;
-  const p985 = v["seq"];
-  if (p985 === undefined) return false;
-  n980++;
-  if (!(typeof p985 === "number" && !(p985 % 1) && !isNaN(p985) && isFinite(p985))) return false;
-  if (p985 < 1) return false;
-  let t988 = 0;
-  for (const k987 in v) t988++;
-  if (t988 !== n980) {
-    for (const k987 in v) if (!(k987 === "status" || k987 === "event_id" || k987 === "seq")) return false;
+  let n1010 = 0;
+  const p1011 = v["status"];
+  if (p1011 === undefined) return false;
+  n1010++;
+  if (!(typeof p1011 === "string")) return false;
+  if (p1011 !== "accepted") return false;
+  const p1013 = v["event_id"];
+  if (p1013 === undefined) return false;
+  n1010++;
+  if (!(typeof p1013 === "string")) return false;
+  if (p1013.length > 64 && (p1013.length > 128 || ucs2length(p1013) > 64)) return false;
+  const p1015 = v["seq"];
+  if (p1015 === undefined) return false;
+  n1010++;
+  if (!(typeof p1015 === "number" && !(p1015 % 1) && !isNaN(p1015) && isFinite(p1015))) return false;
+  if (p1015 < 1) return false;
+  let t1018 = 0;
+  for (const k1017 in v) t1018++;
+  if (t1018 !== n1010) {
+    for (const k1017 in v) if (!(k1017 === "status" || k1017 === "event_id" || k1017 === "seq")) return false;
   }
   return true;
 }
 function check_DuplicateResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n989 = 0;
-  const p990 = v["status"];
-  if (p990 === undefined) return false;
-  n989++;
-  if (!(typeof p990 === "string")) return false;
-  if (p990 !== "duplicate") return false;
-  const p992 = v["event_id"];
-  if (p992 === undefined) return false;
-  n989++;
-  if (!(typeof p992 === "string")) return false;
-  if (p992.length > 64 && (p992.length > 128 || ucs2length(p992) > 64)) return false;
-  const p994 = v["seq"];
-  if (p994 === undefined) return false;
-  n989++;
-  if (!(typeof p994 === "number" && !(p994 % 1) && !isNaN(p994) && isFinite(p994))) return false;
-  if (p994 < 1) return false;
-  let t997 = 0;
-  for (const k996 in v) t997++;
-  if (t997 !== n989) {
-    for (const k996 in v) if (!(k996 === "status" || k996 === "event_id" || k996 === "seq")) return false;
+  let n1019 = 0;
+  const p1020 = v["status"];
+  if (p1020 === undefined) return false;
+  n1019++;
+  if (!(typeof p1020 === "string")) return false;
+  if (p1020 !== "duplicate") return false;
+  const p1022 = v["event_id"];
+  if (p1022 === undefined) return false;
+  n1019++;
+  if (!(typeof p1022 === "string")) return false;
+  if (p1022.length > 64 && (p1022.length > 128 || ucs2length(p1022) > 64)) return false;
+  const p1024 = v["seq"];
+  if (p1024 === undefined) return false;
+  n1019++;
+  if (!(typeof p1024 === "number" && !(p1024 % 1) && !isNaN(p1024) && isFinite(p1024))) return false;
+  if (p1024 < 1) return false;
+  let t1027 = 0;
+  for (const k1026 in v) t1027++;
+  if (t1027 !== n1019) {
+    for (const k1026 in v) if (!(k1026 === "status" || k1026 === "event_id" || k1026 === "seq")) return false;
   }
   return true;
 }
 function check_RejectedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n998 = 0;
-  const p999 = v["status"];
-  if (p999 === undefined) return false;
-  n998++;
-  if (!(typeof p999 === "string")) return false;
-  if (p999 !== "rejected") return false;
-  const p1001 = v["event_id"];
-  if (p1001 === undefined) return false;
-  n998++;
-  if (p1001 !== null) {
-    if (!(typeof p1001 === "string")) return false;
-    if (p1001.length > 64 && (p1001.length > 128 || ucs2length(p1001) > 64)) return false;
+  let n1028 = 0;
+  const p1029 = v["status"];
+  if (p1029 === undefined) return false;
+  n1028++;
+  if (!(typeof p1029 === "string")) return false;
+  if (p1029 !== "rejected") return false;
+  const p1031 = v["event_id"];
+  if (p1031 === undefined) return false;
+  n1028++;
+  if (p1031 !== null) {
+    if (!(typeof p1031 === "string")) return false;
+    if (p1031.length > 64 && (p1031.length > 128 || ucs2length(p1031) > 64)) return false;
   }
-  const p1003 = v["index"];
-  if (p1003 === undefined) return false;
-  n998++;
-  if (!(typeof p1003 === "number" && !(p1003 % 1) && !isNaN(p1003) && isFinite(p1003))) return false;
-  if (p1003 < 0) return false;
-  const p1005 = v["issues"];
-  if (p1005 === undefined) return false;
-  n998++;
-  if (!(Array.isArray(p1005))) return false;
-  if (p1005.length < 1) return false;
-  for (let i1006 = 0; i1006 < p1005.length; i1006++) {
-    const x1007 = p1005[i1006];
-    if (!check_Issue(x1007)) return false;
+  const p1033 = v["index"];
+  if (p1033 === undefined) return false;
+  n1028++;
+  if (!(typeof p1033 === "number" && !(p1033 % 1) && !isNaN(p1033) && isFinite(p1033))) return false;
+  if (p1033 < 0) return false;
+  const p1035 = v["issues"];
+  if (p1035 === undefined) return false;
+  n1028++;
+  if (!(Array.isArray(p1035))) return false;
+  if (p1035.length < 1) return false;
+  for (let i1036 = 0; i1036 < p1035.length; i1036++) {
+    const x1037 = p1035[i1036];
+    if (!check_Issue(x1037)) return false;
   }
-  let t1011 = 0;
-  for (const k1010 in v) t1011++;
-  if (t1011 !== n998) {
-    for (const k1010 in v) if (!(k1010 === "status" || k1010 === "event_id" || k1010 === "index" || k1010 === "issues")) return false;
+  let t1041 = 0;
+  for (const k1040 in v) t1041++;
+  if (t1041 !== n1028) {
+    for (const k1040 in v) if (!(k1040 === "status" || k1040 === "event_id" || k1040 === "index" || k1040 === "issues")) return false;
   }
   return true;
 }
 function check_BatchRequest(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1012 = 0;
-  const p1013 = v["events"];
-  if (p1013 === undefined) return false;
-  n1012++;
-  if (!(Array.isArray(p1013))) return false;
-  for (let i1014 = 0; i1014 < p1013.length; i1014++) {
-    const x1015 = p1013[i1014];
-    if (!(typeof x1015 === "object" && x1015 !== null && !Array.isArray(x1015))) return false;
+  let n1042 = 0;
+  const p1043 = v["events"];
+  if (p1043 === undefined) return false;
+  n1042++;
+  if (!(Array.isArray(p1043))) return false;
+  for (let i1044 = 0; i1044 < p1043.length; i1044++) {
+    const x1045 = p1043[i1044];
+    if (!(typeof x1045 === "object" && x1045 !== null && !Array.isArray(x1045))) return false;
   }
-  let t1019 = 0;
-  for (const k1018 in v) t1019++;
-  if (t1019 !== n1012) {
-    for (const k1018 in v) if (!(k1018 === "events")) return false;
+  let t1049 = 0;
+  for (const k1048 in v) t1049++;
+  if (t1049 !== n1042) {
+    for (const k1048 in v) if (!(k1048 === "events")) return false;
   }
   return true;
 }
 function check_BatchResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1020 = 0;
-  const p1021 = v["results"];
-  if (p1021 === undefined) return false;
-  n1020++;
-  if (!(Array.isArray(p1021))) return false;
-  for (let i1022 = 0; i1022 < p1021.length; i1022++) {
-    const x1023 = p1021[i1022];
-    if (!check_EventResult(x1023)) return false;
+  let n1050 = 0;
+  const p1051 = v["results"];
+  if (p1051 === undefined) return false;
+  n1050++;
+  if (!(Array.isArray(p1051))) return false;
+  for (let i1052 = 0; i1052 < p1051.length; i1052++) {
+    const x1053 = p1051[i1052];
+    if (!check_EventResult(x1053)) return false;
   }
-  const p1026 = v["lamport_clock"];
-  if (p1026 === undefined) return false;
-  n1020++;
-  if (!(typeof p1026 === "number" && !(p1026 % 1) && !isNaN(p1026) && isFinite(p1026))) return false;
-  if (p1026 < 0) return false;
-  let t1029 = 0;
-  for (const k1028 in v) t1029++;
-  if (t1029 !== n1020) {
-    for (const k1028 in v) if (!(k1028 === "results" || k1028 === "lamport_clock")) return false;
+  const p1056 = v["lamport_clock"];
+  if (p1056 === undefined) return false;
+  n1050++;
+  if (!(typeof p1056 === "number" && !(p1056 % 1) && !isNaN(p1056) && isFinite(p1056))) return false;
+  if (p1056 < 0) return false;
+  let t1059 = 0;
+  for (const k1058 in v) t1059++;
+  if (t1059 !== n1050) {
+    for (const k1058 in v) if (!(k1058 === "results" || k1058 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_ErrorResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1030 = 0;
-  const p1031 = v["error"];
-  if (p1031 === undefined) return false;
-  n1030++;
-  if (!(typeof p1031 === "object" && p1031 !== null && !Array.isArray(p1031))) return false;
-  let n1032 = 0;
-  const p1033 = p1031["code"];
-  if (p1033 === undefined) return false;
-  n1032++;
-  if (!(typeof p1033 === "string")) return false;
-  if (p1033 !== "bad_request" && p1033 !== "bad_frame" && p1033 !== "unknown_type" && p1033 !== "unauthenticated" && p1033 !== "forbidden" && p1033 !== "not_found" && p1033 !== "frame_too_large" && p1033 !== "batch_too_large" && p1033 !== "rate_limited" && p1033 !== "unavailable" && p1033 !== "internal") return false;
-  const p1035 = p1031["message"];
-  if (p1035 === undefined) return false;
-  n1032++;
-  if (!(typeof p1035 === "string")) return false;
-  if (p1035.length > 8192 && (p1035.length > 16384 || ucs2length(p1035) > 8192)) return false;
-  const p1037 = p1031["issues"];
-  if (p1037 !== undefined) {
-    n1032++;
-    if (!(Array.isArray(p1037))) return false;
-    for (let i1038 = 0; i1038 < p1037.length; i1038++) {
-      const x1039 = p1037[i1038];
-      if (!check_Issue(x1039)) return false;
+  let n1060 = 0;
+  const p1061 = v["error"];
+  if (p1061 === undefined) return false;
+  n1060++;
+  if (!(typeof p1061 === "object" && p1061 !== null && !Array.isArray(p1061))) return false;
+  let n1062 = 0;
+  const p1063 = p1061["code"];
+  if (p1063 === undefined) return false;
+  n1062++;
+  if (!(typeof p1063 === "string")) return false;
+  if (p1063 !== "bad_request" && p1063 !== "bad_frame" && p1063 !== "unknown_type" && p1063 !== "unauthenticated" && p1063 !== "forbidden" && p1063 !== "not_found" && p1063 !== "unknown_channel" && p1063 !== "frame_too_large" && p1063 !== "batch_too_large" && p1063 !== "rate_limited" && p1063 !== "unavailable" && p1063 !== "internal") return false;
+  const p1065 = p1061["message"];
+  if (p1065 === undefined) return false;
+  n1062++;
+  if (!(typeof p1065 === "string")) return false;
+  if (p1065.length > 8192 && (p1065.length > 16384 || ucs2length(p1065) > 8192)) return false;
+  const p1067 = p1061["issues"];
+  if (p1067 !== undefined) {
+    n1062++;
+    if (!(Array.isArray(p1067))) return false;
+    for (let i1068 = 0; i1068 < p1067.length; i1068++) {
+      const x1069 = p1067[i1068];
+      if (!check_Issue(x1069)) return false;
     }
   }
-  const p1042 = p1031["limits"];
-  if (p1042 !== undefined) {
-    n1032++;
-    if (!check_Limits(p1042)) return false;
+  const p1072 = p1061["limits"];
+  if (p1072 !== undefined) {
+    n1062++;
+    if (!check_Limits(p1072)) return false;
   }
-  let t1045 = 0;
-  for (const k1044 in p1031) t1045++;
-  if (t1045 !== n1032) {
-    for (const k1044 in p1031) if (!(k1044 === "code" || k1044 === "message" || k1044 === "issues" || k1044 === "limits")) return false;
+  let t1075 = 0;
+  for (const k1074 in p1061) t1075++;
+  if (t1075 !== n1062) {
+    for (const k1074 in p1061) if (!(k1074 === "code" || k1074 === "message" || k1074 === "issues" || k1074 === "limits")) return false;
   }
-  let t1047 = 0;
-  for (const k1046 in v) t1047++;
-  if (t1047 !== n1030) {
-    for (const k1046 in v) if (!(k1046 === "error")) return false;
+  let t1077 = 0;
+  for (const k1076 in v) t1077++;
+  if (t1077 !== n1060) {
+    for (const k1076 in v) if (!(k1076 === "error")) return false;
   }
   return true;
 }
 function check_EventPage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1048 = 0;
-  const p1049 = v["events"];
-  if (p1049 === undefined) return false;
-  n1048++;
-  if (!(Array.isArray(p1049))) return false;
-  for (let i1050 = 0; i1050 < p1049.length; i1050++) {
-    const x1051 = p1049[i1050];
-    if (!(typeof x1051 === "object" && x1051 !== null && !Array.isArray(x1051))) return false;
-    let n1052 = 0;
-    const p1053 = x1051["seq"];
-    if (p1053 === undefined) return false;
-    n1052++;
-    if (!(typeof p1053 === "number" && !(p1053 % 1) && !isNaN(p1053) && isFinite(p1053))) return false;
-    if (p1053 < 1) return false;
-    const p1055 = x1051["channel"];
-    if (p1055 === undefined) return false;
-    n1052++;
-    if (!(typeof p1055 === "string")) return false;
-    if (p1055.length > 256 && (p1055.length > 512 || ucs2length(p1055) > 256)) return false;
-    if (p1055.length < 1 || (p1055.length < 2 && ucs2length(p1055) < 1)) return false;
-    const p1057 = x1051["event"];
-    if (p1057 === undefined) return false;
-    n1052++;
-    if (!check_Envelope(p1057)) return false;
-    let t1060 = 0;
-    for (const k1059 in x1051) t1060++;
-    if (t1060 !== n1052) {
-      for (const k1059 in x1051) if (!(k1059 === "seq" || k1059 === "channel" || k1059 === "event")) return false;
+  let n1078 = 0;
+  const p1079 = v["events"];
+  if (p1079 === undefined) return false;
+  n1078++;
+  if (!(Array.isArray(p1079))) return false;
+  for (let i1080 = 0; i1080 < p1079.length; i1080++) {
+    const x1081 = p1079[i1080];
+    if (!(typeof x1081 === "object" && x1081 !== null && !Array.isArray(x1081))) return false;
+    let n1082 = 0;
+    const p1083 = x1081["seq"];
+    if (p1083 === undefined) return false;
+    n1082++;
+    if (!(typeof p1083 === "number" && !(p1083 % 1) && !isNaN(p1083) && isFinite(p1083))) return false;
+    if (p1083 < 1) return false;
+    const p1085 = x1081["channel"];
+    if (p1085 === undefined) return false;
+    n1082++;
+    if (!(typeof p1085 === "string")) return false;
+    if (p1085.length > 256 && (p1085.length > 512 || ucs2length(p1085) > 256)) return false;
+    if (p1085.length < 1 || (p1085.length < 2 && ucs2length(p1085) < 1)) return false;
+    const p1087 = x1081["event"];
+    if (p1087 === undefined) return false;
+    n1082++;
+    if (!check_Envelope(p1087)) return false;
+    let t1090 = 0;
+    for (const k1089 in x1081) t1090++;
+    if (t1090 !== n1082) {
+      for (const k1089 in x1081) if (!(k1089 === "seq" || k1089 === "channel" || k1089 === "event")) return false;
     }
   }
-  const p1062 = v["has_more"];
-  if (p1062 === undefined) return false;
-  n1048++;
-  if (!(typeof p1062 === "boolean")) return false;
-  let t1065 = 0;
-  for (const k1064 in v) t1065++;
-  if (t1065 !== n1048) {
-    for (const k1064 in v) if (!(k1064 === "events" || k1064 === "has_more")) return false;
+  const p1092 = v["has_more"];
+  if (p1092 === undefined) return false;
+  n1078++;
+  if (!(typeof p1092 === "boolean")) return false;
+  let t1095 = 0;
+  for (const k1094 in v) t1095++;
+  if (t1095 !== n1078) {
+    for (const k1094 in v) if (!(k1094 === "events" || k1094 === "has_more")) return false;
   }
   return true;
 }
 function check_Limits(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1066 = 0;
-  const p1067 = v["max_frame_bytes"];
-  if (p1067 === undefined) return false;
-  n1066++;
-  if (!(typeof p1067 === "number" && !(p1067 % 1) && !isNaN(p1067) && isFinite(p1067))) return false;
-  if (p1067 < 1) return false;
-  const p1069 = v["max_events_per_batch"];
-  if (p1069 === undefined) return false;
-  n1066++;
-  if (!(typeof p1069 === "number" && !(p1069 % 1) && !isNaN(p1069) && isFinite(p1069))) return false;
-  if (p1069 < 1) return false;
-  const p1071 = v["max_batch_bytes"];
-  if (p1071 === undefined) return false;
-  n1066++;
-  if (!(typeof p1071 === "number" && !(p1071 % 1) && !isNaN(p1071) && isFinite(p1071))) return false;
-  if (p1071 < 1) return false;
-  const p1073 = v["max_event_bytes"];
-  if (p1073 === undefined) return false;
-  n1066++;
-  if (!(typeof p1073 === "number" && !(p1073 % 1) && !isNaN(p1073) && isFinite(p1073))) return false;
-  if (p1073 < 1) return false;
-  const p1075 = v["subscriber_queue_events"];
-  if (p1075 === undefined) return false;
-  n1066++;
-  if (!(typeof p1075 === "number" && !(p1075 % 1) && !isNaN(p1075) && isFinite(p1075))) return false;
-  if (p1075 < 1) return false;
-  const p1077 = v["subscriber_queue_bytes"];
-  if (p1077 === undefined) return false;
-  n1066++;
-  if (!(typeof p1077 === "number" && !(p1077 % 1) && !isNaN(p1077) && isFinite(p1077))) return false;
-  if (p1077 < 1) return false;
-  let t1080 = 0;
-  for (const k1079 in v) t1080++;
-  if (t1080 !== n1066) {
-    for (const k1079 in v) if (!(k1079 === "max_frame_bytes" || k1079 === "max_events_per_batch" || k1079 === "max_batch_bytes" || k1079 === "max_event_bytes" || k1079 === "subscriber_queue_events" || k1079 === "subscriber_queue_bytes")) return false;
+  let n1096 = 0;
+  const p1097 = v["max_frame_bytes"];
+  if (p1097 === undefined) return false;
+  n1096++;
+  if (!(typeof p1097 === "number" && !(p1097 % 1) && !isNaN(p1097) && isFinite(p1097))) return false;
+  if (p1097 < 1) return false;
+  const p1099 = v["max_events_per_batch"];
+  if (p1099 === undefined) return false;
+  n1096++;
+  if (!(typeof p1099 === "number" && !(p1099 % 1) && !isNaN(p1099) && isFinite(p1099))) return false;
+  if (p1099 < 1) return false;
+  const p1101 = v["max_batch_bytes"];
+  if (p1101 === undefined) return false;
+  n1096++;
+  if (!(typeof p1101 === "number" && !(p1101 % 1) && !isNaN(p1101) && isFinite(p1101))) return false;
+  if (p1101 < 1) return false;
+  const p1103 = v["max_event_bytes"];
+  if (p1103 === undefined) return false;
+  n1096++;
+  if (!(typeof p1103 === "number" && !(p1103 % 1) && !isNaN(p1103) && isFinite(p1103))) return false;
+  if (p1103 < 1) return false;
+  const p1105 = v["subscriber_queue_events"];
+  if (p1105 === undefined) return false;
+  n1096++;
+  if (!(typeof p1105 === "number" && !(p1105 % 1) && !isNaN(p1105) && isFinite(p1105))) return false;
+  if (p1105 < 1) return false;
+  const p1107 = v["subscriber_queue_bytes"];
+  if (p1107 === undefined) return false;
+  n1096++;
+  if (!(typeof p1107 === "number" && !(p1107 % 1) && !isNaN(p1107) && isFinite(p1107))) return false;
+  if (p1107 < 1) return false;
+  let t1110 = 0;
+  for (const k1109 in v) t1110++;
+  if (t1110 !== n1096) {
+    for (const k1109 in v) if (!(k1109 === "max_frame_bytes" || k1109 === "max_events_per_batch" || k1109 === "max_batch_bytes" || k1109 === "max_event_bytes" || k1109 === "subscriber_queue_events" || k1109 === "subscriber_queue_bytes")) return false;
   }
   return true;
 }
 function check_MachineDatagram(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1082 = v["machine_name"];
-  if (p1082 === undefined) return false;
-  if (!(typeof p1082 === "string")) return false;
-  if (p1082.length > 256 && (p1082.length > 512 || ucs2length(p1082) > 256)) return false;
-  if (p1082.length < 1 || (p1082.length < 2 && ucs2length(p1082) < 1)) return false;
-  const p1084 = v["event_type"];
-  if (p1084 === undefined) return false;
-  if (!(typeof p1084 === "string")) return false;
-  if (!format_identifier(p1084)) return false;
-  const p1086 = v["payload"];
-  if (p1086 !== undefined) {
-    if (!(typeof p1086 === "object" && p1086 !== null && !Array.isArray(p1086))) return false;
+  const p1112 = v["machine_name"];
+  if (p1112 === undefined) return false;
+  if (!(typeof p1112 === "string")) return false;
+  if (p1112.length > 256 && (p1112.length > 512 || ucs2length(p1112) > 256)) return false;
+  if (p1112.length < 1 || (p1112.length < 2 && ucs2length(p1112) < 1)) return false;
+  const p1114 = v["event_type"];
+  if (p1114 === undefined) return false;
+  if (!(typeof p1114 === "string")) return false;
+  if (!format_identifier(p1114)) return false;
+  const p1116 = v["payload"];
+  if (p1116 !== undefined) {
+    if (!(typeof p1116 === "object" && p1116 !== null && !Array.isArray(p1116))) return false;
   }
-  const p1088 = v["target"];
-  if (p1088 !== undefined) {
-    if (!(typeof p1088 === "string")) return false;
-    if (p1088.length > 256 && (p1088.length > 512 || ucs2length(p1088) > 256)) return false;
-    if (p1088.length < 1 || (p1088.length < 2 && ucs2length(p1088) < 1)) return false;
+  const p1118 = v["target"];
+  if (p1118 !== undefined) {
+    if (!(typeof p1118 === "string")) return false;
+    if (p1118.length > 256 && (p1118.length > 512 || ucs2length(p1118) > 256)) return false;
+    if (p1118.length < 1 || (p1118.length < 2 && ucs2length(p1118) < 1)) return false;
   }
-  const p1090 = v["job_id"];
-  if (p1090 !== undefined) {
-    if (p1090 !== null) {
-      if (!(typeof p1090 === "string")) return false;
-      if (p1090.length > 256 && (p1090.length > 512 || ucs2length(p1090) > 256)) return false;
-      if (p1090.length < 1 || (p1090.length < 2 && ucs2length(p1090) < 1)) return false;
+  const p1120 = v["job_id"];
+  if (p1120 !== undefined) {
+    if (p1120 !== null) {
+      if (!(typeof p1120 === "string")) return false;
+      if (p1120.length > 256 && (p1120.length > 512 || ucs2length(p1120) > 256)) return false;
+      if (p1120.length < 1 || (p1120.length < 2 && ucs2length(p1120) < 1)) return false;
     }
   }
   return true;
 }
 function check_MachineControlMessage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1092 = 0;
-  const p1093 = v["type"];
-  if (p1093 === undefined) return false;
-  n1092++;
-  if (!(typeof p1093 === "string")) return false;
-  if (p1093.length > 256 && (p1093.length > 512 || ucs2length(p1093) > 256)) return false;
-  if (p1093.length < 1 || (p1093.length < 2 && ucs2length(p1093) < 1)) return false;
-  const p1095 = v["payload"];
-  if (p1095 === undefined) return false;
-  n1092++;
-  if (!(typeof p1095 === "object" && p1095 !== null && !Array.isArray(p1095))) return false;
-  const p1097 = v["job_id"];
-  if (p1097 === undefined) return false;
-  n1092++;
-  if (p1097 !== null) {
-    if (!(typeof p1097 === "string")) return false;
-    if (p1097.length > 256 && (p1097.length > 512 || ucs2length(p1097) > 256)) return false;
-    if (p1097.length < 1 || (p1097.length < 2 && ucs2length(p1097) < 1)) return false;
+  let n1122 = 0;
+  const p1123 = v["type"];
+  if (p1123 === undefined) return false;
+  n1122++;
+  if (!(typeof p1123 === "string")) return false;
+  if (p1123.length > 256 && (p1123.length > 512 || ucs2length(p1123) > 256)) return false;
+  if (p1123.length < 1 || (p1123.length < 2 && ucs2length(p1123) < 1)) return false;
+  const p1125 = v["payload"];
+  if (p1125 === undefined) return false;
+  n1122++;
+  if (!(typeof p1125 === "object" && p1125 !== null && !Array.isArray(p1125))) return false;
+  const p1127 = v["job_id"];
+  if (p1127 === undefined) return false;
+  n1122++;
+  if (p1127 !== null) {
+    if (!(typeof p1127 === "string")) return false;
+    if (p1127.length > 256 && (p1127.length > 512 || ucs2length(p1127) > 256)) return false;
+    if (p1127.length < 1 || (p1127.length < 2 && ucs2length(p1127) < 1)) return false;
   }
-  let t1100 = 0;
-  for (const k1099 in v) t1100++;
-  if (t1100 !== n1092) {
-    for (const k1099 in v) if (!(k1099 === "type" || k1099 === "payload" || k1099 === "job_id")) return false;
+  let t1130 = 0;
+  for (const k1129 in v) t1130++;
+  if (t1130 !== n1122) {
+    for (const k1129 in v) if (!(k1129 === "type" || k1129 === "payload" || k1129 === "job_id")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotPayload(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1101 = 0;
-  const p1102 = v["findings"];
-  if (p1102 === undefined) return false;
-  n1101++;
-  if (!(Array.isArray(p1102))) return false;
-  if (p1102.length > 100000) return false;
-  for (let i1103 = 0; i1103 < p1102.length; i1103++) {
-    const x1104 = p1102[i1103];
-    if (!check_Finding(x1104)) return false;
+  let n1131 = 0;
+  const p1132 = v["findings"];
+  if (p1132 === undefined) return false;
+  n1131++;
+  if (!(Array.isArray(p1132))) return false;
+  if (p1132.length > 100000) return false;
+  for (let i1133 = 0; i1133 < p1132.length; i1133++) {
+    const x1134 = p1132[i1133];
+    if (!check_Finding(x1134)) return false;
   }
-  const p1107 = v["audit_at"];
-  if (p1107 === undefined) return false;
-  n1101++;
-  if (!(typeof p1107 === "string")) return false;
-  if (!format_utc_timestamp(p1107)) return false;
-  let t1110 = 0;
-  for (const k1109 in v) t1110++;
-  if (t1110 !== n1101) {
-    for (const k1109 in v) if (!(k1109 === "findings" || k1109 === "audit_at")) return false;
+  const p1137 = v["audit_at"];
+  if (p1137 === undefined) return false;
+  n1131++;
+  if (!(typeof p1137 === "string")) return false;
+  if (!format_utc_timestamp(p1137)) return false;
+  let t1140 = 0;
+  for (const k1139 in v) t1140++;
+  if (t1140 !== n1131) {
+    for (const k1139 in v) if (!(k1139 === "findings" || k1139 === "audit_at")) return false;
   }
   return true;
 }
 function check_Finding(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1111 = 0;
-  const p1112 = v["rule"];
-  if (p1112 === undefined) return false;
-  n1111++;
-  if (!(typeof p1112 === "string")) return false;
-  if (p1112.length > 256 && (p1112.length > 512 || ucs2length(p1112) > 256)) return false;
-  if (p1112.length < 1 || (p1112.length < 2 && ucs2length(p1112) < 1)) return false;
-  const p1114 = v["offending_path"];
-  if (p1114 === undefined) return false;
-  n1111++;
-  if (!(typeof p1114 === "string")) return false;
-  if (p1114.length > 4096 && (p1114.length > 8192 || ucs2length(p1114) > 4096)) return false;
-  if (p1114.length < 1 || (p1114.length < 2 && ucs2length(p1114) < 1)) return false;
-  const p1116 = v["severity"];
-  if (p1116 !== undefined) {
-    n1111++;
-    if (!(typeof p1116 === "string")) return false;
-    if (p1116 !== "error" && p1116 !== "warning" && p1116 !== "info") return false;
+  let n1141 = 0;
+  const p1142 = v["rule"];
+  if (p1142 === undefined) return false;
+  n1141++;
+  if (!(typeof p1142 === "string")) return false;
+  if (p1142.length > 256 && (p1142.length > 512 || ucs2length(p1142) > 256)) return false;
+  if (p1142.length < 1 || (p1142.length < 2 && ucs2length(p1142) < 1)) return false;
+  const p1144 = v["offending_path"];
+  if (p1144 === undefined) return false;
+  n1141++;
+  if (!(typeof p1144 === "string")) return false;
+  if (p1144.length > 4096 && (p1144.length > 8192 || ucs2length(p1144) > 4096)) return false;
+  if (p1144.length < 1 || (p1144.length < 2 && ucs2length(p1144) < 1)) return false;
+  const p1146 = v["severity"];
+  if (p1146 !== undefined) {
+    n1141++;
+    if (!(typeof p1146 === "string")) return false;
+    if (p1146 !== "error" && p1146 !== "warning" && p1146 !== "info") return false;
   }
-  const p1118 = v["message"];
-  if (p1118 !== undefined) {
-    n1111++;
-    if (!(typeof p1118 === "string")) return false;
-    if (p1118.length > 65536 && (p1118.length > 131072 || ucs2length(p1118) > 65536)) return false;
+  const p1148 = v["message"];
+  if (p1148 !== undefined) {
+    n1141++;
+    if (!(typeof p1148 === "string")) return false;
+    if (p1148.length > 65536 && (p1148.length > 131072 || ucs2length(p1148) > 65536)) return false;
   }
-  const p1120 = v["data"];
-  if (p1120 !== undefined) {
-    n1111++;
-    if (!(typeof p1120 === "object" && p1120 !== null && !Array.isArray(p1120))) return false;
+  const p1150 = v["data"];
+  if (p1150 !== undefined) {
+    n1141++;
+    if (!(typeof p1150 === "object" && p1150 !== null && !Array.isArray(p1150))) return false;
   }
-  let t1123 = 0;
-  for (const k1122 in v) t1123++;
-  if (t1123 !== n1111) {
-    for (const k1122 in v) if (!(k1122 === "rule" || k1122 === "offending_path" || k1122 === "severity" || k1122 === "message" || k1122 === "data")) return false;
+  let t1153 = 0;
+  for (const k1152 in v) t1153++;
+  if (t1153 !== n1141) {
+    for (const k1152 in v) if (!(k1152 === "rule" || k1152 === "offending_path" || k1152 === "severity" || k1152 === "message" || k1152 === "data")) return false;
   }
   return true;
 }
 function check_Issue(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1124 = 0;
-  const p1125 = v["path"];
-  if (p1125 === undefined) return false;
-  n1124++;
-  if (!(typeof p1125 === "string")) return false;
-  if (p1125.length > 4096 && (p1125.length > 8192 || ucs2length(p1125) > 4096)) return false;
-  const p1127 = v["expected"];
-  if (p1127 === undefined) return false;
-  n1124++;
-  if (!(typeof p1127 === "string")) return false;
-  if (p1127.length > 4096 && (p1127.length > 8192 || ucs2length(p1127) > 4096)) return false;
-  const p1129 = v["received"];
-  if (p1129 === undefined) return false;
-  n1124++;
-  if (!(typeof p1129 === "string")) return false;
-  if (p1129.length > 4096 && (p1129.length > 8192 || ucs2length(p1129) > 4096)) return false;
-  const p1131 = v["message"];
-  if (p1131 === undefined) return false;
-  n1124++;
-  if (!(typeof p1131 === "string")) return false;
-  if (p1131.length > 8192 && (p1131.length > 16384 || ucs2length(p1131) > 8192)) return false;
-  let t1134 = 0;
-  for (const k1133 in v) t1134++;
-  if (t1134 !== n1124) {
-    for (const k1133 in v) if (!(k1133 === "path" || k1133 === "expected" || k1133 === "received" || k1133 === "message")) return false;
+  let n1154 = 0;
+  const p1155 = v["path"];
+  if (p1155 === undefined) return false;
+  n1154++;
+  if (!(typeof p1155 === "string")) return false;
+  if (p1155.length > 4096 && (p1155.length > 8192 || ucs2length(p1155) > 4096)) return false;
+  const p1157 = v["expected"];
+  if (p1157 === undefined) return false;
+  n1154++;
+  if (!(typeof p1157 === "string")) return false;
+  if (p1157.length > 4096 && (p1157.length > 8192 || ucs2length(p1157) > 4096)) return false;
+  const p1159 = v["received"];
+  if (p1159 === undefined) return false;
+  n1154++;
+  if (!(typeof p1159 === "string")) return false;
+  if (p1159.length > 4096 && (p1159.length > 8192 || ucs2length(p1159) > 4096)) return false;
+  const p1161 = v["message"];
+  if (p1161 === undefined) return false;
+  n1154++;
+  if (!(typeof p1161 === "string")) return false;
+  if (p1161.length > 8192 && (p1161.length > 16384 || ucs2length(p1161) > 8192)) return false;
+  let t1164 = 0;
+  for (const k1163 in v) t1164++;
+  if (t1164 !== n1154) {
+    for (const k1163 in v) if (!(k1163 === "path" || k1163 === "expected" || k1163 === "received" || k1163 === "message")) return false;
   }
   return true;
 }

@@ -6,24 +6,38 @@
  */
 import { Type, type Static, type TObject } from "@sinclair/typebox";
 import { JsonObject, Label, UtcTimestamp } from "../primitives/strings.js";
-import { NullableString, StringEnum } from "../primitives/compact.js";
+import { NullableString } from "../primitives/compact.js";
 import type { RealtimeType } from "../../constants.js";
+import { ACTIVITY_LEVEL_PATTERN, type ActivityLevel as ActivityLevelValue } from "../../levels.js";
 import { IDENTIFIER_PATTERN } from "../../patterns.js";
 
 const open = { additionalProperties: true } as const;
+
+/** When a machine saw something: RFC 3339 UTC, or seconds since the epoch as the engine's `time.time()` sends it. */
+export const MachineTime = Type.Union([UtcTimestamp, Type.Number({ minimum: 0 })], {
+  title: "MachineTime",
+  description: "An RFC 3339 UTC timestamp, or seconds since the Unix epoch (Python's time.time()).",
+});
+
+/** Ids the engine may send as `None`. */
+const OptionalLabel = Type.Optional(NullableString(Label));
 
 export const StateChangeData = Type.Object(
   {
     from_state: Label,
     to_state: Label,
     event_trigger: Label,
-    timestamp: Type.Optional(UtcTimestamp),
+    timestamp: Type.Optional(MachineTime),
   },
   { ...open, title: "StateChangeData" },
 );
 
-export const ActivityLevel = StringEnum(["debug", "info", "success", "warning", "error"], {
+/** Any case of debug, info, success, warning (or warn) and error; decode returns it in lower case. */
+export const ActivityLevel = Type.Unsafe<ActivityLevelValue>({
   title: "ActivityLevel",
+  description: "debug, info, success, warning (alias warn) or error, in any letter case; stored in lower case.",
+  type: "string",
+  pattern: ACTIVITY_LEVEL_PATTERN,
 });
 
 export const ActivityLogData = Type.Object(
@@ -32,18 +46,34 @@ export const ActivityLogData = Type.Object(
 );
 
 export const JobStartedData = Type.Object(
-  { job_id: Type.Optional(Label), job_type: Type.Optional(Label) },
+  { job_id: OptionalLabel, job_type: OptionalLabel, timestamp: Type.Optional(MachineTime) },
   { ...open, title: "JobStartedData" },
 );
 
 export const JobCompletedData = Type.Object(
-  { job_id: Type.Optional(Label), result: Type.Optional(JsonObject) },
+  { job_id: OptionalLabel, job_type: OptionalLabel, result: Type.Optional(JsonObject), timestamp: Type.Optional(MachineTime) },
   { ...open, title: "JobCompletedData" },
 );
 
+const ErrorText = Type.String({ minLength: 1, maxLength: 65_536 });
+
+/** `message`, or `error_message` as the engine's `emit_error` names it: at least one of them. */
 export const MachineErrorData = Type.Object(
-  { message: Type.String({ minLength: 1, maxLength: 65_536 }), error_type: Type.Optional(Label) },
-  { ...open, title: "MachineErrorData" },
+  {
+    message: Type.Optional(ErrorText),
+    error_message: Type.Optional(ErrorText),
+    error_type: Type.Optional(Label),
+    job_id: OptionalLabel,
+    timestamp: Type.Optional(MachineTime),
+  },
+  {
+    ...open,
+    title: "MachineErrorData",
+    anyOf: [
+      { properties: { message: ErrorText }, required: ["message"] },
+      { properties: { error_message: ErrorText }, required: ["error_message"] },
+    ],
+  },
 );
 
 /** Realtime types and the shape their payload must have. */
@@ -100,7 +130,8 @@ export const MachineControlMessage = Type.Object(
 
 export type StateChangeData = Static<typeof StateChangeData>;
 export type ActivityLogData = Static<typeof ActivityLogData>;
-export type ActivityLevel = Static<typeof ActivityLevel>;
+export type ActivityLevel = ActivityLevelValue;
+export type MachineTime = Static<typeof MachineTime>;
 export type JobStartedData = Static<typeof JobStartedData>;
 export type JobCompletedData = Static<typeof JobCompletedData>;
 export type MachineErrorData = Static<typeof MachineErrorData>;

@@ -142,6 +142,10 @@ export const ErrorFrame = Type.Object(
     code: ErrorCodeSchema,
     message: Type.String({ maxLength: 8192 }),
     ref: Type.Optional(Ref),
+    /** The subscription refused (`unknown_channel`, `forbidden`). */
+    sub: Type.Optional(Ref),
+    /** The channel refused, as the subscribe frame named it. */
+    channel: Type.Optional(Label),
     issues: Type.Optional(Type.Array(Issue)),
   },
   { ...closed, title: "ErrorFrame" },
