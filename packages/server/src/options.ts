@@ -55,6 +55,16 @@ export interface HubOptions {
   controlDir?: string;
   /** Project uuid stamped on events that arrive by datagram (which carry none). @default null */
   datagramProject?: string | null;
+  /**
+   * Largest datagram taken, in bytes; a larger one is refused as `too_large`. At most 65,534: the
+   * socket reads 65,535 bytes, and a datagram that fills the read may have been cut. @default 65_534
+   */
+  maxDatagramBytes?: number;
+  /**
+   * A refused datagram is reported in the activity log (target `ui`) at most once per reason in
+   * this many milliseconds; the next report counts the ones in between. @default 10_000
+   */
+  datagramWarningIntervalMs?: number;
   /** The admin token; when absent one is generated at first start and returned once. @default process.env.EVENTS_ADMIN_TOKEN */
   adminToken?: string;
   /** The hub's node id in `welcome`, on events it creates and on its metrics. @default "hub-" + a hash of the host name and store (in a cluster, and the port or pid) */
@@ -131,6 +141,8 @@ export interface ResolvedOptions {
   readonly socketPath: string | false;
   readonly controlDir: string;
   readonly datagramProject: string | null;
+  readonly maxDatagramBytes: number;
+  readonly datagramWarningIntervalMs: number;
   readonly adminToken: string | undefined;
   readonly nodeId: string;
   readonly limits: Readonly<Limits>;
@@ -150,6 +162,9 @@ export interface ResolvedOptions {
   readonly logger: Logger;
   readonly dashboardDir: string | undefined;
 }
+
+/** The largest datagram the ingest socket can tell from a cut one: its reads are 65,535 bytes. */
+export const MAX_DATAGRAM_BYTES = 65_534;
 
 /** Where per-user sockets live: `$XDG_RUNTIME_DIR`, else the temp dir. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -171,6 +186,8 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     socketPath: options.socketPath ?? join(runtime, "events.sock"),
     controlDir: options.controlDir ?? runtime,
     datagramProject: options.datagramProject ?? null,
+    maxDatagramBytes: options.maxDatagramBytes ?? MAX_DATAGRAM_BYTES,
+    datagramWarningIntervalMs: options.datagramWarningIntervalMs ?? 10_000,
     adminToken: options.adminToken ?? nonEmpty(env["EVENTS_ADMIN_TOKEN"]),
     nodeId: options.nodeId ?? defaultNodeId(store, cluster === undefined ? undefined : String(options.port || process.pid)),
     limits: Object.freeze(limits),
@@ -206,8 +223,13 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     "ticketTtlMs",
     "writeBatchMax",
     "retentionIntervalMs",
+    "maxDatagramBytes",
+    "datagramWarningIntervalMs",
   ] as const) {
     positiveInteger(name, resolved[name]);
+  }
+  if (resolved.maxDatagramBytes > MAX_DATAGRAM_BYTES) {
+    throw new HubError("config", `maxDatagramBytes: expected at most ${MAX_DATAGRAM_BYTES} (the socket reads 65,535 bytes at once), received ${resolved.maxDatagramBytes}`);
   }
   if (resolved.retainEvents !== undefined) positiveInteger("retainEvents", resolved.retainEvents);
   if (cluster !== undefined) {

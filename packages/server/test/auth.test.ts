@@ -150,11 +150,16 @@ describe("the auth matrix: a token for one project never reads or writes another
   it("refuses every cross-project read: subscribe, SSE, session and problems channels", async () => {
     const { hub, tokens, admin } = await setup();
     const subscribeB = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: tokens.a });
-    subscribeB.send({ type: "subscribe", sub: "s", project: PROJECT_B });
-    expect((await subscribeB.closed).code).toBe(CLOSE_CODES.forbidden);
+    subscribeB.send({ type: "subscribe", sub: "s", channel: "events", project: PROJECT_B });
+    expect(await subscribeB.next("error")).toMatchObject({ code: "forbidden", sub: "s", channel: "events", message: expect.stringContaining(`not ${PROJECT_B}`) as string });
+    // The refusal ends that subscription only: the connection still serves the token's own project.
+    subscribeB.send({ type: "subscribe", sub: "own", channel: "events" });
+    await subscribeB.next("subscribed", (frame) => frame.sub === "own");
+    expect(subscribeB.of("subscribed").map((frame) => frame.sub)).toEqual(["own"]);
     const writeOnly = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: tokens.aWrite });
     writeOnly.send({ type: "subscribe", sub: "s" });
-    expect((await writeOnly.closed).code).toBe(CLOSE_CODES.forbidden);
+    expect(await writeOnly.next("error")).toMatchObject({ code: "forbidden", sub: "s", message: expect.stringContaining("no read scope") as string });
+    expect(writeOnly.of("subscribed")).toEqual([]);
     expect((await RawSse.open(`${hub.url}/api/events?project=${PROJECT_B}`, bearer(tokens.a))).status).toBe(403);
     expect((await RawSse.open(`${hub.url}/api/events`, bearer(tokens.aWrite))).status).toBe(403);
     expect((await RawSse.open(`${hub.url}/api/events`)).status).toBe(401);

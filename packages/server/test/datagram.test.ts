@@ -20,6 +20,26 @@ async function pythonSend(path: string, datagram: unknown): Promise<void> {
   await run("python3", ["-c", script, path, typeof datagram === "string" ? datagram : JSON.stringify(datagram)]);
 }
 
+type Machine = { source: string; target: string; type: string; payload: Record<string, unknown> };
+
+function machineOf(frame: { event: unknown }): Machine {
+  return (frame.event as { payload: Machine }).payload;
+}
+
+/** The activity-log warning the hub wrote for a refusal, once it arrives. */
+async function warningFor(reader: TestSocket, reason: string): Promise<Machine> {
+  const frame = await reader.next("message", (candidate) => machineOf(candidate).source === "hub" && machineOf(candidate).payload["reason"] === reason);
+  return machineOf(frame);
+}
+
+/** A valid activity_log datagram of exactly `bytes` bytes of UTF-8 JSON. */
+function datagramOfBytes(bytes: number, note: string): string {
+  const shell = JSON.stringify({ machine_name: "m", event_type: "activity_log", payload: { message: note, level: "info" } });
+  const text = JSON.stringify({ machine_name: "m", event_type: "activity_log", payload: { message: note + " ".repeat(bytes - shell.length), level: "info" } });
+  expect(Buffer.byteLength(text)).toBe(bytes);
+  return text;
+}
+
 describe("datagram ingest (unix socket)", () => {
   it("stores and fans out a send-event datagram sent by python3", async () => {
     const withSocket = await testHub({ datagram: true });
@@ -50,18 +70,64 @@ describe("datagram ingest (unix socket)", () => {
     await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
   });
 
-  it("counts malformed datagrams and keeps going", async () => {
+  it("counts refused datagrams by reason, reports each in the activity log, and keeps going", async () => {
     const hub = await testHub({ datagram: true });
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "ui", channel: "machine:ui" });
+    await reader.next("subscribed");
     await pythonSend(hub.hub.socketPath!, "{not json");
     await pythonSend(hub.hub.socketPath!, { event_type: "x" });
     await pythonSend(hub.hub.socketPath!, { machine_name: "m", event_type: "state_change", payload: { from_state: "a" } });
     await vi.waitFor(async () => {
       const metrics = await (await fetch(`${hub.url}/metrics`)).text();
       expect(metrics).toContain('events_malformed_frames_total{transport="datagram"} 2');
-      expect(metrics).toContain('events_rejected_total{transport="datagram"} 1');
+      expect(metrics).toContain('events_datagrams_refused_total{reason="not_json"} 1');
+      expect(metrics).toContain('events_datagrams_refused_total{reason="invalid"} 1');
+      expect(metrics).toContain('events_datagrams_refused_total{reason="rejected"} 1');
     }, { timeout: 10_000 });
+    const shown = await Promise.all(["not_json", "invalid", "rejected"].map((reason) => warningFor(reader, reason)));
+    expect(shown.every((machine) => machine.source === "hub" && machine.target === "ui" && machine.payload["level"] === "warning")).toBe(true);
+    expect(shown[0]!.payload["message"]).toMatch(/^refused a datagram: not JSON/);
+    expect(shown[1]!.payload["message"]).toMatch(/^refused a datagram: not \{machine_name, event_type, payload\}: \/machine_name: expected a value \(required\)/);
+    expect(shown[2]!.payload["message"]).toMatch(/^refused a datagram from m: its state_change event is not valid: .*to_state/);
     await pythonSend(hub.hub.socketPath!, { machine_name: "m", event_type: "job_started", payload: {} });
-    await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
+    await reader.next("message", (frame) => machineOf(frame).type === "job_started");
+  });
+
+  it("refuses a datagram over maxDatagramBytes as too large, naming the limit, and takes one at the limit", async () => {
+    const hub = await testHub({ datagram: true, maxDatagramBytes: 1_000 });
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "ui", channel: "machine:ui" });
+    await reader.next("subscribed");
+    await pythonSend(hub.hub.socketPath!, datagramOfBytes(1_000, "at the limit"));
+    await reader.next("message", (frame) => machineOf(frame).source === "m");
+    await pythonSend(hub.hub.socketPath!, datagramOfBytes(1_001, "one over"));
+    const warning = await warningFor(reader, "too_large");
+    expect(warning.payload["message"]).toBe("refused a datagram: too large: 1001 bytes; the limit is 1000 bytes (maxDatagramBytes)");
+    expect(reader.of("message").filter((frame) => machineOf(frame).source === "m")).toHaveLength(1);
+  });
+
+  it("says too large, not unparsable, for a datagram past the socket's 64 KiB read", async () => {
+    const hub = await testHub({ datagram: true, limits: { max_event_bytes: 131_072 } });
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    reader.send({ type: "subscribe", sub: "ui", channel: "machine:ui" });
+    await reader.next("subscribed");
+    await pythonSend(hub.hub.socketPath!, datagramOfBytes(65_534, "the default limit"));
+    await reader.next("message", (frame) => machineOf(frame).source === "m");
+    for (const size of [65_535, 70_000]) {
+      await pythonSend(hub.hub.socketPath!, datagramOfBytes(size, "over"));
+    }
+    const warning = await warningFor(reader, "too_large");
+    expect(warning.payload["message"]).toBe(
+      "refused a datagram: too large: at least 65535 bytes (cut at the socket's read size); the limit is 65534 bytes (maxDatagramBytes)",
+    );
+    await vi.waitFor(async () => {
+      expect(await (await fetch(`${hub.url}/metrics`)).text()).toContain('events_datagrams_refused_total{reason="too_large"} 2');
+    }, { timeout: 10_000 });
+  });
+
+  it("refuses a maxDatagramBytes the socket cannot honour", async () => {
+    await expect(testHub({ datagram: true, maxDatagramBytes: 65_535 })).rejects.toThrow(/maxDatagramBytes: expected at most 65534/);
   });
 
   it("forwards {type, payload, job_id} to control-<machine>.sock when it exists, and marks the row processed", async () => {

@@ -61,6 +61,21 @@ describe("SSE (GET /api/events)", () => {
     projectB.close();
   });
 
+  it("refuses an unknown channel with 400 unknown_channel naming it, before any stream opens", async () => {
+    const hub = await testHub();
+    for (const channel of ["sessions", "foo:*", "machine:a\u0000b"]) {
+      const response = await fetch(`${hub.url}/api/events?channel=${encodeURIComponent(channel)}`, { headers: bearer(hub.admin) });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("unknown_channel");
+      expect(body.error.message).toContain(JSON.stringify(channel));
+    }
+    const history = await fetch(`${hub.url}/api/v1/events?channel=%00`, { headers: bearer(hub.admin) });
+    expect(history.status).toBe(400);
+    expect(((await history.json()) as { error: { code: string } }).error.code).toBe("unknown_channel");
+  });
+
   it("resumes from Last-Event-ID (which wins over ?since=) or ?since=", async () => {
     const hub = await testHub();
     const seqs = await publish(hub, events(10));

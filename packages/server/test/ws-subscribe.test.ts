@@ -43,6 +43,35 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     expect(reader.of("subscribed")[0]).toMatchObject({ from_seq: seqs[99], head_seq: seqs[1199] });
   });
 
+  it.each(["sessions", "foo:*", "event", "session:", "machine:a\u0000b", ":*"])(
+    "answers a subscribe to the unknown channel %j with an unknown_channel error naming it, not subscribed",
+    async (channel) => {
+      const hub = await testHub();
+      const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+      reader.send({ type: "subscribe", sub: "bad", channel });
+      const error = await reader.next("error");
+      expect(hubFrameCodec.decode(error).ok).toBe(true);
+      expect(error).toMatchObject({ code: "unknown_channel", sub: "bad", channel });
+      expect(error.message).toContain(JSON.stringify(channel));
+      expect(error.message).toContain("session:<id>");
+      // The connection goes on: a known channel on it is served.
+      reader.send({ type: "subscribe", sub: "good", channel: "events" });
+      await reader.next("subscribed", (frame) => frame.sub === "good");
+      expect(reader.of("subscribed").map((frame) => frame.sub)).toEqual(["good"]);
+    },
+  );
+
+  it.each(["events", "tasks", "problems", "session:s1", "machine:worker-1", "session:*", "machine:*", "*"])(
+    "subscribes to the known channel %j",
+    async (channel) => {
+      const hub = await testHub();
+      const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+      reader.send({ type: "subscribe", sub: "ok", channel });
+      await reader.next("subscribed");
+      expect(reader.of("error")).toEqual([]);
+    },
+  );
+
   it("filters by channel (and prefix patterns) and by project", async () => {
     const hub = await testHub();
     const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });

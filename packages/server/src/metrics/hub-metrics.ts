@@ -24,6 +24,7 @@ export class HubMetrics {
   readonly duplicates: Counter<"transport">;
   readonly rejected: Counter<"transport">;
   readonly malformed: Counter<"transport">;
+  readonly datagramsRefused: Counter<"reason">;
   readonly storeSeconds: Histogram;
   readonly storeBatch: Histogram;
 
@@ -34,6 +35,12 @@ export class HubMetrics {
     this.duplicates = new Counter({ name: "events_duplicates_total", help: "Events answered duplicate (event_id already stored).", labelNames: ["transport"], registers });
     this.rejected = new Counter({ name: "events_rejected_total", help: "Events answered rejected (invalid, too large or forbidden).", labelNames: ["transport"], registers });
     this.malformed = new Counter({ name: "events_malformed_frames_total", help: "Frames, bodies and datagrams refused whole (bad JSON, unknown type, over a limit).", labelNames: ["transport"], registers });
+    this.datagramsRefused = new Counter({
+      name: "events_datagrams_refused_total",
+      help: "Datagrams refused, by reason (too_large, not_json, invalid, rejected, store_failed); each is also reported in the activity log.",
+      labelNames: ["reason"],
+      registers,
+    });
     this.storeSeconds = new Histogram({
       name: "events_store_write_seconds",
       help: "Duration of one store transaction (a batch of events).",

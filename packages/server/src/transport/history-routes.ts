@@ -5,7 +5,7 @@
  * has_more}`; each `event` is the stored envelope text, sent as stored.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { readScope } from "../auth/principal.js";
+import { subscriptionAccess } from "../core/subscription-access.js";
 import type { HubCore } from "../core/hub-core.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
@@ -26,13 +26,13 @@ export function historyRoutes(app: FastifyInstance, core: HubCore): void {
     if (principal === undefined) return reply;
     const query = parseQuery(request);
     if (typeof query === "string") return reply.code(400).send(errorBody("bad_request", query));
-    const scope = readScope(principal, query.project);
-    if (!scope.ok) return reply.code(403).send(errorBody("forbidden", scope.message));
+    const access = subscriptionAccess(principal, query);
+    if (!access.ok) return reply.code(access.code === "forbidden" ? 403 : 400).send(errorBody(access.code, access.message));
     const rows = await core.store.readBefore({
       beforeSeq: query.before ?? Number.MAX_SAFE_INTEGER,
       limit: query.limit + 1,
       channel: query.channel,
-      project: scope.value,
+      project: access.project,
     });
     const page = rows.slice(0, query.limit);
     const events = page.map((row) => `{"seq":${row.seq},"channel":${JSON.stringify(row.channel)},"event":${row.json}}`);

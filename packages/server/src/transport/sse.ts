@@ -10,11 +10,11 @@
 import type { ServerResponse } from "node:http";
 import { CLOSE_CODES } from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { readScope } from "../auth/principal.js";
 import { httpChunk } from "../broker/published-event.js";
 import type { Sink } from "../broker/sink.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
+import { subscriptionAccess } from "../core/subscription-access.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
 
@@ -63,11 +63,11 @@ export class SseStreams {
       if (principal === undefined) return reply;
       const query = parseQuery(request);
       if (typeof query === "string") return reply.code(400).send(errorBody("bad_request", query));
-      const scope = readScope(principal, query.project);
-      if (!scope.ok) return reply.code(403).send(errorBody("forbidden", scope.message));
+      const access = subscriptionAccess(principal, query);
+      if (!access.ok) return reply.code(access.code === "forbidden" ? 403 : 400).send(errorBody(access.code, access.message));
       reply.hijack();
       const tokenId = principal.kind === "project" ? principal.tokenId : undefined;
-      this.#open(reply.raw, { channel: query.channel, project: scope.value, since: query.since, tokenId });
+      this.#open(reply.raw, { channel: query.channel, project: access.project, since: query.since, tokenId });
       return reply;
     });
   }

@@ -20,10 +20,10 @@ import {
   type SubscribeFrame,
 } from "@events/schema";
 import { fromToken, learnCredentials, type Credentials } from "../auth/authenticate.js";
-import { readScope } from "../auth/principal.js";
 import { textFrame } from "../broker/published-event.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
+import { subscriptionAccess } from "../core/subscription-access.js";
 import { eventsDespiteElements } from "./element-issues.js";
 import type { WsPeer, WsSink } from "./ws-peer.js";
 
@@ -229,9 +229,11 @@ export class WsProtocolConnection {
       this.#peer.close(CLOSE_CODES.unauthenticated, "authenticate first (hello with a token)");
       return;
     }
-    const scope = readScope(principal, frame.project);
-    if (!scope.ok) {
-      this.#peer.close(CLOSE_CODES.forbidden, scope.message);
+    const access = subscriptionAccess(principal, frame);
+    if (!access.ok) {
+      // The connection stays: other subscriptions and publishes on it are unaffected.
+      this.#unsubscribe(frame.sub, true);
+      this.#error({ code: access.code, message: access.message, sub: frame.sub, ...(frame.channel === undefined ? {} : { channel: frame.channel }) });
       return;
     }
     const subscriptions = (this.#subscriptions ??= new Map());
@@ -243,7 +245,7 @@ export class WsProtocolConnection {
     const sub = frame.sub;
     const sink = this.#peer.sink();
     const subscriber = this.#core.openStream({
-      filter: { channel: frame.channel, project: scope.value },
+      filter: { channel: frame.channel, project: access.project },
       framer: {
         event: (event) => event.wsFrame(sub),
         gap: (fromSeq, toSeq) =>
