@@ -3,7 +3,7 @@
  * anything the disk could not take is reported, never dropped silently.
  */
 import type { Emitter, EmitResult } from "@events/sdk";
-import { failure, usageError } from "./errors.js";
+import { failure } from "./errors.js";
 import { print, printJson, warn } from "./output.js";
 
 export interface EmitterFlags {
@@ -35,7 +35,8 @@ export function reportEmit(result: EmitResult, options: PrintEmitOptions): void 
   if (!result.ok) {
     if (result.reason === "invalid") {
       const details = (result.issues ?? []).map((issue) => `  ${issue.message}`).join("\n");
-      throw usageError(`the event is not valid:\n${details}`, "fix the fields above; `events schema export --out DIR` shows every event's schema");
+      // The command was well formed; the event it describes was refused: exit 1, nothing stored or sent.
+      throw failure(`the event is not valid (nothing was stored or sent):\n${details}`, "fix the fields above; `events schema export --out DIR` shows every event's schema");
     }
     throw failure(`the event was not stored (${result.reason}): ${result.message}`, hintFor(result.reason));
   }

@@ -2,7 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { BIN, runCli } from "./run-cli.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -22,6 +24,21 @@ describe("events", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command 'nope'");
     expect(result.stderr).toContain("events --help");
+  });
+
+  it.each([
+    ["wp assign --help | head -1", "head -1"],
+    ["--help | true (the reader closes before anything is written)", "true"],
+    ["schema export --json | head -c 1", "head -c 1"],
+  ])("exits quietly with 0 when the reader of stdout stops early: %s", async (label, reader) => {
+    const args = label.split(" | ")[0]!.replace(" (the reader closes before anything is written)", "");
+    const dir = mkdtempSync(join(tmpdir(), "events-cli-pipe-"));
+    dirs.push(dir);
+    const out = args.startsWith("schema export") ? `${args.replace("--json", "")} --out ${dir} --json` : args;
+    // The shell runs the pipeline as a user's would; PIPESTATUS holds the CLI's exit code.
+    const script = `"${process.execPath}" "${BIN}" ${out} | ${reader} > /dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`;
+    const { stderr } = await promisify(execFile)("bash", ["-c", script], { env: { ...process.env, NO_COLOR: "1" } });
+    expect(stderr).toBe("exit=0\n");
   });
 
   it("prints its version", async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { BIN, runCli, type CliResult } from "./run-cli.js";
 
@@ -103,9 +103,9 @@ describe("events init, emit and the friendly commands", () => {
     expect(JSON.parse(stats.stdout).size).toBe(14);
   });
 
-  it("exits 2 on an invalid payload, naming every problem", async () => {
+  it("exits 1 on an invalid payload, naming every problem", async () => {
     const result = await user().run(["wp", "status", "WP1", "--to", "nowhere"]);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain("/payload/wp_id");
     expect(result.stderr).toContain("/payload/to_lane");
     expect(result.stderr).toContain("hint:");
@@ -214,10 +214,15 @@ describe("events send-event", () => {
     expect(result.stderr).toContain("live delivery is unavailable");
   });
 
-  it("refuses a realtime type with the wrong payload", async () => {
-    const result = await user().run(["send-event", "--target", "ui", "--type", "state_change", "--payload", '{"from_state":"a"}']);
-    expect(result.code).toBe(2);
+  it("validates locally first: a realtime type with the wrong payload exits 1, nothing queued or sent", async () => {
+    const u = await loggedIn();
+    const before = (await (await fetch(`${hub.url}/healthz`)).json()) as { head_seq: number };
+    const result = await u.run(["send-event", "--target", "ui", "--type", "state_change", "--payload", '{"from_state":"a"}']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("the event is not valid (nothing was stored or sent)");
     expect(result.stderr).toContain("/payload/payload/to_state");
+    expect(JSON.parse((await u.run(["queue", "stats", "--json"])).stdout).size).toBe(0);
+    expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: before.head_seq });
   });
 });
 
@@ -247,6 +252,14 @@ describe("events token and tail", () => {
 });
 
 describe("events tail across a hub restart", () => {
+  it("exits 1 naming the channel when the hub refuses the subscription, instead of waiting forever", async () => {
+    const u = await loggedIn();
+    const result = await u.run(["tail", "--channel", "sessions"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the hub refused the subscription: unknown channel "sessions"');
+    expect(result.stderr).toContain("hint:");
+  });
+
   it("reconnects by itself and resumes after the last seq it printed: no gap, no duplicate", async () => {
     const u = user();
     const port = await freePort();
@@ -256,8 +269,15 @@ describe("events tail across a hub restart", () => {
     try {
       await u.run(["history", "add", "WP01", "--content", "before"], env);
       await u.run(["sync", "now"], env);
-      const tail = u.run(["tail", "--since", "0", "--count", "3", "--json"], env);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      let printed = "";
+      const tail = runCli(["tail", "--since", "0", "--count", "3", "--json"], {
+        cwd: u.project,
+        env: { EVENTS_HOME: u.home, EVENTS_ADMIN_TOKEN: "", ...env },
+        timeoutMs: 90_000,
+        onStdout: (stdout) => (printed = stdout),
+      });
+      // The restart comes once tail has printed the first event, however long that takes here.
+      await vi.waitFor(() => expect(printed).toContain('"before"'), { timeout: 30_000, interval: 20 });
       await own.close();
       own = await startHub({ host: "127.0.0.1", port, dataDir, socketPath: false, logger: "silent", adminToken: ADMIN });
       await u.run(["history", "add", "WP01", "--content", "after 1"], env);

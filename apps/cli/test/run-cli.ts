@@ -15,6 +15,8 @@ export interface RunOptions {
   cwd?: string;
   /** Milliseconds before the process is killed. @default 30_000 */
   timeoutMs?: number;
+  /** Called with all of stdout so far, each time more arrives (to wait on a long-running command). */
+  onStdout?: (stdout: string) => void;
 }
 
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
@@ -26,7 +28,10 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(stdout);
+    });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
     child.on("error", reject);

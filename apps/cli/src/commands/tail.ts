@@ -126,6 +126,13 @@ export async function tail(flags: TailFlags): Promise<void> {
             socket?.send(JSON.stringify({ type: "pong", ...(frame.ts === undefined ? {} : { ts: frame.ts }) }));
             return;
           case "error":
+            if (frame.sub !== undefined && (frame.code === "unknown_channel" || frame.code === "forbidden")) {
+              // The subscription was refused: waiting would show nothing, ever.
+              stopped = true;
+              socket?.close(1000);
+              reject(failure(`the hub refused the subscription: ${frame.message}`, frame.code === "forbidden" ? "use a token of that project, or leave out --project" : "see `events tail --help` for the channels"));
+              return;
+            }
             warn(`the hub said ${frame.code}: ${frame.message}`);
             return;
           case "subscribed":

@@ -113,6 +113,12 @@ export class LiveClient {
         this.#act(socket, onReset({ lastSeq: this.#options.lastSeq() }, frame));
         return;
       case "error":
+        if (frame.sub !== undefined && frame.code === "forbidden") {
+          // The subscription was refused, not the connection; retrying will not help, so
+          // this ends as a 4403 close does (a close reason holds at most 123 bytes).
+          socket.close(4403, frame.message.slice(0, 100));
+          return;
+        }
         this.#options.onNotice(`the hub said ${frame.code}: ${frame.message}`);
         return;
       case "ping":
