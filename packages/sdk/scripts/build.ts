@@ -1,5 +1,5 @@
 /**
- * Builds `dist/index.js`: the SDK as one ES module, its dependencies left as imports,
+ * Builds `dist/index.js`: the SDK as one ES module (and `dist/spec-kitty.js` over it), its dependencies left as imports,
  * Node's `fs`, `path` and `os` taken by `require()` (scripts/builtins-by-require.ts at
  * the root says why). Then better-sqlite3's wrapper, as one file beside it.
  */
@@ -18,6 +18,20 @@ await build({
   logLevel: "warning",
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
   plugins: [builtinsByRequire],
+});
+
+// spec-kitty's helper names: a thin module over the SDK, which it imports by its
+// package name (left external), so both entry points share one emitter and one outbox.
+await build({
+  entryPoints: ["src/spec-kitty.ts"],
+  outfile: "dist/spec-kitty.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  sourcemap: true,
+  logLevel: "warning",
 });
 
 await import("./bundle-sqlite.js");

@@ -20,21 +20,24 @@ const stderrSink: LogSink = (level, message) => {
   }
 };
 
-let sink: LogSink = stderrSink;
+// One sink per process, kept on a global: the `@events/sdk/spec-kitty` entry point is
+// bundled with its own copy of this module, and `setLogSink` must reach both.
+const SINK = Symbol.for("@events/sdk.log-sink");
+const slot = globalThis as { [SINK]?: LogSink };
 
 /** Replaces where log lines go; `undefined` restores stderr. Returns the previous sink. */
 export function setLogSink(next: LogSink | undefined): LogSink {
-  const previous = sink;
-  sink = next ?? stderrSink;
+  const previous = slot[SINK] ?? stderrSink;
+  slot[SINK] = next ?? stderrSink;
   return previous;
 }
 
 export function warn(message: string): void {
-  sink("warn", message);
+  (slot[SINK] ?? stderrSink)("warn", message);
 }
 
 export function debug(message: string): void {
-  sink("debug", message);
+  (slot[SINK] ?? stderrSink)("debug", message);
 }
 
 /** Whether `EVENTS_DEBUG` asks for traces (`1`, `true`, `yes`). */
