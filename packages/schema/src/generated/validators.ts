@@ -116,6 +116,24 @@ function sub15(v) {
   }
   return true;
 }
+function sub17(v) {
+  if (!(typeof v === "string")) return false;
+  if (!format_utc_timestamp(v)) return false;
+  return true;
+}
+function sub18(v) {
+  if (!(typeof v === "number" && isFinite(v))) return false;
+  if (v < 0) return false;
+  return true;
+}
+function sub16(v) {
+  if (!(sub17(v) || sub18(v))) return false;
+  return true;
+}
+function sub19(v) {
+  if (v !== null) return false;
+  return true;
+}
 function check_Envelope(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   const p2 = v["event_type"];
@@ -1763,9 +1781,11 @@ function check_TaskCreatedEvent(v) {
   const p581 = p573["assistant"];
   if (p581 !== undefined) {
     n574++;
-    if (!(typeof p581 === "string")) return false;
-    if (p581.length > 256 && (p581.length > 512 || ucs2length(p581) > 256)) return false;
-    if (p581.length < 1 || (p581.length < 2 && ucs2length(p581) < 1)) return false;
+    if (p581 !== null) {
+      if (!(typeof p581 === "string")) return false;
+      if (p581.length > 256 && (p581.length > 512 || ucs2length(p581) > 256)) return false;
+      if (p581.length < 1 || (p581.length < 2 && ucs2length(p581) < 1)) return false;
+    }
   }
   const p583 = p573["parent_task_id"];
   if (p583 !== undefined) {
@@ -1779,9 +1799,11 @@ function check_TaskCreatedEvent(v) {
   const p585 = p573["kind"];
   if (p585 !== undefined) {
     n574++;
-    if (!(typeof p585 === "string")) return false;
-    if (p585.length > 256 && (p585.length > 512 || ucs2length(p585) > 256)) return false;
-    if (p585.length < 1 || (p585.length < 2 && ucs2length(p585) < 1)) return false;
+    if (p585 !== null) {
+      if (!(typeof p585 === "string")) return false;
+      if (p585.length > 256 && (p585.length > 512 || ucs2length(p585) > 256)) return false;
+      if (p585.length < 1 || (p585.length < 2 && ucs2length(p585) < 1)) return false;
+    }
   }
   let t588 = 0;
   for (const k587 in p573) t588++;
@@ -1917,257 +1939,254 @@ function check_TaskStatusEvent(v) {
   const p630 = p624["finished_at"];
   if (p630 !== undefined) {
     n625++;
-    if (p630 !== null) {
-      if (!(typeof p630 === "string")) return false;
-      if (!format_utc_timestamp(p630)) return false;
-    }
+    if (!(sub16(p630) || sub19(p630))) return false;
   }
-  let t633 = 0;
-  for (const k632 in p624) t633++;
-  if (t633 !== n625) {
-    for (const k632 in p624) if (!(k632 === "task_id" || k632 === "status" || k632 === "finished_at")) return false;
+  let t637 = 0;
+  for (const k636 in p624) t637++;
+  if (t637 !== n625) {
+    for (const k636 in p624) if (!(k636 === "task_id" || k636 === "status" || k636 === "finished_at")) return false;
   }
-  let t635 = 0;
-  for (const k634 in v) t635++;
-  if (t635 !== n591) {
-    for (const k634 in v) if (!(k634 === "event_id" || k634 === "aggregate_id" || k634 === "timestamp" || k634 === "node_id" || k634 === "lamport_clock" || k634 === "causation_id" || k634 === "correlation_id" || k634 === "project_uuid" || k634 === "project_slug" || k634 === "team_slug" || k634 === "schema_version" || k634 === "git_branch" || k634 === "head_commit_sha" || k634 === "repo_slug" || k634 === "event_type" || k634 === "aggregate_type" || k634 === "payload")) return false;
+  let t639 = 0;
+  for (const k638 in v) t639++;
+  if (t639 !== n591) {
+    for (const k638 in v) if (!(k638 === "event_id" || k638 === "aggregate_id" || k638 === "timestamp" || k638 === "node_id" || k638 === "lamport_clock" || k638 === "causation_id" || k638 === "correlation_id" || k638 === "project_uuid" || k638 === "project_slug" || k638 === "team_slug" || k638 === "schema_version" || k638 === "git_branch" || k638 === "head_commit_sha" || k638 === "repo_slug" || k638 === "event_type" || k638 === "aggregate_type" || k638 === "payload")) return false;
   }
   return true;
 }
 function check_SessionEventEnvelope(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n636 = 0;
-  const p637 = v["event_id"];
-  if (p637 === undefined) return false;
-  n636++;
-  if (!(typeof p637 === "string")) return false;
-  if (!format_ulid(p637)) return false;
-  const p639 = v["aggregate_id"];
-  if (p639 === undefined) return false;
-  n636++;
-  if (!(typeof p639 === "string")) return false;
-  if (p639.length > 256 && (p639.length > 512 || ucs2length(p639) > 256)) return false;
-  if (p639.length < 1 || (p639.length < 2 && ucs2length(p639) < 1)) return false;
-  const p641 = v["timestamp"];
+  let n640 = 0;
+  const p641 = v["event_id"];
   if (p641 === undefined) return false;
-  n636++;
+  n640++;
   if (!(typeof p641 === "string")) return false;
-  if (!format_utc_timestamp(p641)) return false;
-  const p643 = v["node_id"];
+  if (!format_ulid(p641)) return false;
+  const p643 = v["aggregate_id"];
   if (p643 === undefined) return false;
-  n636++;
+  n640++;
   if (!(typeof p643 === "string")) return false;
-  if (!format_node_id(p643)) return false;
-  const p645 = v["lamport_clock"];
+  if (p643.length > 256 && (p643.length > 512 || ucs2length(p643) > 256)) return false;
+  if (p643.length < 1 || (p643.length < 2 && ucs2length(p643) < 1)) return false;
+  const p645 = v["timestamp"];
   if (p645 === undefined) return false;
-  n636++;
-  if (!(typeof p645 === "number" && !(p645 % 1) && !isNaN(p645) && isFinite(p645))) return false;
-  if (p645 < 1) return false;
-  const p647 = v["causation_id"];
+  n640++;
+  if (!(typeof p645 === "string")) return false;
+  if (!format_utc_timestamp(p645)) return false;
+  const p647 = v["node_id"];
   if (p647 === undefined) return false;
-  n636++;
-  if (p647 !== null) {
-    if (!(typeof p647 === "string")) return false;
-    if (!format_ulid(p647)) return false;
-  }
-  const p649 = v["correlation_id"];
+  n640++;
+  if (!(typeof p647 === "string")) return false;
+  if (!format_node_id(p647)) return false;
+  const p649 = v["lamport_clock"];
   if (p649 === undefined) return false;
-  n636++;
-  if (p649 !== null) {
-    if (!(typeof p649 === "string")) return false;
-    if (!format_ulid(p649)) return false;
-  }
-  const p651 = v["project_uuid"];
+  n640++;
+  if (!(typeof p649 === "number" && !(p649 % 1) && !isNaN(p649) && isFinite(p649))) return false;
+  if (p649 < 1) return false;
+  const p651 = v["causation_id"];
   if (p651 === undefined) return false;
-  n636++;
+  n640++;
   if (p651 !== null) {
     if (!(typeof p651 === "string")) return false;
-    if (!format_uuid(p651)) return false;
+    if (!format_ulid(p651)) return false;
   }
-  const p653 = v["project_slug"];
+  const p653 = v["correlation_id"];
   if (p653 === undefined) return false;
-  n636++;
+  n640++;
   if (p653 !== null) {
     if (!(typeof p653 === "string")) return false;
-    if (!format_slug(p653)) return false;
-    if (p653.length > 128 && (p653.length > 256 || ucs2length(p653) > 128)) return false;
+    if (!format_ulid(p653)) return false;
   }
-  const p655 = v["team_slug"];
+  const p655 = v["project_uuid"];
   if (p655 === undefined) return false;
-  n636++;
-  if (!(typeof p655 === "string")) return false;
-  if (p655.length > 128 && (p655.length > 256 || ucs2length(p655) > 128)) return false;
-  if (p655.length < 1 || (p655.length < 2 && ucs2length(p655) < 1)) return false;
-  const p657 = v["schema_version"];
+  n640++;
+  if (p655 !== null) {
+    if (!(typeof p655 === "string")) return false;
+    if (!format_uuid(p655)) return false;
+  }
+  const p657 = v["project_slug"];
   if (p657 === undefined) return false;
-  n636++;
-  if (!(typeof p657 === "string")) return false;
-  if (!format_semver(p657)) return false;
-  const p659 = v["git_branch"];
-  if (p659 !== undefined) {
-    n636++;
-    if (p659 !== null) {
-      if (!(typeof p659 === "string")) return false;
-      if (p659.length > 512 && (p659.length > 1024 || ucs2length(p659) > 512)) return false;
-    }
+  n640++;
+  if (p657 !== null) {
+    if (!(typeof p657 === "string")) return false;
+    if (!format_slug(p657)) return false;
+    if (p657.length > 128 && (p657.length > 256 || ucs2length(p657) > 128)) return false;
   }
-  const p661 = v["head_commit_sha"];
-  if (p661 !== undefined) {
-    n636++;
-    if (p661 !== null) {
-      if (!(typeof p661 === "string")) return false;
-      if (!format_commit_sha(p661)) return false;
-    }
-  }
-  const p663 = v["repo_slug"];
+  const p659 = v["team_slug"];
+  if (p659 === undefined) return false;
+  n640++;
+  if (!(typeof p659 === "string")) return false;
+  if (p659.length > 128 && (p659.length > 256 || ucs2length(p659) > 128)) return false;
+  if (p659.length < 1 || (p659.length < 2 && ucs2length(p659) < 1)) return false;
+  const p661 = v["schema_version"];
+  if (p661 === undefined) return false;
+  n640++;
+  if (!(typeof p661 === "string")) return false;
+  if (!format_semver(p661)) return false;
+  const p663 = v["git_branch"];
   if (p663 !== undefined) {
-    n636++;
+    n640++;
     if (p663 !== null) {
       if (!(typeof p663 === "string")) return false;
-      if (p663.length > 256 && (p663.length > 512 || ucs2length(p663) > 256)) return false;
+      if (p663.length > 512 && (p663.length > 1024 || ucs2length(p663) > 512)) return false;
     }
   }
-  const p665 = v["event_type"];
-  if (p665 === undefined) return false;
-  n636++;
-  if (!(typeof p665 === "string")) return false;
-  if (p665 !== "SessionEvent") return false;
-  const p667 = v["aggregate_type"];
-  if (p667 === undefined) return false;
-  n636++;
-  if (!(typeof p667 === "string")) return false;
-  if (p667 !== "Session") return false;
-  const p669 = v["payload"];
+  const p665 = v["head_commit_sha"];
+  if (p665 !== undefined) {
+    n640++;
+    if (p665 !== null) {
+      if (!(typeof p665 === "string")) return false;
+      if (!format_commit_sha(p665)) return false;
+    }
+  }
+  const p667 = v["repo_slug"];
+  if (p667 !== undefined) {
+    n640++;
+    if (p667 !== null) {
+      if (!(typeof p667 === "string")) return false;
+      if (p667.length > 256 && (p667.length > 512 || ucs2length(p667) > 256)) return false;
+    }
+  }
+  const p669 = v["event_type"];
   if (p669 === undefined) return false;
-  n636++;
-  if (!check_SessionFrame(p669)) return false;
-  let t672 = 0;
-  for (const k671 in v) t672++;
-  if (t672 !== n636) {
-    for (const k671 in v) if (!(k671 === "event_id" || k671 === "aggregate_id" || k671 === "timestamp" || k671 === "node_id" || k671 === "lamport_clock" || k671 === "causation_id" || k671 === "correlation_id" || k671 === "project_uuid" || k671 === "project_slug" || k671 === "team_slug" || k671 === "schema_version" || k671 === "git_branch" || k671 === "head_commit_sha" || k671 === "repo_slug" || k671 === "event_type" || k671 === "aggregate_type" || k671 === "payload")) return false;
+  n640++;
+  if (!(typeof p669 === "string")) return false;
+  if (p669 !== "SessionEvent") return false;
+  const p671 = v["aggregate_type"];
+  if (p671 === undefined) return false;
+  n640++;
+  if (!(typeof p671 === "string")) return false;
+  if (p671 !== "Session") return false;
+  const p673 = v["payload"];
+  if (p673 === undefined) return false;
+  n640++;
+  if (!check_SessionFrame(p673)) return false;
+  let t676 = 0;
+  for (const k675 in v) t676++;
+  if (t676 !== n640) {
+    for (const k675 in v) if (!(k675 === "event_id" || k675 === "aggregate_id" || k675 === "timestamp" || k675 === "node_id" || k675 === "lamport_clock" || k675 === "causation_id" || k675 === "correlation_id" || k675 === "project_uuid" || k675 === "project_slug" || k675 === "team_slug" || k675 === "schema_version" || k675 === "git_branch" || k675 === "head_commit_sha" || k675 === "repo_slug" || k675 === "event_type" || k675 === "aggregate_type" || k675 === "payload")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotEvent(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n673 = 0;
-  const p674 = v["event_id"];
-  if (p674 === undefined) return false;
-  n673++;
-  if (!(typeof p674 === "string")) return false;
-  if (!format_ulid(p674)) return false;
-  const p676 = v["aggregate_id"];
-  if (p676 === undefined) return false;
-  n673++;
-  if (!(typeof p676 === "string")) return false;
-  if (p676.length > 256 && (p676.length > 512 || ucs2length(p676) > 256)) return false;
-  if (p676.length < 1 || (p676.length < 2 && ucs2length(p676) < 1)) return false;
-  const p678 = v["timestamp"];
+  let n677 = 0;
+  const p678 = v["event_id"];
   if (p678 === undefined) return false;
-  n673++;
+  n677++;
   if (!(typeof p678 === "string")) return false;
-  if (!format_utc_timestamp(p678)) return false;
-  const p680 = v["node_id"];
+  if (!format_ulid(p678)) return false;
+  const p680 = v["aggregate_id"];
   if (p680 === undefined) return false;
-  n673++;
+  n677++;
   if (!(typeof p680 === "string")) return false;
-  if (!format_node_id(p680)) return false;
-  const p682 = v["lamport_clock"];
+  if (p680.length > 256 && (p680.length > 512 || ucs2length(p680) > 256)) return false;
+  if (p680.length < 1 || (p680.length < 2 && ucs2length(p680) < 1)) return false;
+  const p682 = v["timestamp"];
   if (p682 === undefined) return false;
-  n673++;
-  if (!(typeof p682 === "number" && !(p682 % 1) && !isNaN(p682) && isFinite(p682))) return false;
-  if (p682 < 1) return false;
-  const p684 = v["causation_id"];
+  n677++;
+  if (!(typeof p682 === "string")) return false;
+  if (!format_utc_timestamp(p682)) return false;
+  const p684 = v["node_id"];
   if (p684 === undefined) return false;
-  n673++;
-  if (p684 !== null) {
-    if (!(typeof p684 === "string")) return false;
-    if (!format_ulid(p684)) return false;
-  }
-  const p686 = v["correlation_id"];
+  n677++;
+  if (!(typeof p684 === "string")) return false;
+  if (!format_node_id(p684)) return false;
+  const p686 = v["lamport_clock"];
   if (p686 === undefined) return false;
-  n673++;
-  if (p686 !== null) {
-    if (!(typeof p686 === "string")) return false;
-    if (!format_ulid(p686)) return false;
-  }
-  const p688 = v["project_uuid"];
+  n677++;
+  if (!(typeof p686 === "number" && !(p686 % 1) && !isNaN(p686) && isFinite(p686))) return false;
+  if (p686 < 1) return false;
+  const p688 = v["causation_id"];
   if (p688 === undefined) return false;
-  n673++;
+  n677++;
   if (p688 !== null) {
     if (!(typeof p688 === "string")) return false;
-    if (!format_uuid(p688)) return false;
+    if (!format_ulid(p688)) return false;
   }
-  const p690 = v["project_slug"];
+  const p690 = v["correlation_id"];
   if (p690 === undefined) return false;
-  n673++;
+  n677++;
   if (p690 !== null) {
     if (!(typeof p690 === "string")) return false;
-    if (!format_slug(p690)) return false;
-    if (p690.length > 128 && (p690.length > 256 || ucs2length(p690) > 128)) return false;
+    if (!format_ulid(p690)) return false;
   }
-  const p692 = v["team_slug"];
+  const p692 = v["project_uuid"];
   if (p692 === undefined) return false;
-  n673++;
-  if (!(typeof p692 === "string")) return false;
-  if (p692.length > 128 && (p692.length > 256 || ucs2length(p692) > 128)) return false;
-  if (p692.length < 1 || (p692.length < 2 && ucs2length(p692) < 1)) return false;
-  const p694 = v["schema_version"];
+  n677++;
+  if (p692 !== null) {
+    if (!(typeof p692 === "string")) return false;
+    if (!format_uuid(p692)) return false;
+  }
+  const p694 = v["project_slug"];
   if (p694 === undefined) return false;
-  n673++;
-  if (!(typeof p694 === "string")) return false;
-  if (!format_semver(p694)) return false;
-  const p696 = v["git_branch"];
-  if (p696 !== undefined) {
-    n673++;
-    if (p696 !== null) {
-      if (!(typeof p696 === "string")) return false;
-      if (p696.length > 512 && (p696.length > 1024 || ucs2length(p696) > 512)) return false;
-    }
+  n677++;
+  if (p694 !== null) {
+    if (!(typeof p694 === "string")) return false;
+    if (!format_slug(p694)) return false;
+    if (p694.length > 128 && (p694.length > 256 || ucs2length(p694) > 128)) return false;
   }
-  const p698 = v["head_commit_sha"];
-  if (p698 !== undefined) {
-    n673++;
-    if (p698 !== null) {
-      if (!(typeof p698 === "string")) return false;
-      if (!format_commit_sha(p698)) return false;
-    }
-  }
-  const p700 = v["repo_slug"];
+  const p696 = v["team_slug"];
+  if (p696 === undefined) return false;
+  n677++;
+  if (!(typeof p696 === "string")) return false;
+  if (p696.length > 128 && (p696.length > 256 || ucs2length(p696) > 128)) return false;
+  if (p696.length < 1 || (p696.length < 2 && ucs2length(p696) < 1)) return false;
+  const p698 = v["schema_version"];
+  if (p698 === undefined) return false;
+  n677++;
+  if (!(typeof p698 === "string")) return false;
+  if (!format_semver(p698)) return false;
+  const p700 = v["git_branch"];
   if (p700 !== undefined) {
-    n673++;
+    n677++;
     if (p700 !== null) {
       if (!(typeof p700 === "string")) return false;
-      if (p700.length > 256 && (p700.length > 512 || ucs2length(p700) > 256)) return false;
+      if (p700.length > 512 && (p700.length > 1024 || ucs2length(p700) > 512)) return false;
     }
   }
-  const p702 = v["event_type"];
-  if (p702 === undefined) return false;
-  n673++;
-  if (!(typeof p702 === "string")) return false;
-  if (p702 !== "ProblemsSnapshot") return false;
-  const p704 = v["aggregate_type"];
-  if (p704 === undefined) return false;
-  n673++;
-  if (!(typeof p704 === "string")) return false;
-  if (p704 !== "Problems") return false;
-  const p706 = v["payload"];
+  const p702 = v["head_commit_sha"];
+  if (p702 !== undefined) {
+    n677++;
+    if (p702 !== null) {
+      if (!(typeof p702 === "string")) return false;
+      if (!format_commit_sha(p702)) return false;
+    }
+  }
+  const p704 = v["repo_slug"];
+  if (p704 !== undefined) {
+    n677++;
+    if (p704 !== null) {
+      if (!(typeof p704 === "string")) return false;
+      if (p704.length > 256 && (p704.length > 512 || ucs2length(p704) > 256)) return false;
+    }
+  }
+  const p706 = v["event_type"];
   if (p706 === undefined) return false;
-  n673++;
-  if (!check_ProblemsSnapshotPayload(p706)) return false;
-  let t709 = 0;
-  for (const k708 in v) t709++;
-  if (t709 !== n673) {
-    for (const k708 in v) if (!(k708 === "event_id" || k708 === "aggregate_id" || k708 === "timestamp" || k708 === "node_id" || k708 === "lamport_clock" || k708 === "causation_id" || k708 === "correlation_id" || k708 === "project_uuid" || k708 === "project_slug" || k708 === "team_slug" || k708 === "schema_version" || k708 === "git_branch" || k708 === "head_commit_sha" || k708 === "repo_slug" || k708 === "event_type" || k708 === "aggregate_type" || k708 === "payload")) return false;
+  n677++;
+  if (!(typeof p706 === "string")) return false;
+  if (p706 !== "ProblemsSnapshot") return false;
+  const p708 = v["aggregate_type"];
+  if (p708 === undefined) return false;
+  n677++;
+  if (!(typeof p708 === "string")) return false;
+  if (p708 !== "Problems") return false;
+  const p710 = v["payload"];
+  if (p710 === undefined) return false;
+  n677++;
+  if (!check_ProblemsSnapshotPayload(p710)) return false;
+  let t713 = 0;
+  for (const k712 in v) t713++;
+  if (t713 !== n677) {
+    for (const k712 in v) if (!(k712 === "event_id" || k712 === "aggregate_id" || k712 === "timestamp" || k712 === "node_id" || k712 === "lamport_clock" || k712 === "causation_id" || k712 === "correlation_id" || k712 === "project_uuid" || k712 === "project_slug" || k712 === "team_slug" || k712 === "schema_version" || k712 === "git_branch" || k712 === "head_commit_sha" || k712 === "repo_slug" || k712 === "event_type" || k712 === "aggregate_type" || k712 === "payload")) return false;
   }
   return true;
 }
 function check_SessionFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p711 = v["kind"];
-  if (p711 === undefined) return false;
-  if (!(typeof p711 === "string")) return false;
-  if (p711 !== "phase" && p711 !== "progress" && p711 !== "input_required" && p711 !== "warning" && p711 !== "done" && p711 !== "failed") return false;
+  const p715 = v["kind"];
+  if (p715 === undefined) return false;
+  if (!(typeof p715 === "string")) return false;
+  if (p715 !== "phase" && p715 !== "progress" && p715 !== "input_required" && p715 !== "warning" && p715 !== "done" && p715 !== "failed") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["kind"]) {
     case "phase":
@@ -2195,191 +2214,191 @@ function check_SessionFrame(v) {
 }
 function check_PhaseFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n719 = 0;
-  const p720 = v["kind"];
-  if (p720 === undefined) return false;
-  n719++;
-  if (!(typeof p720 === "string")) return false;
-  if (p720 !== "phase") return false;
-  const p722 = v["phase"];
-  if (p722 === undefined) return false;
-  n719++;
-  if (!(typeof p722 === "string")) return false;
-  if (p722.length > 256 && (p722.length > 512 || ucs2length(p722) > 256)) return false;
-  if (p722.length < 1 || (p722.length < 2 && ucs2length(p722) < 1)) return false;
-  const p724 = v["at"];
+  let n723 = 0;
+  const p724 = v["kind"];
   if (p724 === undefined) return false;
-  n719++;
+  n723++;
   if (!(typeof p724 === "string")) return false;
-  if (!format_utc_timestamp(p724)) return false;
-  let t727 = 0;
-  for (const k726 in v) t727++;
-  if (t727 !== n719) {
-    for (const k726 in v) if (!(k726 === "kind" || k726 === "phase" || k726 === "at")) return false;
+  if (p724 !== "phase") return false;
+  const p726 = v["phase"];
+  if (p726 === undefined) return false;
+  n723++;
+  if (!(typeof p726 === "string")) return false;
+  if (p726.length > 256 && (p726.length > 512 || ucs2length(p726) > 256)) return false;
+  if (p726.length < 1 || (p726.length < 2 && ucs2length(p726) < 1)) return false;
+  const p728 = v["at"];
+  if (p728 === undefined) return false;
+  n723++;
+  if (!(typeof p728 === "string")) return false;
+  if (!format_utc_timestamp(p728)) return false;
+  let t731 = 0;
+  for (const k730 in v) t731++;
+  if (t731 !== n723) {
+    for (const k730 in v) if (!(k730 === "kind" || k730 === "phase" || k730 === "at")) return false;
   }
   return true;
 }
 function check_ProgressFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n728 = 0;
-  const p729 = v["kind"];
-  if (p729 === undefined) return false;
-  n728++;
-  if (!(typeof p729 === "string")) return false;
-  if (p729 !== "progress") return false;
-  const p731 = v["phase"];
-  if (p731 === undefined) return false;
-  n728++;
-  if (!(typeof p731 === "string")) return false;
-  if (p731.length > 256 && (p731.length > 512 || ucs2length(p731) > 256)) return false;
-  if (p731.length < 1 || (p731.length < 2 && ucs2length(p731) < 1)) return false;
-  const p733 = v["current"];
+  let n732 = 0;
+  const p733 = v["kind"];
   if (p733 === undefined) return false;
-  n728++;
-  if (!(typeof p733 === "number" && !(p733 % 1) && !isNaN(p733) && isFinite(p733))) return false;
-  if (p733 < 0) return false;
-  const p735 = v["total"];
+  n732++;
+  if (!(typeof p733 === "string")) return false;
+  if (p733 !== "progress") return false;
+  const p735 = v["phase"];
   if (p735 === undefined) return false;
-  n728++;
-  if (!(typeof p735 === "number" && !(p735 % 1) && !isNaN(p735) && isFinite(p735))) return false;
-  if (p735 < 0) return false;
-  let t738 = 0;
-  for (const k737 in v) t738++;
-  if (t738 !== n728) {
-    for (const k737 in v) if (!(k737 === "kind" || k737 === "phase" || k737 === "current" || k737 === "total")) return false;
+  n732++;
+  if (!(typeof p735 === "string")) return false;
+  if (p735.length > 256 && (p735.length > 512 || ucs2length(p735) > 256)) return false;
+  if (p735.length < 1 || (p735.length < 2 && ucs2length(p735) < 1)) return false;
+  const p737 = v["current"];
+  if (p737 === undefined) return false;
+  n732++;
+  if (!(typeof p737 === "number" && !(p737 % 1) && !isNaN(p737) && isFinite(p737))) return false;
+  if (p737 < 0) return false;
+  const p739 = v["total"];
+  if (p739 === undefined) return false;
+  n732++;
+  if (!(typeof p739 === "number" && !(p739 % 1) && !isNaN(p739) && isFinite(p739))) return false;
+  if (p739 < 0) return false;
+  let t742 = 0;
+  for (const k741 in v) t742++;
+  if (t742 !== n732) {
+    for (const k741 in v) if (!(k741 === "kind" || k741 === "phase" || k741 === "current" || k741 === "total")) return false;
   }
   return true;
 }
 function check_InputRequiredFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n739 = 0;
-  const p740 = v["kind"];
-  if (p740 === undefined) return false;
-  n739++;
-  if (!(typeof p740 === "string")) return false;
-  if (p740 !== "input_required") return false;
-  const p742 = v["fields"];
-  if (p742 === undefined) return false;
-  n739++;
-  if (!(Array.isArray(p742))) return false;
-  if (p742.length > 256) return false;
-  for (let i743 = 0; i743 < p742.length; i743++) {
-    const x744 = p742[i743];
-    if (!(typeof x744 === "object" && x744 !== null && !Array.isArray(x744))) return false;
+  let n743 = 0;
+  const p744 = v["kind"];
+  if (p744 === undefined) return false;
+  n743++;
+  if (!(typeof p744 === "string")) return false;
+  if (p744 !== "input_required") return false;
+  const p746 = v["fields"];
+  if (p746 === undefined) return false;
+  n743++;
+  if (!(Array.isArray(p746))) return false;
+  if (p746.length > 256) return false;
+  for (let i747 = 0; i747 < p746.length; i747++) {
+    const x748 = p746[i747];
+    if (!(typeof x748 === "object" && x748 !== null && !Array.isArray(x748))) return false;
   }
-  const p747 = v["reason"];
-  if (p747 === undefined) return false;
-  n739++;
-  if (!(typeof p747 === "string")) return false;
-  if (p747.length > 65536 && (p747.length > 131072 || ucs2length(p747) > 65536)) return false;
-  const p749 = v["plugin"];
-  if (p749 === undefined) return false;
-  n739++;
-  if (p749 !== null) {
-    if (!(typeof p749 === "string")) return false;
-    if (p749.length > 256 && (p749.length > 512 || ucs2length(p749) > 256)) return false;
-    if (p749.length < 1 || (p749.length < 2 && ucs2length(p749) < 1)) return false;
+  const p751 = v["reason"];
+  if (p751 === undefined) return false;
+  n743++;
+  if (!(typeof p751 === "string")) return false;
+  if (p751.length > 65536 && (p751.length > 131072 || ucs2length(p751) > 65536)) return false;
+  const p753 = v["plugin"];
+  if (p753 === undefined) return false;
+  n743++;
+  if (p753 !== null) {
+    if (!(typeof p753 === "string")) return false;
+    if (p753.length > 256 && (p753.length > 512 || ucs2length(p753) > 256)) return false;
+    if (p753.length < 1 || (p753.length < 2 && ucs2length(p753) < 1)) return false;
   }
-  let t752 = 0;
-  for (const k751 in v) t752++;
-  if (t752 !== n739) {
-    for (const k751 in v) if (!(k751 === "kind" || k751 === "fields" || k751 === "reason" || k751 === "plugin")) return false;
+  let t756 = 0;
+  for (const k755 in v) t756++;
+  if (t756 !== n743) {
+    for (const k755 in v) if (!(k755 === "kind" || k755 === "fields" || k755 === "reason" || k755 === "plugin")) return false;
   }
   return true;
 }
 function check_WarningFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n753 = 0;
-  const p754 = v["kind"];
-  if (p754 === undefined) return false;
-  n753++;
-  if (!(typeof p754 === "string")) return false;
-  if (p754 !== "warning") return false;
-  const p756 = v["phase"];
-  if (p756 === undefined) return false;
-  n753++;
-  if (!(typeof p756 === "string")) return false;
-  if (p756.length > 256 && (p756.length > 512 || ucs2length(p756) > 256)) return false;
-  if (p756.length < 1 || (p756.length < 2 && ucs2length(p756) < 1)) return false;
-  const p758 = v["message"];
+  let n757 = 0;
+  const p758 = v["kind"];
   if (p758 === undefined) return false;
-  n753++;
+  n757++;
   if (!(typeof p758 === "string")) return false;
-  if (p758.length > 65536 && (p758.length > 131072 || ucs2length(p758) > 65536)) return false;
-  let t761 = 0;
-  for (const k760 in v) t761++;
-  if (t761 !== n753) {
-    for (const k760 in v) if (!(k760 === "kind" || k760 === "phase" || k760 === "message")) return false;
+  if (p758 !== "warning") return false;
+  const p760 = v["phase"];
+  if (p760 === undefined) return false;
+  n757++;
+  if (!(typeof p760 === "string")) return false;
+  if (p760.length > 256 && (p760.length > 512 || ucs2length(p760) > 256)) return false;
+  if (p760.length < 1 || (p760.length < 2 && ucs2length(p760) < 1)) return false;
+  const p762 = v["message"];
+  if (p762 === undefined) return false;
+  n757++;
+  if (!(typeof p762 === "string")) return false;
+  if (p762.length > 65536 && (p762.length > 131072 || ucs2length(p762) > 65536)) return false;
+  let t765 = 0;
+  for (const k764 in v) t765++;
+  if (t765 !== n757) {
+    for (const k764 in v) if (!(k764 === "kind" || k764 === "phase" || k764 === "message")) return false;
   }
   return true;
 }
 function check_DoneFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n762 = 0;
-  const p763 = v["kind"];
-  if (p763 === undefined) return false;
-  n762++;
-  if (!(typeof p763 === "string")) return false;
-  if (p763 !== "done") return false;
-  const p765 = v["result"];
-  if (p765 === undefined) return false;
-  n762++;
-  if (!(typeof p765 === "object" && p765 !== null && !Array.isArray(p765))) return false;
-  let t768 = 0;
-  for (const k767 in v) t768++;
-  if (t768 !== n762) {
-    for (const k767 in v) if (!(k767 === "kind" || k767 === "result")) return false;
+  let n766 = 0;
+  const p767 = v["kind"];
+  if (p767 === undefined) return false;
+  n766++;
+  if (!(typeof p767 === "string")) return false;
+  if (p767 !== "done") return false;
+  const p769 = v["result"];
+  if (p769 === undefined) return false;
+  n766++;
+  if (!(typeof p769 === "object" && p769 !== null && !Array.isArray(p769))) return false;
+  let t772 = 0;
+  for (const k771 in v) t772++;
+  if (t772 !== n766) {
+    for (const k771 in v) if (!(k771 === "kind" || k771 === "result")) return false;
   }
   return true;
 }
 function check_FailedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n769 = 0;
-  const p770 = v["kind"];
-  if (p770 === undefined) return false;
-  n769++;
-  if (!(typeof p770 === "string")) return false;
-  if (p770 !== "failed") return false;
-  const p772 = v["phase"];
-  if (p772 === undefined) return false;
-  n769++;
-  if (!(typeof p772 === "string")) return false;
-  if (p772.length > 256 && (p772.length > 512 || ucs2length(p772) > 256)) return false;
-  if (p772.length < 1 || (p772.length < 2 && ucs2length(p772) < 1)) return false;
-  const p774 = v["error"];
+  let n773 = 0;
+  const p774 = v["kind"];
   if (p774 === undefined) return false;
-  n769++;
-  if (!(typeof p774 === "object" && p774 !== null && !Array.isArray(p774))) return false;
-  let n775 = 0;
-  const p776 = p774["code"];
+  n773++;
+  if (!(typeof p774 === "string")) return false;
+  if (p774 !== "failed") return false;
+  const p776 = v["phase"];
   if (p776 === undefined) return false;
-  n775++;
+  n773++;
   if (!(typeof p776 === "string")) return false;
   if (p776.length > 256 && (p776.length > 512 || ucs2length(p776) > 256)) return false;
   if (p776.length < 1 || (p776.length < 2 && ucs2length(p776) < 1)) return false;
-  const p778 = p774["message"];
+  const p778 = v["error"];
   if (p778 === undefined) return false;
-  n775++;
-  if (!(typeof p778 === "string")) return false;
-  if (p778.length > 65536 && (p778.length > 131072 || ucs2length(p778) > 65536)) return false;
-  let t781 = 0;
-  for (const k780 in p774) t781++;
-  if (t781 !== n775) {
-    for (const k780 in p774) if (!(k780 === "code" || k780 === "message")) return false;
+  n773++;
+  if (!(typeof p778 === "object" && p778 !== null && !Array.isArray(p778))) return false;
+  let n779 = 0;
+  const p780 = p778["code"];
+  if (p780 === undefined) return false;
+  n779++;
+  if (!(typeof p780 === "string")) return false;
+  if (p780.length > 256 && (p780.length > 512 || ucs2length(p780) > 256)) return false;
+  if (p780.length < 1 || (p780.length < 2 && ucs2length(p780) < 1)) return false;
+  const p782 = p778["message"];
+  if (p782 === undefined) return false;
+  n779++;
+  if (!(typeof p782 === "string")) return false;
+  if (p782.length > 65536 && (p782.length > 131072 || ucs2length(p782) > 65536)) return false;
+  let t785 = 0;
+  for (const k784 in p778) t785++;
+  if (t785 !== n779) {
+    for (const k784 in p778) if (!(k784 === "code" || k784 === "message")) return false;
   }
-  let t783 = 0;
-  for (const k782 in v) t783++;
-  if (t783 !== n769) {
-    for (const k782 in v) if (!(k782 === "kind" || k782 === "phase" || k782 === "error")) return false;
+  let t787 = 0;
+  for (const k786 in v) t787++;
+  if (t787 !== n773) {
+    for (const k786 in v) if (!(k786 === "kind" || k786 === "phase" || k786 === "error")) return false;
   }
   return true;
 }
 function check_ProblemsFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p785 = v["kind"];
-  if (p785 === undefined) return false;
-  if (!(typeof p785 === "string")) return false;
-  if (p785 !== "snapshot" && p785 !== "delta") return false;
+  const p789 = v["kind"];
+  if (p789 === undefined) return false;
+  if (!(typeof p789 === "string")) return false;
+  if (p789 !== "snapshot" && p789 !== "delta") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["kind"]) {
     case "snapshot":
@@ -2395,86 +2414,86 @@ function check_ProblemsFrame(v) {
 }
 function check_SnapshotFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n789 = 0;
-  const p790 = v["kind"];
-  if (p790 === undefined) return false;
-  n789++;
-  if (!(typeof p790 === "string")) return false;
-  if (p790 !== "snapshot") return false;
-  const p792 = v["findings"];
-  if (p792 === undefined) return false;
-  n789++;
-  if (!(Array.isArray(p792))) return false;
-  if (p792.length > 100000) return false;
-  for (let i793 = 0; i793 < p792.length; i793++) {
-    const x794 = p792[i793];
-    if (!check_Finding(x794)) return false;
+  let n793 = 0;
+  const p794 = v["kind"];
+  if (p794 === undefined) return false;
+  n793++;
+  if (!(typeof p794 === "string")) return false;
+  if (p794 !== "snapshot") return false;
+  const p796 = v["findings"];
+  if (p796 === undefined) return false;
+  n793++;
+  if (!(Array.isArray(p796))) return false;
+  if (p796.length > 100000) return false;
+  for (let i797 = 0; i797 < p796.length; i797++) {
+    const x798 = p796[i797];
+    if (!check_Finding(x798)) return false;
   }
-  const p797 = v["audit_at"];
-  if (p797 === undefined) return false;
-  n789++;
-  if (!(typeof p797 === "string")) return false;
-  if (!format_utc_timestamp(p797)) return false;
-  let t800 = 0;
-  for (const k799 in v) t800++;
-  if (t800 !== n789) {
-    for (const k799 in v) if (!(k799 === "kind" || k799 === "findings" || k799 === "audit_at")) return false;
+  const p801 = v["audit_at"];
+  if (p801 === undefined) return false;
+  n793++;
+  if (!(typeof p801 === "string")) return false;
+  if (!format_utc_timestamp(p801)) return false;
+  let t804 = 0;
+  for (const k803 in v) t804++;
+  if (t804 !== n793) {
+    for (const k803 in v) if (!(k803 === "kind" || k803 === "findings" || k803 === "audit_at")) return false;
   }
   return true;
 }
 function check_DeltaFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n801 = 0;
-  const p802 = v["kind"];
-  if (p802 === undefined) return false;
-  n801++;
-  if (!(typeof p802 === "string")) return false;
-  if (p802 !== "delta") return false;
-  const p804 = v["added"];
-  if (p804 === undefined) return false;
-  n801++;
-  if (!(Array.isArray(p804))) return false;
-  if (p804.length > 100000) return false;
-  for (let i805 = 0; i805 < p804.length; i805++) {
-    const x806 = p804[i805];
-    if (!check_Finding(x806)) return false;
+  let n805 = 0;
+  const p806 = v["kind"];
+  if (p806 === undefined) return false;
+  n805++;
+  if (!(typeof p806 === "string")) return false;
+  if (p806 !== "delta") return false;
+  const p808 = v["added"];
+  if (p808 === undefined) return false;
+  n805++;
+  if (!(Array.isArray(p808))) return false;
+  if (p808.length > 100000) return false;
+  for (let i809 = 0; i809 < p808.length; i809++) {
+    const x810 = p808[i809];
+    if (!check_Finding(x810)) return false;
   }
-  const p809 = v["removed"];
-  if (p809 === undefined) return false;
-  n801++;
-  if (!(Array.isArray(p809))) return false;
-  if (p809.length > 100000) return false;
-  for (let i810 = 0; i810 < p809.length; i810++) {
-    const x811 = p809[i810];
-    if (!check_Finding(x811)) return false;
+  const p813 = v["removed"];
+  if (p813 === undefined) return false;
+  n805++;
+  if (!(Array.isArray(p813))) return false;
+  if (p813.length > 100000) return false;
+  for (let i814 = 0; i814 < p813.length; i814++) {
+    const x815 = p813[i814];
+    if (!check_Finding(x815)) return false;
   }
-  const p814 = v["changed"];
-  if (p814 === undefined) return false;
-  n801++;
-  if (!(Array.isArray(p814))) return false;
-  if (p814.length > 100000) return false;
-  for (let i815 = 0; i815 < p814.length; i815++) {
-    const x816 = p814[i815];
-    if (!check_Finding(x816)) return false;
+  const p818 = v["changed"];
+  if (p818 === undefined) return false;
+  n805++;
+  if (!(Array.isArray(p818))) return false;
+  if (p818.length > 100000) return false;
+  for (let i819 = 0; i819 < p818.length; i819++) {
+    const x820 = p818[i819];
+    if (!check_Finding(x820)) return false;
   }
-  const p819 = v["audit_at"];
-  if (p819 === undefined) return false;
-  n801++;
-  if (!(typeof p819 === "string")) return false;
-  if (!format_utc_timestamp(p819)) return false;
-  let t822 = 0;
-  for (const k821 in v) t822++;
-  if (t822 !== n801) {
-    for (const k821 in v) if (!(k821 === "kind" || k821 === "added" || k821 === "removed" || k821 === "changed" || k821 === "audit_at")) return false;
+  const p823 = v["audit_at"];
+  if (p823 === undefined) return false;
+  n805++;
+  if (!(typeof p823 === "string")) return false;
+  if (!format_utc_timestamp(p823)) return false;
+  let t826 = 0;
+  for (const k825 in v) t826++;
+  if (t826 !== n805) {
+    for (const k825 in v) if (!(k825 === "kind" || k825 === "added" || k825 === "removed" || k825 === "changed" || k825 === "audit_at")) return false;
   }
   return true;
 }
 function check_ClientFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p824 = v["type"];
-  if (p824 === undefined) return false;
-  if (!(typeof p824 === "string")) return false;
-  if (p824 !== "hello" && p824 !== "publish" && p824 !== "subscribe" && p824 !== "unsubscribe" && p824 !== "ping" && p824 !== "pong") return false;
+  const p828 = v["type"];
+  if (p828 === undefined) return false;
+  if (!(typeof p828 === "string")) return false;
+  if (p828 !== "hello" && p828 !== "publish" && p828 !== "subscribe" && p828 !== "unsubscribe" && p828 !== "ping" && p828 !== "pong") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "hello":
@@ -2502,175 +2521,175 @@ function check_ClientFrame(v) {
 }
 function check_HelloFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n832 = 0;
-  const p833 = v["type"];
-  if (p833 === undefined) return false;
-  n832++;
-  if (!(typeof p833 === "string")) return false;
-  if (p833 !== "hello") return false;
-  const p835 = v["protocol"];
-  if (p835 === undefined) return false;
-  n832++;
-  if (!(typeof p835 === "number" && isFinite(p835))) return false;
-  if (p835 !== 1) return false;
-  const p837 = v["token"];
-  if (p837 !== undefined) {
-    n832++;
-    if (!(typeof p837 === "string")) return false;
-    if (p837.length > 512 && (p837.length > 1024 || ucs2length(p837) > 512)) return false;
+  let n836 = 0;
+  const p837 = v["type"];
+  if (p837 === undefined) return false;
+  n836++;
+  if (!(typeof p837 === "string")) return false;
+  if (p837 !== "hello") return false;
+  const p839 = v["protocol"];
+  if (p839 === undefined) return false;
+  n836++;
+  if (!(typeof p839 === "number" && isFinite(p839))) return false;
+  if (p839 !== 1) return false;
+  const p841 = v["token"];
+  if (p841 !== undefined) {
+    n836++;
+    if (!(typeof p841 === "string")) return false;
+    if (p841.length > 512 && (p841.length > 1024 || ucs2length(p841) > 512)) return false;
   }
-  const p839 = v["client"];
-  if (p839 !== undefined) {
-    n832++;
-    if (!(typeof p839 === "string")) return false;
-    if (p839.length > 256 && (p839.length > 512 || ucs2length(p839) > 256)) return false;
-    if (p839.length < 1 || (p839.length < 2 && ucs2length(p839) < 1)) return false;
+  const p843 = v["client"];
+  if (p843 !== undefined) {
+    n836++;
+    if (!(typeof p843 === "string")) return false;
+    if (p843.length > 256 && (p843.length > 512 || ucs2length(p843) > 256)) return false;
+    if (p843.length < 1 || (p843.length < 2 && ucs2length(p843) < 1)) return false;
   }
-  let t842 = 0;
-  for (const k841 in v) t842++;
-  if (t842 !== n832) {
-    for (const k841 in v) if (!(k841 === "type" || k841 === "protocol" || k841 === "token" || k841 === "client")) return false;
+  let t846 = 0;
+  for (const k845 in v) t846++;
+  if (t846 !== n836) {
+    for (const k845 in v) if (!(k845 === "type" || k845 === "protocol" || k845 === "token" || k845 === "client")) return false;
   }
   return true;
 }
 function check_PublishFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n843 = 0;
-  const p844 = v["type"];
-  if (p844 === undefined) return false;
-  n843++;
-  if (!(typeof p844 === "string")) return false;
-  if (p844 !== "publish") return false;
-  const p846 = v["ref"];
-  if (p846 === undefined) return false;
-  n843++;
-  if (!(typeof p846 === "string")) return false;
-  if (p846.length > 64 && (p846.length > 128 || ucs2length(p846) > 64)) return false;
-  if (p846.length < 1 || (p846.length < 2 && ucs2length(p846) < 1)) return false;
-  const p848 = v["events"];
+  let n847 = 0;
+  const p848 = v["type"];
   if (p848 === undefined) return false;
-  n843++;
-  if (!(Array.isArray(p848))) return false;
-  if (p848.length < 1) return false;
-  for (let i849 = 0; i849 < p848.length; i849++) {
-    const x850 = p848[i849];
-    if (!(typeof x850 === "object" && x850 !== null && !Array.isArray(x850))) return false;
+  n847++;
+  if (!(typeof p848 === "string")) return false;
+  if (p848 !== "publish") return false;
+  const p850 = v["ref"];
+  if (p850 === undefined) return false;
+  n847++;
+  if (!(typeof p850 === "string")) return false;
+  if (p850.length > 64 && (p850.length > 128 || ucs2length(p850) > 64)) return false;
+  if (p850.length < 1 || (p850.length < 2 && ucs2length(p850) < 1)) return false;
+  const p852 = v["events"];
+  if (p852 === undefined) return false;
+  n847++;
+  if (!(Array.isArray(p852))) return false;
+  if (p852.length < 1) return false;
+  for (let i853 = 0; i853 < p852.length; i853++) {
+    const x854 = p852[i853];
+    if (!(typeof x854 === "object" && x854 !== null && !Array.isArray(x854))) return false;
   }
-  let t854 = 0;
-  for (const k853 in v) t854++;
-  if (t854 !== n843) {
-    for (const k853 in v) if (!(k853 === "type" || k853 === "ref" || k853 === "events")) return false;
+  let t858 = 0;
+  for (const k857 in v) t858++;
+  if (t858 !== n847) {
+    for (const k857 in v) if (!(k857 === "type" || k857 === "ref" || k857 === "events")) return false;
   }
   return true;
 }
 function check_SubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n855 = 0;
-  const p856 = v["type"];
-  if (p856 === undefined) return false;
-  n855++;
-  if (!(typeof p856 === "string")) return false;
-  if (p856 !== "subscribe") return false;
-  const p858 = v["sub"];
-  if (p858 === undefined) return false;
-  n855++;
-  if (!(typeof p858 === "string")) return false;
-  if (p858.length > 64 && (p858.length > 128 || ucs2length(p858) > 64)) return false;
-  if (p858.length < 1 || (p858.length < 2 && ucs2length(p858) < 1)) return false;
-  const p860 = v["channel"];
-  if (p860 !== undefined) {
-    n855++;
-    if (!(typeof p860 === "string")) return false;
-    if (p860.length > 256 && (p860.length > 512 || ucs2length(p860) > 256)) return false;
-    if (p860.length < 1 || (p860.length < 2 && ucs2length(p860) < 1)) return false;
-  }
-  const p862 = v["project"];
-  if (p862 !== undefined) {
-    n855++;
-    if (!(typeof p862 === "string")) return false;
-    if (p862.length > 256 && (p862.length > 512 || ucs2length(p862) > 256)) return false;
-    if (p862.length < 1 || (p862.length < 2 && ucs2length(p862) < 1)) return false;
-  }
-  const p864 = v["since"];
+  let n859 = 0;
+  const p860 = v["type"];
+  if (p860 === undefined) return false;
+  n859++;
+  if (!(typeof p860 === "string")) return false;
+  if (p860 !== "subscribe") return false;
+  const p862 = v["sub"];
+  if (p862 === undefined) return false;
+  n859++;
+  if (!(typeof p862 === "string")) return false;
+  if (p862.length > 64 && (p862.length > 128 || ucs2length(p862) > 64)) return false;
+  if (p862.length < 1 || (p862.length < 2 && ucs2length(p862) < 1)) return false;
+  const p864 = v["channel"];
   if (p864 !== undefined) {
-    n855++;
-    if (!(typeof p864 === "number" && !(p864 % 1) && !isNaN(p864) && isFinite(p864))) return false;
-    if (p864 < 0) return false;
+    n859++;
+    if (!(typeof p864 === "string")) return false;
+    if (p864.length > 256 && (p864.length > 512 || ucs2length(p864) > 256)) return false;
+    if (p864.length < 1 || (p864.length < 2 && ucs2length(p864) < 1)) return false;
   }
-  let t867 = 0;
-  for (const k866 in v) t867++;
-  if (t867 !== n855) {
-    for (const k866 in v) if (!(k866 === "type" || k866 === "sub" || k866 === "channel" || k866 === "project" || k866 === "since")) return false;
+  const p866 = v["project"];
+  if (p866 !== undefined) {
+    n859++;
+    if (!(typeof p866 === "string")) return false;
+    if (p866.length > 256 && (p866.length > 512 || ucs2length(p866) > 256)) return false;
+    if (p866.length < 1 || (p866.length < 2 && ucs2length(p866) < 1)) return false;
+  }
+  const p868 = v["since"];
+  if (p868 !== undefined) {
+    n859++;
+    if (!(typeof p868 === "number" && !(p868 % 1) && !isNaN(p868) && isFinite(p868))) return false;
+    if (p868 < 0) return false;
+  }
+  let t871 = 0;
+  for (const k870 in v) t871++;
+  if (t871 !== n859) {
+    for (const k870 in v) if (!(k870 === "type" || k870 === "sub" || k870 === "channel" || k870 === "project" || k870 === "since")) return false;
   }
   return true;
 }
 function check_UnsubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n868 = 0;
-  const p869 = v["type"];
-  if (p869 === undefined) return false;
-  n868++;
-  if (!(typeof p869 === "string")) return false;
-  if (p869 !== "unsubscribe") return false;
-  const p871 = v["sub"];
-  if (p871 === undefined) return false;
-  n868++;
-  if (!(typeof p871 === "string")) return false;
-  if (p871.length > 64 && (p871.length > 128 || ucs2length(p871) > 64)) return false;
-  if (p871.length < 1 || (p871.length < 2 && ucs2length(p871) < 1)) return false;
-  let t874 = 0;
-  for (const k873 in v) t874++;
-  if (t874 !== n868) {
-    for (const k873 in v) if (!(k873 === "type" || k873 === "sub")) return false;
+  let n872 = 0;
+  const p873 = v["type"];
+  if (p873 === undefined) return false;
+  n872++;
+  if (!(typeof p873 === "string")) return false;
+  if (p873 !== "unsubscribe") return false;
+  const p875 = v["sub"];
+  if (p875 === undefined) return false;
+  n872++;
+  if (!(typeof p875 === "string")) return false;
+  if (p875.length > 64 && (p875.length > 128 || ucs2length(p875) > 64)) return false;
+  if (p875.length < 1 || (p875.length < 2 && ucs2length(p875) < 1)) return false;
+  let t878 = 0;
+  for (const k877 in v) t878++;
+  if (t878 !== n872) {
+    for (const k877 in v) if (!(k877 === "type" || k877 === "sub")) return false;
   }
   return true;
 }
 function check_PingFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n875 = 0;
-  const p876 = v["type"];
-  if (p876 === undefined) return false;
-  n875++;
-  if (!(typeof p876 === "string")) return false;
-  if (p876 !== "ping") return false;
-  const p878 = v["ts"];
-  if (p878 !== undefined) {
-    n875++;
-    if (!(typeof p878 === "number" && isFinite(p878))) return false;
+  let n879 = 0;
+  const p880 = v["type"];
+  if (p880 === undefined) return false;
+  n879++;
+  if (!(typeof p880 === "string")) return false;
+  if (p880 !== "ping") return false;
+  const p882 = v["ts"];
+  if (p882 !== undefined) {
+    n879++;
+    if (!(typeof p882 === "number" && isFinite(p882))) return false;
   }
-  let t881 = 0;
-  for (const k880 in v) t881++;
-  if (t881 !== n875) {
-    for (const k880 in v) if (!(k880 === "type" || k880 === "ts")) return false;
+  let t885 = 0;
+  for (const k884 in v) t885++;
+  if (t885 !== n879) {
+    for (const k884 in v) if (!(k884 === "type" || k884 === "ts")) return false;
   }
   return true;
 }
 function check_PongFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n882 = 0;
-  const p883 = v["type"];
-  if (p883 === undefined) return false;
-  n882++;
-  if (!(typeof p883 === "string")) return false;
-  if (p883 !== "pong") return false;
-  const p885 = v["ts"];
-  if (p885 !== undefined) {
-    n882++;
-    if (!(typeof p885 === "number" && isFinite(p885))) return false;
+  let n886 = 0;
+  const p887 = v["type"];
+  if (p887 === undefined) return false;
+  n886++;
+  if (!(typeof p887 === "string")) return false;
+  if (p887 !== "pong") return false;
+  const p889 = v["ts"];
+  if (p889 !== undefined) {
+    n886++;
+    if (!(typeof p889 === "number" && isFinite(p889))) return false;
   }
-  let t888 = 0;
-  for (const k887 in v) t888++;
-  if (t888 !== n882) {
-    for (const k887 in v) if (!(k887 === "type" || k887 === "ts")) return false;
+  let t892 = 0;
+  for (const k891 in v) t892++;
+  if (t892 !== n886) {
+    for (const k891 in v) if (!(k891 === "type" || k891 === "ts")) return false;
   }
   return true;
 }
 function check_HubFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p890 = v["type"];
-  if (p890 === undefined) return false;
-  if (!(typeof p890 === "string")) return false;
-  if (p890 !== "welcome" && p890 !== "ack" && p890 !== "subscribed" && p890 !== "message" && p890 !== "gap" && p890 !== "reset" && p890 !== "ping" && p890 !== "pong" && p890 !== "error") return false;
+  const p894 = v["type"];
+  if (p894 === undefined) return false;
+  if (!(typeof p894 === "string")) return false;
+  if (p894 !== "welcome" && p894 !== "ack" && p894 !== "subscribed" && p894 !== "message" && p894 !== "gap" && p894 !== "reset" && p894 !== "ping" && p894 !== "pong" && p894 !== "error") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "welcome":
@@ -2707,289 +2726,289 @@ function check_HubFrame(v) {
 }
 function check_WelcomeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n901 = 0;
-  const p902 = v["type"];
-  if (p902 === undefined) return false;
-  n901++;
-  if (!(typeof p902 === "string")) return false;
-  if (p902 !== "welcome") return false;
-  const p904 = v["protocol"];
-  if (p904 === undefined) return false;
-  n901++;
-  if (!(typeof p904 === "number" && isFinite(p904))) return false;
-  if (p904 !== 1) return false;
-  const p906 = v["hub_version"];
+  let n905 = 0;
+  const p906 = v["type"];
   if (p906 === undefined) return false;
-  n901++;
+  n905++;
   if (!(typeof p906 === "string")) return false;
-  if (p906.length > 256 && (p906.length > 512 || ucs2length(p906) > 256)) return false;
-  if (p906.length < 1 || (p906.length < 2 && ucs2length(p906) < 1)) return false;
-  const p908 = v["node_id"];
+  if (p906 !== "welcome") return false;
+  const p908 = v["protocol"];
   if (p908 === undefined) return false;
-  n901++;
-  if (!(typeof p908 === "string")) return false;
-  if (p908.length > 256 && (p908.length > 512 || ucs2length(p908) > 256)) return false;
-  if (p908.length < 1 || (p908.length < 2 && ucs2length(p908) < 1)) return false;
-  const p910 = v["limits"];
+  n905++;
+  if (!(typeof p908 === "number" && isFinite(p908))) return false;
+  if (p908 !== 1) return false;
+  const p910 = v["hub_version"];
   if (p910 === undefined) return false;
-  n901++;
-  if (!check_Limits(p910)) return false;
-  const p912 = v["heartbeat_ms"];
+  n905++;
+  if (!(typeof p910 === "string")) return false;
+  if (p910.length > 256 && (p910.length > 512 || ucs2length(p910) > 256)) return false;
+  if (p910.length < 1 || (p910.length < 2 && ucs2length(p910) < 1)) return false;
+  const p912 = v["node_id"];
   if (p912 === undefined) return false;
-  n901++;
-  if (!(typeof p912 === "number" && !(p912 % 1) && !isNaN(p912) && isFinite(p912))) return false;
-  if (p912 < 0) return false;
-  const p914 = v["lamport_clock"];
+  n905++;
+  if (!(typeof p912 === "string")) return false;
+  if (p912.length > 256 && (p912.length > 512 || ucs2length(p912) > 256)) return false;
+  if (p912.length < 1 || (p912.length < 2 && ucs2length(p912) < 1)) return false;
+  const p914 = v["limits"];
   if (p914 === undefined) return false;
-  n901++;
-  if (!(typeof p914 === "number" && !(p914 % 1) && !isNaN(p914) && isFinite(p914))) return false;
-  if (p914 < 0) return false;
-  const p916 = v["head_seq"];
+  n905++;
+  if (!check_Limits(p914)) return false;
+  const p916 = v["heartbeat_ms"];
   if (p916 === undefined) return false;
-  n901++;
+  n905++;
   if (!(typeof p916 === "number" && !(p916 % 1) && !isNaN(p916) && isFinite(p916))) return false;
   if (p916 < 0) return false;
-  let t919 = 0;
-  for (const k918 in v) t919++;
-  if (t919 !== n901) {
-    for (const k918 in v) if (!(k918 === "type" || k918 === "protocol" || k918 === "hub_version" || k918 === "node_id" || k918 === "limits" || k918 === "heartbeat_ms" || k918 === "lamport_clock" || k918 === "head_seq")) return false;
+  const p918 = v["lamport_clock"];
+  if (p918 === undefined) return false;
+  n905++;
+  if (!(typeof p918 === "number" && !(p918 % 1) && !isNaN(p918) && isFinite(p918))) return false;
+  if (p918 < 0) return false;
+  const p920 = v["head_seq"];
+  if (p920 === undefined) return false;
+  n905++;
+  if (!(typeof p920 === "number" && !(p920 % 1) && !isNaN(p920) && isFinite(p920))) return false;
+  if (p920 < 0) return false;
+  let t923 = 0;
+  for (const k922 in v) t923++;
+  if (t923 !== n905) {
+    for (const k922 in v) if (!(k922 === "type" || k922 === "protocol" || k922 === "hub_version" || k922 === "node_id" || k922 === "limits" || k922 === "heartbeat_ms" || k922 === "lamport_clock" || k922 === "head_seq")) return false;
   }
   return true;
 }
 function check_AckFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n920 = 0;
-  const p921 = v["type"];
-  if (p921 === undefined) return false;
-  n920++;
-  if (!(typeof p921 === "string")) return false;
-  if (p921 !== "ack") return false;
-  const p923 = v["ref"];
-  if (p923 === undefined) return false;
-  n920++;
-  if (!(typeof p923 === "string")) return false;
-  if (p923.length > 64 && (p923.length > 128 || ucs2length(p923) > 64)) return false;
-  if (p923.length < 1 || (p923.length < 2 && ucs2length(p923) < 1)) return false;
-  const p925 = v["results"];
+  let n924 = 0;
+  const p925 = v["type"];
   if (p925 === undefined) return false;
-  n920++;
-  if (!(Array.isArray(p925))) return false;
-  for (let i926 = 0; i926 < p925.length; i926++) {
-    const x927 = p925[i926];
-    if (!check_EventResult(x927)) return false;
+  n924++;
+  if (!(typeof p925 === "string")) return false;
+  if (p925 !== "ack") return false;
+  const p927 = v["ref"];
+  if (p927 === undefined) return false;
+  n924++;
+  if (!(typeof p927 === "string")) return false;
+  if (p927.length > 64 && (p927.length > 128 || ucs2length(p927) > 64)) return false;
+  if (p927.length < 1 || (p927.length < 2 && ucs2length(p927) < 1)) return false;
+  const p929 = v["results"];
+  if (p929 === undefined) return false;
+  n924++;
+  if (!(Array.isArray(p929))) return false;
+  for (let i930 = 0; i930 < p929.length; i930++) {
+    const x931 = p929[i930];
+    if (!check_EventResult(x931)) return false;
   }
-  const p930 = v["lamport_clock"];
-  if (p930 === undefined) return false;
-  n920++;
-  if (!(typeof p930 === "number" && !(p930 % 1) && !isNaN(p930) && isFinite(p930))) return false;
-  if (p930 < 0) return false;
-  let t933 = 0;
-  for (const k932 in v) t933++;
-  if (t933 !== n920) {
-    for (const k932 in v) if (!(k932 === "type" || k932 === "ref" || k932 === "results" || k932 === "lamport_clock")) return false;
+  const p934 = v["lamport_clock"];
+  if (p934 === undefined) return false;
+  n924++;
+  if (!(typeof p934 === "number" && !(p934 % 1) && !isNaN(p934) && isFinite(p934))) return false;
+  if (p934 < 0) return false;
+  let t937 = 0;
+  for (const k936 in v) t937++;
+  if (t937 !== n924) {
+    for (const k936 in v) if (!(k936 === "type" || k936 === "ref" || k936 === "results" || k936 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_SubscribedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n934 = 0;
-  const p935 = v["type"];
-  if (p935 === undefined) return false;
-  n934++;
-  if (!(typeof p935 === "string")) return false;
-  if (p935 !== "subscribed") return false;
-  const p937 = v["sub"];
-  if (p937 === undefined) return false;
-  n934++;
-  if (!(typeof p937 === "string")) return false;
-  if (p937.length > 64 && (p937.length > 128 || ucs2length(p937) > 64)) return false;
-  if (p937.length < 1 || (p937.length < 2 && ucs2length(p937) < 1)) return false;
-  const p939 = v["from_seq"];
+  let n938 = 0;
+  const p939 = v["type"];
   if (p939 === undefined) return false;
-  n934++;
-  if (!(typeof p939 === "number" && !(p939 % 1) && !isNaN(p939) && isFinite(p939))) return false;
-  if (p939 < 0) return false;
-  const p941 = v["head_seq"];
+  n938++;
+  if (!(typeof p939 === "string")) return false;
+  if (p939 !== "subscribed") return false;
+  const p941 = v["sub"];
   if (p941 === undefined) return false;
-  n934++;
-  if (!(typeof p941 === "number" && !(p941 % 1) && !isNaN(p941) && isFinite(p941))) return false;
-  if (p941 < 0) return false;
-  let t944 = 0;
-  for (const k943 in v) t944++;
-  if (t944 !== n934) {
-    for (const k943 in v) if (!(k943 === "type" || k943 === "sub" || k943 === "from_seq" || k943 === "head_seq")) return false;
+  n938++;
+  if (!(typeof p941 === "string")) return false;
+  if (p941.length > 64 && (p941.length > 128 || ucs2length(p941) > 64)) return false;
+  if (p941.length < 1 || (p941.length < 2 && ucs2length(p941) < 1)) return false;
+  const p943 = v["from_seq"];
+  if (p943 === undefined) return false;
+  n938++;
+  if (!(typeof p943 === "number" && !(p943 % 1) && !isNaN(p943) && isFinite(p943))) return false;
+  if (p943 < 0) return false;
+  const p945 = v["head_seq"];
+  if (p945 === undefined) return false;
+  n938++;
+  if (!(typeof p945 === "number" && !(p945 % 1) && !isNaN(p945) && isFinite(p945))) return false;
+  if (p945 < 0) return false;
+  let t948 = 0;
+  for (const k947 in v) t948++;
+  if (t948 !== n938) {
+    for (const k947 in v) if (!(k947 === "type" || k947 === "sub" || k947 === "from_seq" || k947 === "head_seq")) return false;
   }
   return true;
 }
 function check_MessageFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n945 = 0;
-  const p946 = v["type"];
-  if (p946 === undefined) return false;
-  n945++;
-  if (!(typeof p946 === "string")) return false;
-  if (p946 !== "message") return false;
-  const p948 = v["sub"];
-  if (p948 === undefined) return false;
-  n945++;
-  if (!(typeof p948 === "string")) return false;
-  if (p948.length > 64 && (p948.length > 128 || ucs2length(p948) > 64)) return false;
-  if (p948.length < 1 || (p948.length < 2 && ucs2length(p948) < 1)) return false;
-  const p950 = v["seq"];
+  let n949 = 0;
+  const p950 = v["type"];
   if (p950 === undefined) return false;
-  n945++;
-  if (!(typeof p950 === "number" && !(p950 % 1) && !isNaN(p950) && isFinite(p950))) return false;
-  if (p950 < 1) return false;
-  const p952 = v["channel"];
+  n949++;
+  if (!(typeof p950 === "string")) return false;
+  if (p950 !== "message") return false;
+  const p952 = v["sub"];
   if (p952 === undefined) return false;
-  n945++;
+  n949++;
   if (!(typeof p952 === "string")) return false;
-  if (p952.length > 256 && (p952.length > 512 || ucs2length(p952) > 256)) return false;
+  if (p952.length > 64 && (p952.length > 128 || ucs2length(p952) > 64)) return false;
   if (p952.length < 1 || (p952.length < 2 && ucs2length(p952) < 1)) return false;
-  const p954 = v["event"];
+  const p954 = v["seq"];
   if (p954 === undefined) return false;
-  n945++;
-  if (!check_Envelope(p954)) return false;
-  let t957 = 0;
-  for (const k956 in v) t957++;
-  if (t957 !== n945) {
-    for (const k956 in v) if (!(k956 === "type" || k956 === "sub" || k956 === "seq" || k956 === "channel" || k956 === "event")) return false;
+  n949++;
+  if (!(typeof p954 === "number" && !(p954 % 1) && !isNaN(p954) && isFinite(p954))) return false;
+  if (p954 < 1) return false;
+  const p956 = v["channel"];
+  if (p956 === undefined) return false;
+  n949++;
+  if (!(typeof p956 === "string")) return false;
+  if (p956.length > 256 && (p956.length > 512 || ucs2length(p956) > 256)) return false;
+  if (p956.length < 1 || (p956.length < 2 && ucs2length(p956) < 1)) return false;
+  const p958 = v["event"];
+  if (p958 === undefined) return false;
+  n949++;
+  if (!check_Envelope(p958)) return false;
+  let t961 = 0;
+  for (const k960 in v) t961++;
+  if (t961 !== n949) {
+    for (const k960 in v) if (!(k960 === "type" || k960 === "sub" || k960 === "seq" || k960 === "channel" || k960 === "event")) return false;
   }
   return true;
 }
 function check_GapFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n958 = 0;
-  const p959 = v["type"];
-  if (p959 === undefined) return false;
-  n958++;
-  if (!(typeof p959 === "string")) return false;
-  if (p959 !== "gap") return false;
-  const p961 = v["sub"];
-  if (p961 === undefined) return false;
-  n958++;
-  if (!(typeof p961 === "string")) return false;
-  if (p961.length > 64 && (p961.length > 128 || ucs2length(p961) > 64)) return false;
-  if (p961.length < 1 || (p961.length < 2 && ucs2length(p961) < 1)) return false;
-  const p963 = v["from_seq"];
+  let n962 = 0;
+  const p963 = v["type"];
   if (p963 === undefined) return false;
-  n958++;
-  if (!(typeof p963 === "number" && !(p963 % 1) && !isNaN(p963) && isFinite(p963))) return false;
-  if (p963 < 0) return false;
-  const p965 = v["to_seq"];
+  n962++;
+  if (!(typeof p963 === "string")) return false;
+  if (p963 !== "gap") return false;
+  const p965 = v["sub"];
   if (p965 === undefined) return false;
-  n958++;
-  if (!(typeof p965 === "number" && !(p965 % 1) && !isNaN(p965) && isFinite(p965))) return false;
-  if (p965 < 0) return false;
-  const p967 = v["reason"];
+  n962++;
+  if (!(typeof p965 === "string")) return false;
+  if (p965.length > 64 && (p965.length > 128 || ucs2length(p965) > 64)) return false;
+  if (p965.length < 1 || (p965.length < 2 && ucs2length(p965) < 1)) return false;
+  const p967 = v["from_seq"];
   if (p967 === undefined) return false;
-  n958++;
-  if (!(typeof p967 === "string")) return false;
-  if (p967 !== "slow_consumer" && p967 !== "bus_gap") return false;
-  let t970 = 0;
-  for (const k969 in v) t970++;
-  if (t970 !== n958) {
-    for (const k969 in v) if (!(k969 === "type" || k969 === "sub" || k969 === "from_seq" || k969 === "to_seq" || k969 === "reason")) return false;
+  n962++;
+  if (!(typeof p967 === "number" && !(p967 % 1) && !isNaN(p967) && isFinite(p967))) return false;
+  if (p967 < 0) return false;
+  const p969 = v["to_seq"];
+  if (p969 === undefined) return false;
+  n962++;
+  if (!(typeof p969 === "number" && !(p969 % 1) && !isNaN(p969) && isFinite(p969))) return false;
+  if (p969 < 0) return false;
+  const p971 = v["reason"];
+  if (p971 === undefined) return false;
+  n962++;
+  if (!(typeof p971 === "string")) return false;
+  if (p971 !== "slow_consumer" && p971 !== "bus_gap") return false;
+  let t974 = 0;
+  for (const k973 in v) t974++;
+  if (t974 !== n962) {
+    for (const k973 in v) if (!(k973 === "type" || k973 === "sub" || k973 === "from_seq" || k973 === "to_seq" || k973 === "reason")) return false;
   }
   return true;
 }
 function check_ResetFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n971 = 0;
-  const p972 = v["type"];
-  if (p972 === undefined) return false;
-  n971++;
-  if (!(typeof p972 === "string")) return false;
-  if (p972 !== "reset") return false;
-  const p974 = v["sub"];
-  if (p974 === undefined) return false;
-  n971++;
-  if (!(typeof p974 === "string")) return false;
-  if (p974.length > 64 && (p974.length > 128 || ucs2length(p974) > 64)) return false;
-  if (p974.length < 1 || (p974.length < 2 && ucs2length(p974) < 1)) return false;
-  const p976 = v["reason"];
+  let n975 = 0;
+  const p976 = v["type"];
   if (p976 === undefined) return false;
-  n971++;
+  n975++;
   if (!(typeof p976 === "string")) return false;
-  if (p976 !== "position_unavailable" && p976 !== "position_ahead") return false;
-  const p978 = v["seq"];
+  if (p976 !== "reset") return false;
+  const p978 = v["sub"];
   if (p978 === undefined) return false;
-  n971++;
-  if (!(typeof p978 === "number" && !(p978 % 1) && !isNaN(p978) && isFinite(p978))) return false;
-  if (p978 < 0) return false;
-  const p980 = v["message"];
+  n975++;
+  if (!(typeof p978 === "string")) return false;
+  if (p978.length > 64 && (p978.length > 128 || ucs2length(p978) > 64)) return false;
+  if (p978.length < 1 || (p978.length < 2 && ucs2length(p978) < 1)) return false;
+  const p980 = v["reason"];
   if (p980 === undefined) return false;
-  n971++;
+  n975++;
   if (!(typeof p980 === "string")) return false;
-  if (p980.length > 1024 && (p980.length > 2048 || ucs2length(p980) > 1024)) return false;
-  let t983 = 0;
-  for (const k982 in v) t983++;
-  if (t983 !== n971) {
-    for (const k982 in v) if (!(k982 === "type" || k982 === "sub" || k982 === "reason" || k982 === "seq" || k982 === "message")) return false;
+  if (p980 !== "position_unavailable" && p980 !== "position_ahead") return false;
+  const p982 = v["seq"];
+  if (p982 === undefined) return false;
+  n975++;
+  if (!(typeof p982 === "number" && !(p982 % 1) && !isNaN(p982) && isFinite(p982))) return false;
+  if (p982 < 0) return false;
+  const p984 = v["message"];
+  if (p984 === undefined) return false;
+  n975++;
+  if (!(typeof p984 === "string")) return false;
+  if (p984.length > 1024 && (p984.length > 2048 || ucs2length(p984) > 1024)) return false;
+  let t987 = 0;
+  for (const k986 in v) t987++;
+  if (t987 !== n975) {
+    for (const k986 in v) if (!(k986 === "type" || k986 === "sub" || k986 === "reason" || k986 === "seq" || k986 === "message")) return false;
   }
   return true;
 }
 function check_ErrorFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n984 = 0;
-  const p985 = v["type"];
-  if (p985 === undefined) return false;
-  n984++;
-  if (!(typeof p985 === "string")) return false;
-  if (p985 !== "error") return false;
-  const p987 = v["code"];
-  if (p987 === undefined) return false;
-  n984++;
-  if (!(typeof p987 === "string")) return false;
-  if (p987 !== "bad_request" && p987 !== "bad_frame" && p987 !== "unknown_type" && p987 !== "unauthenticated" && p987 !== "forbidden" && p987 !== "not_found" && p987 !== "unknown_channel" && p987 !== "frame_too_large" && p987 !== "batch_too_large" && p987 !== "rate_limited" && p987 !== "unavailable" && p987 !== "internal") return false;
-  const p989 = v["message"];
+  let n988 = 0;
+  const p989 = v["type"];
   if (p989 === undefined) return false;
-  n984++;
+  n988++;
   if (!(typeof p989 === "string")) return false;
-  if (p989.length > 8192 && (p989.length > 16384 || ucs2length(p989) > 8192)) return false;
-  const p991 = v["ref"];
-  if (p991 !== undefined) {
-    n984++;
-    if (!(typeof p991 === "string")) return false;
-    if (p991.length > 64 && (p991.length > 128 || ucs2length(p991) > 64)) return false;
-    if (p991.length < 1 || (p991.length < 2 && ucs2length(p991) < 1)) return false;
-  }
-  const p993 = v["sub"];
-  if (p993 !== undefined) {
-    n984++;
-    if (!(typeof p993 === "string")) return false;
-    if (p993.length > 64 && (p993.length > 128 || ucs2length(p993) > 64)) return false;
-    if (p993.length < 1 || (p993.length < 2 && ucs2length(p993) < 1)) return false;
-  }
-  const p995 = v["channel"];
+  if (p989 !== "error") return false;
+  const p991 = v["code"];
+  if (p991 === undefined) return false;
+  n988++;
+  if (!(typeof p991 === "string")) return false;
+  if (p991 !== "bad_request" && p991 !== "bad_frame" && p991 !== "unknown_type" && p991 !== "unauthenticated" && p991 !== "forbidden" && p991 !== "not_found" && p991 !== "unknown_channel" && p991 !== "frame_too_large" && p991 !== "batch_too_large" && p991 !== "rate_limited" && p991 !== "unavailable" && p991 !== "internal") return false;
+  const p993 = v["message"];
+  if (p993 === undefined) return false;
+  n988++;
+  if (!(typeof p993 === "string")) return false;
+  if (p993.length > 8192 && (p993.length > 16384 || ucs2length(p993) > 8192)) return false;
+  const p995 = v["ref"];
   if (p995 !== undefined) {
-    n984++;
+    n988++;
     if (!(typeof p995 === "string")) return false;
-    if (p995.length > 256 && (p995.length > 512 || ucs2length(p995) > 256)) return false;
+    if (p995.length > 64 && (p995.length > 128 || ucs2length(p995) > 64)) return false;
     if (p995.length < 1 || (p995.length < 2 && ucs2length(p995) < 1)) return false;
   }
-  const p997 = v["issues"];
+  const p997 = v["sub"];
   if (p997 !== undefined) {
-    n984++;
-    if (!(Array.isArray(p997))) return false;
-    for (let i998 = 0; i998 < p997.length; i998++) {
-      const x999 = p997[i998];
-      if (!check_Issue(x999)) return false;
+    n988++;
+    if (!(typeof p997 === "string")) return false;
+    if (p997.length > 64 && (p997.length > 128 || ucs2length(p997) > 64)) return false;
+    if (p997.length < 1 || (p997.length < 2 && ucs2length(p997) < 1)) return false;
+  }
+  const p999 = v["channel"];
+  if (p999 !== undefined) {
+    n988++;
+    if (!(typeof p999 === "string")) return false;
+    if (p999.length > 256 && (p999.length > 512 || ucs2length(p999) > 256)) return false;
+    if (p999.length < 1 || (p999.length < 2 && ucs2length(p999) < 1)) return false;
+  }
+  const p1001 = v["issues"];
+  if (p1001 !== undefined) {
+    n988++;
+    if (!(Array.isArray(p1001))) return false;
+    for (let i1002 = 0; i1002 < p1001.length; i1002++) {
+      const x1003 = p1001[i1002];
+      if (!check_Issue(x1003)) return false;
     }
   }
-  let t1003 = 0;
-  for (const k1002 in v) t1003++;
-  if (t1003 !== n984) {
-    for (const k1002 in v) if (!(k1002 === "type" || k1002 === "code" || k1002 === "message" || k1002 === "ref" || k1002 === "sub" || k1002 === "channel" || k1002 === "issues")) return false;
+  let t1007 = 0;
+  for (const k1006 in v) t1007++;
+  if (t1007 !== n988) {
+    for (const k1006 in v) if (!(k1006 === "type" || k1006 === "code" || k1006 === "message" || k1006 === "ref" || k1006 === "sub" || k1006 === "channel" || k1006 === "issues")) return false;
   }
   return true;
 }
 function check_EventResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1005 = v["status"];
-  if (p1005 === undefined) return false;
-  if (!(typeof p1005 === "string")) return false;
-  if (p1005 !== "accepted" && p1005 !== "duplicate" && p1005 !== "rejected") return false;
+  const p1009 = v["status"];
+  if (p1009 === undefined) return false;
+  if (!(typeof p1009 === "string")) return false;
+  if (p1009 !== "accepted" && p1009 !== "duplicate" && p1009 !== "rejected") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["status"]) {
     case "accepted":
@@ -3008,407 +3027,407 @@ function check_EventResult(v) {
 }
 function check_AcceptedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1010 = 0;
-  const p1011 = v["status"];
-  if (p1011 === undefined) return false;
-  n1010++;
-  if (!(typeof p1011 === "string")) return false;
-  if (p1011 !== "accepted") return false;
-  const p1013 = v["event_id"];
-  if (p1013 === undefined) return false;
-  n1010++;
-  if (!(typeof p1013 === "string")) return false;
-  if (p1013.length > 64 && (p1013.length > 128 || ucs2length(p1013) > 64)) return false;
-  const p1015 = v["seq"];
+  let n1014 = 0;
+  const p1015 = v["status"];
   if (p1015 === undefined) return false;
-  n1010++;
-  if (!(typeof p1015 === "number" && !(p1015 % 1) && !isNaN(p1015) && isFinite(p1015))) return false;
-  if (p1015 < 1) return false;
-  let t1018 = 0;
-  for (const k1017 in v) t1018++;
-  if (t1018 !== n1010) {
-    for (const k1017 in v) if (!(k1017 === "status" || k1017 === "event_id" || k1017 === "seq")) return false;
+  n1014++;
+  if (!(typeof p1015 === "string")) return false;
+  if (p1015 !== "accepted") return false;
+  const p1017 = v["event_id"];
+  if (p1017 === undefined) return false;
+  n1014++;
+  if (!(typeof p1017 === "string")) return false;
+  if (p1017.length > 64 && (p1017.length > 128 || ucs2length(p1017) > 64)) return false;
+  const p1019 = v["seq"];
+  if (p1019 === undefined) return false;
+  n1014++;
+  if (!(typeof p1019 === "number" && !(p1019 % 1) && !isNaN(p1019) && isFinite(p1019))) return false;
+  if (p1019 < 1) return false;
+  let t1022 = 0;
+  for (const k1021 in v) t1022++;
+  if (t1022 !== n1014) {
+    for (const k1021 in v) if (!(k1021 === "status" || k1021 === "event_id" || k1021 === "seq")) return false;
   }
   return true;
 }
 function check_DuplicateResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1019 = 0;
-  const p1020 = v["status"];
-  if (p1020 === undefined) return false;
-  n1019++;
-  if (!(typeof p1020 === "string")) return false;
-  if (p1020 !== "duplicate") return false;
-  const p1022 = v["event_id"];
-  if (p1022 === undefined) return false;
-  n1019++;
-  if (!(typeof p1022 === "string")) return false;
-  if (p1022.length > 64 && (p1022.length > 128 || ucs2length(p1022) > 64)) return false;
-  const p1024 = v["seq"];
+  let n1023 = 0;
+  const p1024 = v["status"];
   if (p1024 === undefined) return false;
-  n1019++;
-  if (!(typeof p1024 === "number" && !(p1024 % 1) && !isNaN(p1024) && isFinite(p1024))) return false;
-  if (p1024 < 1) return false;
-  let t1027 = 0;
-  for (const k1026 in v) t1027++;
-  if (t1027 !== n1019) {
-    for (const k1026 in v) if (!(k1026 === "status" || k1026 === "event_id" || k1026 === "seq")) return false;
+  n1023++;
+  if (!(typeof p1024 === "string")) return false;
+  if (p1024 !== "duplicate") return false;
+  const p1026 = v["event_id"];
+  if (p1026 === undefined) return false;
+  n1023++;
+  if (!(typeof p1026 === "string")) return false;
+  if (p1026.length > 64 && (p1026.length > 128 || ucs2length(p1026) > 64)) return false;
+  const p1028 = v["seq"];
+  if (p1028 === undefined) return false;
+  n1023++;
+  if (!(typeof p1028 === "number" && !(p1028 % 1) && !isNaN(p1028) && isFinite(p1028))) return false;
+  if (p1028 < 1) return false;
+  let t1031 = 0;
+  for (const k1030 in v) t1031++;
+  if (t1031 !== n1023) {
+    for (const k1030 in v) if (!(k1030 === "status" || k1030 === "event_id" || k1030 === "seq")) return false;
   }
   return true;
 }
 function check_RejectedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1028 = 0;
-  const p1029 = v["status"];
-  if (p1029 === undefined) return false;
-  n1028++;
-  if (!(typeof p1029 === "string")) return false;
-  if (p1029 !== "rejected") return false;
-  const p1031 = v["event_id"];
-  if (p1031 === undefined) return false;
-  n1028++;
-  if (p1031 !== null) {
-    if (!(typeof p1031 === "string")) return false;
-    if (p1031.length > 64 && (p1031.length > 128 || ucs2length(p1031) > 64)) return false;
-  }
-  const p1033 = v["index"];
+  let n1032 = 0;
+  const p1033 = v["status"];
   if (p1033 === undefined) return false;
-  n1028++;
-  if (!(typeof p1033 === "number" && !(p1033 % 1) && !isNaN(p1033) && isFinite(p1033))) return false;
-  if (p1033 < 0) return false;
-  const p1035 = v["issues"];
+  n1032++;
+  if (!(typeof p1033 === "string")) return false;
+  if (p1033 !== "rejected") return false;
+  const p1035 = v["event_id"];
   if (p1035 === undefined) return false;
-  n1028++;
-  if (!(Array.isArray(p1035))) return false;
-  if (p1035.length < 1) return false;
-  for (let i1036 = 0; i1036 < p1035.length; i1036++) {
-    const x1037 = p1035[i1036];
-    if (!check_Issue(x1037)) return false;
+  n1032++;
+  if (p1035 !== null) {
+    if (!(typeof p1035 === "string")) return false;
+    if (p1035.length > 64 && (p1035.length > 128 || ucs2length(p1035) > 64)) return false;
   }
-  let t1041 = 0;
-  for (const k1040 in v) t1041++;
-  if (t1041 !== n1028) {
-    for (const k1040 in v) if (!(k1040 === "status" || k1040 === "event_id" || k1040 === "index" || k1040 === "issues")) return false;
+  const p1037 = v["index"];
+  if (p1037 === undefined) return false;
+  n1032++;
+  if (!(typeof p1037 === "number" && !(p1037 % 1) && !isNaN(p1037) && isFinite(p1037))) return false;
+  if (p1037 < 0) return false;
+  const p1039 = v["issues"];
+  if (p1039 === undefined) return false;
+  n1032++;
+  if (!(Array.isArray(p1039))) return false;
+  if (p1039.length < 1) return false;
+  for (let i1040 = 0; i1040 < p1039.length; i1040++) {
+    const x1041 = p1039[i1040];
+    if (!check_Issue(x1041)) return false;
+  }
+  let t1045 = 0;
+  for (const k1044 in v) t1045++;
+  if (t1045 !== n1032) {
+    for (const k1044 in v) if (!(k1044 === "status" || k1044 === "event_id" || k1044 === "index" || k1044 === "issues")) return false;
   }
   return true;
 }
 function check_BatchRequest(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1042 = 0;
-  const p1043 = v["events"];
-  if (p1043 === undefined) return false;
-  n1042++;
-  if (!(Array.isArray(p1043))) return false;
-  for (let i1044 = 0; i1044 < p1043.length; i1044++) {
-    const x1045 = p1043[i1044];
-    if (!(typeof x1045 === "object" && x1045 !== null && !Array.isArray(x1045))) return false;
+  let n1046 = 0;
+  const p1047 = v["events"];
+  if (p1047 === undefined) return false;
+  n1046++;
+  if (!(Array.isArray(p1047))) return false;
+  for (let i1048 = 0; i1048 < p1047.length; i1048++) {
+    const x1049 = p1047[i1048];
+    if (!(typeof x1049 === "object" && x1049 !== null && !Array.isArray(x1049))) return false;
   }
-  let t1049 = 0;
-  for (const k1048 in v) t1049++;
-  if (t1049 !== n1042) {
-    for (const k1048 in v) if (!(k1048 === "events")) return false;
+  let t1053 = 0;
+  for (const k1052 in v) t1053++;
+  if (t1053 !== n1046) {
+    for (const k1052 in v) if (!(k1052 === "events")) return false;
   }
   return true;
 }
 function check_BatchResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1050 = 0;
-  const p1051 = v["results"];
-  if (p1051 === undefined) return false;
-  n1050++;
-  if (!(Array.isArray(p1051))) return false;
-  for (let i1052 = 0; i1052 < p1051.length; i1052++) {
-    const x1053 = p1051[i1052];
-    if (!check_EventResult(x1053)) return false;
+  let n1054 = 0;
+  const p1055 = v["results"];
+  if (p1055 === undefined) return false;
+  n1054++;
+  if (!(Array.isArray(p1055))) return false;
+  for (let i1056 = 0; i1056 < p1055.length; i1056++) {
+    const x1057 = p1055[i1056];
+    if (!check_EventResult(x1057)) return false;
   }
-  const p1056 = v["lamport_clock"];
-  if (p1056 === undefined) return false;
-  n1050++;
-  if (!(typeof p1056 === "number" && !(p1056 % 1) && !isNaN(p1056) && isFinite(p1056))) return false;
-  if (p1056 < 0) return false;
-  let t1059 = 0;
-  for (const k1058 in v) t1059++;
-  if (t1059 !== n1050) {
-    for (const k1058 in v) if (!(k1058 === "results" || k1058 === "lamport_clock")) return false;
+  const p1060 = v["lamport_clock"];
+  if (p1060 === undefined) return false;
+  n1054++;
+  if (!(typeof p1060 === "number" && !(p1060 % 1) && !isNaN(p1060) && isFinite(p1060))) return false;
+  if (p1060 < 0) return false;
+  let t1063 = 0;
+  for (const k1062 in v) t1063++;
+  if (t1063 !== n1054) {
+    for (const k1062 in v) if (!(k1062 === "results" || k1062 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_ErrorResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1060 = 0;
-  const p1061 = v["error"];
-  if (p1061 === undefined) return false;
-  n1060++;
-  if (!(typeof p1061 === "object" && p1061 !== null && !Array.isArray(p1061))) return false;
-  let n1062 = 0;
-  const p1063 = p1061["code"];
-  if (p1063 === undefined) return false;
-  n1062++;
-  if (!(typeof p1063 === "string")) return false;
-  if (p1063 !== "bad_request" && p1063 !== "bad_frame" && p1063 !== "unknown_type" && p1063 !== "unauthenticated" && p1063 !== "forbidden" && p1063 !== "not_found" && p1063 !== "unknown_channel" && p1063 !== "frame_too_large" && p1063 !== "batch_too_large" && p1063 !== "rate_limited" && p1063 !== "unavailable" && p1063 !== "internal") return false;
-  const p1065 = p1061["message"];
+  let n1064 = 0;
+  const p1065 = v["error"];
   if (p1065 === undefined) return false;
-  n1062++;
-  if (!(typeof p1065 === "string")) return false;
-  if (p1065.length > 8192 && (p1065.length > 16384 || ucs2length(p1065) > 8192)) return false;
-  const p1067 = p1061["issues"];
-  if (p1067 !== undefined) {
-    n1062++;
-    if (!(Array.isArray(p1067))) return false;
-    for (let i1068 = 0; i1068 < p1067.length; i1068++) {
-      const x1069 = p1067[i1068];
-      if (!check_Issue(x1069)) return false;
+  n1064++;
+  if (!(typeof p1065 === "object" && p1065 !== null && !Array.isArray(p1065))) return false;
+  let n1066 = 0;
+  const p1067 = p1065["code"];
+  if (p1067 === undefined) return false;
+  n1066++;
+  if (!(typeof p1067 === "string")) return false;
+  if (p1067 !== "bad_request" && p1067 !== "bad_frame" && p1067 !== "unknown_type" && p1067 !== "unauthenticated" && p1067 !== "forbidden" && p1067 !== "not_found" && p1067 !== "unknown_channel" && p1067 !== "frame_too_large" && p1067 !== "batch_too_large" && p1067 !== "rate_limited" && p1067 !== "unavailable" && p1067 !== "internal") return false;
+  const p1069 = p1065["message"];
+  if (p1069 === undefined) return false;
+  n1066++;
+  if (!(typeof p1069 === "string")) return false;
+  if (p1069.length > 8192 && (p1069.length > 16384 || ucs2length(p1069) > 8192)) return false;
+  const p1071 = p1065["issues"];
+  if (p1071 !== undefined) {
+    n1066++;
+    if (!(Array.isArray(p1071))) return false;
+    for (let i1072 = 0; i1072 < p1071.length; i1072++) {
+      const x1073 = p1071[i1072];
+      if (!check_Issue(x1073)) return false;
     }
   }
-  const p1072 = p1061["limits"];
-  if (p1072 !== undefined) {
-    n1062++;
-    if (!check_Limits(p1072)) return false;
+  const p1076 = p1065["limits"];
+  if (p1076 !== undefined) {
+    n1066++;
+    if (!check_Limits(p1076)) return false;
   }
-  let t1075 = 0;
-  for (const k1074 in p1061) t1075++;
-  if (t1075 !== n1062) {
-    for (const k1074 in p1061) if (!(k1074 === "code" || k1074 === "message" || k1074 === "issues" || k1074 === "limits")) return false;
+  let t1079 = 0;
+  for (const k1078 in p1065) t1079++;
+  if (t1079 !== n1066) {
+    for (const k1078 in p1065) if (!(k1078 === "code" || k1078 === "message" || k1078 === "issues" || k1078 === "limits")) return false;
   }
-  let t1077 = 0;
-  for (const k1076 in v) t1077++;
-  if (t1077 !== n1060) {
-    for (const k1076 in v) if (!(k1076 === "error")) return false;
+  let t1081 = 0;
+  for (const k1080 in v) t1081++;
+  if (t1081 !== n1064) {
+    for (const k1080 in v) if (!(k1080 === "error")) return false;
   }
   return true;
 }
 function check_EventPage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1078 = 0;
-  const p1079 = v["events"];
-  if (p1079 === undefined) return false;
-  n1078++;
-  if (!(Array.isArray(p1079))) return false;
-  for (let i1080 = 0; i1080 < p1079.length; i1080++) {
-    const x1081 = p1079[i1080];
-    if (!(typeof x1081 === "object" && x1081 !== null && !Array.isArray(x1081))) return false;
-    let n1082 = 0;
-    const p1083 = x1081["seq"];
-    if (p1083 === undefined) return false;
-    n1082++;
-    if (!(typeof p1083 === "number" && !(p1083 % 1) && !isNaN(p1083) && isFinite(p1083))) return false;
-    if (p1083 < 1) return false;
-    const p1085 = x1081["channel"];
-    if (p1085 === undefined) return false;
-    n1082++;
-    if (!(typeof p1085 === "string")) return false;
-    if (p1085.length > 256 && (p1085.length > 512 || ucs2length(p1085) > 256)) return false;
-    if (p1085.length < 1 || (p1085.length < 2 && ucs2length(p1085) < 1)) return false;
-    const p1087 = x1081["event"];
+  let n1082 = 0;
+  const p1083 = v["events"];
+  if (p1083 === undefined) return false;
+  n1082++;
+  if (!(Array.isArray(p1083))) return false;
+  for (let i1084 = 0; i1084 < p1083.length; i1084++) {
+    const x1085 = p1083[i1084];
+    if (!(typeof x1085 === "object" && x1085 !== null && !Array.isArray(x1085))) return false;
+    let n1086 = 0;
+    const p1087 = x1085["seq"];
     if (p1087 === undefined) return false;
-    n1082++;
-    if (!check_Envelope(p1087)) return false;
-    let t1090 = 0;
-    for (const k1089 in x1081) t1090++;
-    if (t1090 !== n1082) {
-      for (const k1089 in x1081) if (!(k1089 === "seq" || k1089 === "channel" || k1089 === "event")) return false;
+    n1086++;
+    if (!(typeof p1087 === "number" && !(p1087 % 1) && !isNaN(p1087) && isFinite(p1087))) return false;
+    if (p1087 < 1) return false;
+    const p1089 = x1085["channel"];
+    if (p1089 === undefined) return false;
+    n1086++;
+    if (!(typeof p1089 === "string")) return false;
+    if (p1089.length > 256 && (p1089.length > 512 || ucs2length(p1089) > 256)) return false;
+    if (p1089.length < 1 || (p1089.length < 2 && ucs2length(p1089) < 1)) return false;
+    const p1091 = x1085["event"];
+    if (p1091 === undefined) return false;
+    n1086++;
+    if (!check_Envelope(p1091)) return false;
+    let t1094 = 0;
+    for (const k1093 in x1085) t1094++;
+    if (t1094 !== n1086) {
+      for (const k1093 in x1085) if (!(k1093 === "seq" || k1093 === "channel" || k1093 === "event")) return false;
     }
   }
-  const p1092 = v["has_more"];
-  if (p1092 === undefined) return false;
-  n1078++;
-  if (!(typeof p1092 === "boolean")) return false;
-  let t1095 = 0;
-  for (const k1094 in v) t1095++;
-  if (t1095 !== n1078) {
-    for (const k1094 in v) if (!(k1094 === "events" || k1094 === "has_more")) return false;
+  const p1096 = v["has_more"];
+  if (p1096 === undefined) return false;
+  n1082++;
+  if (!(typeof p1096 === "boolean")) return false;
+  let t1099 = 0;
+  for (const k1098 in v) t1099++;
+  if (t1099 !== n1082) {
+    for (const k1098 in v) if (!(k1098 === "events" || k1098 === "has_more")) return false;
   }
   return true;
 }
 function check_Limits(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1096 = 0;
-  const p1097 = v["max_frame_bytes"];
-  if (p1097 === undefined) return false;
-  n1096++;
-  if (!(typeof p1097 === "number" && !(p1097 % 1) && !isNaN(p1097) && isFinite(p1097))) return false;
-  if (p1097 < 1) return false;
-  const p1099 = v["max_events_per_batch"];
-  if (p1099 === undefined) return false;
-  n1096++;
-  if (!(typeof p1099 === "number" && !(p1099 % 1) && !isNaN(p1099) && isFinite(p1099))) return false;
-  if (p1099 < 1) return false;
-  const p1101 = v["max_batch_bytes"];
+  let n1100 = 0;
+  const p1101 = v["max_frame_bytes"];
   if (p1101 === undefined) return false;
-  n1096++;
+  n1100++;
   if (!(typeof p1101 === "number" && !(p1101 % 1) && !isNaN(p1101) && isFinite(p1101))) return false;
   if (p1101 < 1) return false;
-  const p1103 = v["max_event_bytes"];
+  const p1103 = v["max_events_per_batch"];
   if (p1103 === undefined) return false;
-  n1096++;
+  n1100++;
   if (!(typeof p1103 === "number" && !(p1103 % 1) && !isNaN(p1103) && isFinite(p1103))) return false;
   if (p1103 < 1) return false;
-  const p1105 = v["subscriber_queue_events"];
+  const p1105 = v["max_batch_bytes"];
   if (p1105 === undefined) return false;
-  n1096++;
+  n1100++;
   if (!(typeof p1105 === "number" && !(p1105 % 1) && !isNaN(p1105) && isFinite(p1105))) return false;
   if (p1105 < 1) return false;
-  const p1107 = v["subscriber_queue_bytes"];
+  const p1107 = v["max_event_bytes"];
   if (p1107 === undefined) return false;
-  n1096++;
+  n1100++;
   if (!(typeof p1107 === "number" && !(p1107 % 1) && !isNaN(p1107) && isFinite(p1107))) return false;
   if (p1107 < 1) return false;
-  let t1110 = 0;
-  for (const k1109 in v) t1110++;
-  if (t1110 !== n1096) {
-    for (const k1109 in v) if (!(k1109 === "max_frame_bytes" || k1109 === "max_events_per_batch" || k1109 === "max_batch_bytes" || k1109 === "max_event_bytes" || k1109 === "subscriber_queue_events" || k1109 === "subscriber_queue_bytes")) return false;
+  const p1109 = v["subscriber_queue_events"];
+  if (p1109 === undefined) return false;
+  n1100++;
+  if (!(typeof p1109 === "number" && !(p1109 % 1) && !isNaN(p1109) && isFinite(p1109))) return false;
+  if (p1109 < 1) return false;
+  const p1111 = v["subscriber_queue_bytes"];
+  if (p1111 === undefined) return false;
+  n1100++;
+  if (!(typeof p1111 === "number" && !(p1111 % 1) && !isNaN(p1111) && isFinite(p1111))) return false;
+  if (p1111 < 1) return false;
+  let t1114 = 0;
+  for (const k1113 in v) t1114++;
+  if (t1114 !== n1100) {
+    for (const k1113 in v) if (!(k1113 === "max_frame_bytes" || k1113 === "max_events_per_batch" || k1113 === "max_batch_bytes" || k1113 === "max_event_bytes" || k1113 === "subscriber_queue_events" || k1113 === "subscriber_queue_bytes")) return false;
   }
   return true;
 }
 function check_MachineDatagram(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1112 = v["machine_name"];
-  if (p1112 === undefined) return false;
-  if (!(typeof p1112 === "string")) return false;
-  if (p1112.length > 256 && (p1112.length > 512 || ucs2length(p1112) > 256)) return false;
-  if (p1112.length < 1 || (p1112.length < 2 && ucs2length(p1112) < 1)) return false;
-  const p1114 = v["event_type"];
-  if (p1114 === undefined) return false;
-  if (!(typeof p1114 === "string")) return false;
-  if (!format_identifier(p1114)) return false;
-  const p1116 = v["payload"];
-  if (p1116 !== undefined) {
-    if (!(typeof p1116 === "object" && p1116 !== null && !Array.isArray(p1116))) return false;
-  }
-  const p1118 = v["target"];
-  if (p1118 !== undefined) {
-    if (!(typeof p1118 === "string")) return false;
-    if (p1118.length > 256 && (p1118.length > 512 || ucs2length(p1118) > 256)) return false;
-    if (p1118.length < 1 || (p1118.length < 2 && ucs2length(p1118) < 1)) return false;
-  }
-  const p1120 = v["job_id"];
+  const p1116 = v["machine_name"];
+  if (p1116 === undefined) return false;
+  if (!(typeof p1116 === "string")) return false;
+  if (p1116.length > 256 && (p1116.length > 512 || ucs2length(p1116) > 256)) return false;
+  if (p1116.length < 1 || (p1116.length < 2 && ucs2length(p1116) < 1)) return false;
+  const p1118 = v["event_type"];
+  if (p1118 === undefined) return false;
+  if (!(typeof p1118 === "string")) return false;
+  if (!format_identifier(p1118)) return false;
+  const p1120 = v["payload"];
   if (p1120 !== undefined) {
-    if (p1120 !== null) {
-      if (!(typeof p1120 === "string")) return false;
-      if (p1120.length > 256 && (p1120.length > 512 || ucs2length(p1120) > 256)) return false;
-      if (p1120.length < 1 || (p1120.length < 2 && ucs2length(p1120) < 1)) return false;
+    if (!(typeof p1120 === "object" && p1120 !== null && !Array.isArray(p1120))) return false;
+  }
+  const p1122 = v["target"];
+  if (p1122 !== undefined) {
+    if (!(typeof p1122 === "string")) return false;
+    if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
+    if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
+  }
+  const p1124 = v["job_id"];
+  if (p1124 !== undefined) {
+    if (p1124 !== null) {
+      if (!(typeof p1124 === "string")) return false;
+      if (p1124.length > 256 && (p1124.length > 512 || ucs2length(p1124) > 256)) return false;
+      if (p1124.length < 1 || (p1124.length < 2 && ucs2length(p1124) < 1)) return false;
     }
   }
   return true;
 }
 function check_MachineControlMessage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1122 = 0;
-  const p1123 = v["type"];
-  if (p1123 === undefined) return false;
-  n1122++;
-  if (!(typeof p1123 === "string")) return false;
-  if (p1123.length > 256 && (p1123.length > 512 || ucs2length(p1123) > 256)) return false;
-  if (p1123.length < 1 || (p1123.length < 2 && ucs2length(p1123) < 1)) return false;
-  const p1125 = v["payload"];
-  if (p1125 === undefined) return false;
-  n1122++;
-  if (!(typeof p1125 === "object" && p1125 !== null && !Array.isArray(p1125))) return false;
-  const p1127 = v["job_id"];
+  let n1126 = 0;
+  const p1127 = v["type"];
   if (p1127 === undefined) return false;
-  n1122++;
-  if (p1127 !== null) {
-    if (!(typeof p1127 === "string")) return false;
-    if (p1127.length > 256 && (p1127.length > 512 || ucs2length(p1127) > 256)) return false;
-    if (p1127.length < 1 || (p1127.length < 2 && ucs2length(p1127) < 1)) return false;
+  n1126++;
+  if (!(typeof p1127 === "string")) return false;
+  if (p1127.length > 256 && (p1127.length > 512 || ucs2length(p1127) > 256)) return false;
+  if (p1127.length < 1 || (p1127.length < 2 && ucs2length(p1127) < 1)) return false;
+  const p1129 = v["payload"];
+  if (p1129 === undefined) return false;
+  n1126++;
+  if (!(typeof p1129 === "object" && p1129 !== null && !Array.isArray(p1129))) return false;
+  const p1131 = v["job_id"];
+  if (p1131 === undefined) return false;
+  n1126++;
+  if (p1131 !== null) {
+    if (!(typeof p1131 === "string")) return false;
+    if (p1131.length > 256 && (p1131.length > 512 || ucs2length(p1131) > 256)) return false;
+    if (p1131.length < 1 || (p1131.length < 2 && ucs2length(p1131) < 1)) return false;
   }
-  let t1130 = 0;
-  for (const k1129 in v) t1130++;
-  if (t1130 !== n1122) {
-    for (const k1129 in v) if (!(k1129 === "type" || k1129 === "payload" || k1129 === "job_id")) return false;
+  let t1134 = 0;
+  for (const k1133 in v) t1134++;
+  if (t1134 !== n1126) {
+    for (const k1133 in v) if (!(k1133 === "type" || k1133 === "payload" || k1133 === "job_id")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotPayload(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1131 = 0;
-  const p1132 = v["findings"];
-  if (p1132 === undefined) return false;
-  n1131++;
-  if (!(Array.isArray(p1132))) return false;
-  if (p1132.length > 100000) return false;
-  for (let i1133 = 0; i1133 < p1132.length; i1133++) {
-    const x1134 = p1132[i1133];
-    if (!check_Finding(x1134)) return false;
+  let n1135 = 0;
+  const p1136 = v["findings"];
+  if (p1136 === undefined) return false;
+  n1135++;
+  if (!(Array.isArray(p1136))) return false;
+  if (p1136.length > 100000) return false;
+  for (let i1137 = 0; i1137 < p1136.length; i1137++) {
+    const x1138 = p1136[i1137];
+    if (!check_Finding(x1138)) return false;
   }
-  const p1137 = v["audit_at"];
-  if (p1137 === undefined) return false;
-  n1131++;
-  if (!(typeof p1137 === "string")) return false;
-  if (!format_utc_timestamp(p1137)) return false;
-  let t1140 = 0;
-  for (const k1139 in v) t1140++;
-  if (t1140 !== n1131) {
-    for (const k1139 in v) if (!(k1139 === "findings" || k1139 === "audit_at")) return false;
+  const p1141 = v["audit_at"];
+  if (p1141 === undefined) return false;
+  n1135++;
+  if (!(typeof p1141 === "string")) return false;
+  if (!format_utc_timestamp(p1141)) return false;
+  let t1144 = 0;
+  for (const k1143 in v) t1144++;
+  if (t1144 !== n1135) {
+    for (const k1143 in v) if (!(k1143 === "findings" || k1143 === "audit_at")) return false;
   }
   return true;
 }
 function check_Finding(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1141 = 0;
-  const p1142 = v["rule"];
-  if (p1142 === undefined) return false;
-  n1141++;
-  if (!(typeof p1142 === "string")) return false;
-  if (p1142.length > 256 && (p1142.length > 512 || ucs2length(p1142) > 256)) return false;
-  if (p1142.length < 1 || (p1142.length < 2 && ucs2length(p1142) < 1)) return false;
-  const p1144 = v["offending_path"];
-  if (p1144 === undefined) return false;
-  n1141++;
-  if (!(typeof p1144 === "string")) return false;
-  if (p1144.length > 4096 && (p1144.length > 8192 || ucs2length(p1144) > 4096)) return false;
-  if (p1144.length < 1 || (p1144.length < 2 && ucs2length(p1144) < 1)) return false;
-  const p1146 = v["severity"];
-  if (p1146 !== undefined) {
-    n1141++;
-    if (!(typeof p1146 === "string")) return false;
-    if (p1146 !== "error" && p1146 !== "warning" && p1146 !== "info") return false;
-  }
-  const p1148 = v["message"];
-  if (p1148 !== undefined) {
-    n1141++;
-    if (!(typeof p1148 === "string")) return false;
-    if (p1148.length > 65536 && (p1148.length > 131072 || ucs2length(p1148) > 65536)) return false;
-  }
-  const p1150 = v["data"];
+  let n1145 = 0;
+  const p1146 = v["rule"];
+  if (p1146 === undefined) return false;
+  n1145++;
+  if (!(typeof p1146 === "string")) return false;
+  if (p1146.length > 256 && (p1146.length > 512 || ucs2length(p1146) > 256)) return false;
+  if (p1146.length < 1 || (p1146.length < 2 && ucs2length(p1146) < 1)) return false;
+  const p1148 = v["offending_path"];
+  if (p1148 === undefined) return false;
+  n1145++;
+  if (!(typeof p1148 === "string")) return false;
+  if (p1148.length > 4096 && (p1148.length > 8192 || ucs2length(p1148) > 4096)) return false;
+  if (p1148.length < 1 || (p1148.length < 2 && ucs2length(p1148) < 1)) return false;
+  const p1150 = v["severity"];
   if (p1150 !== undefined) {
-    n1141++;
-    if (!(typeof p1150 === "object" && p1150 !== null && !Array.isArray(p1150))) return false;
+    n1145++;
+    if (!(typeof p1150 === "string")) return false;
+    if (p1150 !== "error" && p1150 !== "warning" && p1150 !== "info") return false;
   }
-  let t1153 = 0;
-  for (const k1152 in v) t1153++;
-  if (t1153 !== n1141) {
-    for (const k1152 in v) if (!(k1152 === "rule" || k1152 === "offending_path" || k1152 === "severity" || k1152 === "message" || k1152 === "data")) return false;
+  const p1152 = v["message"];
+  if (p1152 !== undefined) {
+    n1145++;
+    if (!(typeof p1152 === "string")) return false;
+    if (p1152.length > 65536 && (p1152.length > 131072 || ucs2length(p1152) > 65536)) return false;
+  }
+  const p1154 = v["data"];
+  if (p1154 !== undefined) {
+    n1145++;
+    if (!(typeof p1154 === "object" && p1154 !== null && !Array.isArray(p1154))) return false;
+  }
+  let t1157 = 0;
+  for (const k1156 in v) t1157++;
+  if (t1157 !== n1145) {
+    for (const k1156 in v) if (!(k1156 === "rule" || k1156 === "offending_path" || k1156 === "severity" || k1156 === "message" || k1156 === "data")) return false;
   }
   return true;
 }
 function check_Issue(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1154 = 0;
-  const p1155 = v["path"];
-  if (p1155 === undefined) return false;
-  n1154++;
-  if (!(typeof p1155 === "string")) return false;
-  if (p1155.length > 4096 && (p1155.length > 8192 || ucs2length(p1155) > 4096)) return false;
-  const p1157 = v["expected"];
-  if (p1157 === undefined) return false;
-  n1154++;
-  if (!(typeof p1157 === "string")) return false;
-  if (p1157.length > 4096 && (p1157.length > 8192 || ucs2length(p1157) > 4096)) return false;
-  const p1159 = v["received"];
+  let n1158 = 0;
+  const p1159 = v["path"];
   if (p1159 === undefined) return false;
-  n1154++;
+  n1158++;
   if (!(typeof p1159 === "string")) return false;
   if (p1159.length > 4096 && (p1159.length > 8192 || ucs2length(p1159) > 4096)) return false;
-  const p1161 = v["message"];
+  const p1161 = v["expected"];
   if (p1161 === undefined) return false;
-  n1154++;
+  n1158++;
   if (!(typeof p1161 === "string")) return false;
-  if (p1161.length > 8192 && (p1161.length > 16384 || ucs2length(p1161) > 8192)) return false;
-  let t1164 = 0;
-  for (const k1163 in v) t1164++;
-  if (t1164 !== n1154) {
-    for (const k1163 in v) if (!(k1163 === "path" || k1163 === "expected" || k1163 === "received" || k1163 === "message")) return false;
+  if (p1161.length > 4096 && (p1161.length > 8192 || ucs2length(p1161) > 4096)) return false;
+  const p1163 = v["received"];
+  if (p1163 === undefined) return false;
+  n1158++;
+  if (!(typeof p1163 === "string")) return false;
+  if (p1163.length > 4096 && (p1163.length > 8192 || ucs2length(p1163) > 4096)) return false;
+  const p1165 = v["message"];
+  if (p1165 === undefined) return false;
+  n1158++;
+  if (!(typeof p1165 === "string")) return false;
+  if (p1165.length > 8192 && (p1165.length > 16384 || ucs2length(p1165) > 8192)) return false;
+  let t1168 = 0;
+  for (const k1167 in v) t1168++;
+  if (t1168 !== n1158) {
+    for (const k1167 in v) if (!(k1167 === "path" || k1167 === "expected" || k1167 === "received" || k1167 === "message")) return false;
   }
   return true;
 }

@@ -5,7 +5,7 @@
  * must have that type's shape.
  */
 import { Type, type Static, type TObject } from "@sinclair/typebox";
-import { JsonObject, Label, UtcTimestamp } from "../primitives/strings.js";
+import { Instant, JsonObject, Label } from "../primitives/strings.js";
 import { NullableString } from "../primitives/compact.js";
 import type { RealtimeType } from "../../constants.js";
 import { ACTIVITY_LEVEL_PATTERN, type ActivityLevel as ActivityLevelValue } from "../../levels.js";
@@ -13,11 +13,8 @@ import { IDENTIFIER_PATTERN } from "../../patterns.js";
 
 const open = { additionalProperties: true } as const;
 
-/** When a machine saw something: RFC 3339 UTC, or seconds since the epoch as the engine's `time.time()` sends it. */
-export const MachineTime = Type.Union([UtcTimestamp, Type.Number({ minimum: 0 })], {
-  title: "MachineTime",
-  description: "An RFC 3339 UTC timestamp, or seconds since the Unix epoch (Python's time.time()).",
-});
+/** statemachine-engine stamps its realtime events with `time.time()`. */
+const MachineTime = Instant;
 
 /** Ids the engine may send as `None`. */
 const OptionalLabel = Type.Optional(NullableString(Label));
@@ -131,7 +128,6 @@ export const MachineControlMessage = Type.Object(
 export type StateChangeData = Static<typeof StateChangeData>;
 export type ActivityLogData = Static<typeof ActivityLogData>;
 export type ActivityLevel = ActivityLevelValue;
-export type MachineTime = Static<typeof MachineTime>;
 export type JobStartedData = Static<typeof JobStartedData>;
 export type JobCompletedData = Static<typeof JobCompletedData>;
 export type MachineErrorData = Static<typeof MachineErrorData>;

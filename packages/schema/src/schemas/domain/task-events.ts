@@ -1,6 +1,9 @@
-/** Task events, as the SSE broker of kube-coder emits them on real transitions. */
+/**
+ * Task events, as the SSE broker of kube-coder emits them on real transitions: its
+ * optional fields arrive as `None` (null), and `finished_at` is `time.time()`.
+ */
 import { Type, type Static } from "@sinclair/typebox";
-import { Label, UtcTimestamp } from "../primitives/strings.js";
+import { Instant, Label } from "../primitives/strings.js";
 import { NullableString, StringEnum } from "../primitives/compact.js";
 
 export const TaskStatus = StringEnum(
@@ -13,9 +16,9 @@ export const TaskCreatedPayload = Type.Object(
     task_id: Label,
     status: TaskStatus,
     name: Type.String({ maxLength: 1024 }),
-    assistant: Type.Optional(Label),
+    assistant: Type.Optional(NullableString(Label)),
     parent_task_id: Type.Optional(NullableString(Label)),
-    kind: Type.Optional(Label),
+    kind: Type.Optional(NullableString(Label)),
   },
   { additionalProperties: false, title: "TaskCreatedPayload" },
 );
@@ -24,7 +27,7 @@ export const TaskStatusPayload = Type.Object(
   {
     task_id: Label,
     status: TaskStatus,
-    finished_at: Type.Optional(NullableString(UtcTimestamp)),
+    finished_at: Type.Optional(Type.Union([Instant, Type.Null()])),
   },
   { additionalProperties: false, title: "TaskStatusPayload" },
 );

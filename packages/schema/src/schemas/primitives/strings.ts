@@ -34,6 +34,11 @@ export const UtcTimestamp = Type.String({
   title: "UtcTimestamp",
   description: "RFC 3339 date-time in UTC, e.g. 2026-11-20T10:00:00.000Z",
 });
+/** When something happened, as producers in other languages write it: RFC 3339 UTC, or seconds since the epoch (Python's `time.time()`). */
+export const Instant = Type.Union([UtcTimestamp, Type.Number({ minimum: 0 })], {
+  title: "Instant",
+  description: "An RFC 3339 UTC timestamp, or seconds since the Unix epoch as Python's time.time() gives it.",
+});
 export const Slug = Type.String({ pattern: SLUG_PATTERN, maxLength: 128, title: "Slug" });
 export const NodeId = Type.String({ pattern: NODE_ID_PATTERN, title: "NodeId" });
 export const WpId = Type.String({ pattern: WP_ID_PATTERN, title: "WpId" });
