@@ -106,7 +106,6 @@ export type {
   JobStartedData,
   JobCompletedData,
   MachineErrorData,
-  MachineTime,
 } from "./schemas/domain/machine-events.js";
 export type { TaskStatus, TaskCreatedPayload, TaskStatusPayload } from "./schemas/domain/task-events.js";
 export type {
