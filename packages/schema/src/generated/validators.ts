@@ -2369,36 +2369,28 @@ function check_FailedFrame(v) {
   if (p778 === undefined) return false;
   n773++;
   if (!(typeof p778 === "object" && p778 !== null && !Array.isArray(p778))) return false;
-  let n779 = 0;
   const p780 = p778["code"];
   if (p780 === undefined) return false;
-  n779++;
   if (!(typeof p780 === "string")) return false;
   if (p780.length > 256 && (p780.length > 512 || ucs2length(p780) > 256)) return false;
   if (p780.length < 1 || (p780.length < 2 && ucs2length(p780) < 1)) return false;
   const p782 = p778["message"];
   if (p782 === undefined) return false;
-  n779++;
   if (!(typeof p782 === "string")) return false;
   if (p782.length > 65536 && (p782.length > 131072 || ucs2length(p782) > 65536)) return false;
   let t785 = 0;
-  for (const k784 in p778) t785++;
-  if (t785 !== n779) {
-    for (const k784 in p778) if (!(k784 === "code" || k784 === "message")) return false;
-  }
-  let t787 = 0;
-  for (const k786 in v) t787++;
-  if (t787 !== n773) {
-    for (const k786 in v) if (!(k786 === "kind" || k786 === "phase" || k786 === "error")) return false;
+  for (const k784 in v) t785++;
+  if (t785 !== n773) {
+    for (const k784 in v) if (!(k784 === "kind" || k784 === "phase" || k784 === "error")) return false;
   }
   return true;
 }
 function check_ProblemsFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p789 = v["kind"];
-  if (p789 === undefined) return false;
-  if (!(typeof p789 === "string")) return false;
-  if (p789 !== "snapshot" && p789 !== "delta") return false;
+  const p787 = v["kind"];
+  if (p787 === undefined) return false;
+  if (!(typeof p787 === "string")) return false;
+  if (p787 !== "snapshot" && p787 !== "delta") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["kind"]) {
     case "snapshot":
@@ -2414,86 +2406,86 @@ function check_ProblemsFrame(v) {
 }
 function check_SnapshotFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n793 = 0;
-  const p794 = v["kind"];
+  let n791 = 0;
+  const p792 = v["kind"];
+  if (p792 === undefined) return false;
+  n791++;
+  if (!(typeof p792 === "string")) return false;
+  if (p792 !== "snapshot") return false;
+  const p794 = v["findings"];
   if (p794 === undefined) return false;
-  n793++;
-  if (!(typeof p794 === "string")) return false;
-  if (p794 !== "snapshot") return false;
-  const p796 = v["findings"];
-  if (p796 === undefined) return false;
-  n793++;
-  if (!(Array.isArray(p796))) return false;
-  if (p796.length > 100000) return false;
-  for (let i797 = 0; i797 < p796.length; i797++) {
-    const x798 = p796[i797];
-    if (!check_Finding(x798)) return false;
+  n791++;
+  if (!(Array.isArray(p794))) return false;
+  if (p794.length > 100000) return false;
+  for (let i795 = 0; i795 < p794.length; i795++) {
+    const x796 = p794[i795];
+    if (!check_Finding(x796)) return false;
   }
-  const p801 = v["audit_at"];
-  if (p801 === undefined) return false;
-  n793++;
-  if (!(typeof p801 === "string")) return false;
-  if (!format_utc_timestamp(p801)) return false;
-  let t804 = 0;
-  for (const k803 in v) t804++;
-  if (t804 !== n793) {
-    for (const k803 in v) if (!(k803 === "kind" || k803 === "findings" || k803 === "audit_at")) return false;
+  const p799 = v["audit_at"];
+  if (p799 === undefined) return false;
+  n791++;
+  if (!(typeof p799 === "string")) return false;
+  if (!format_utc_timestamp(p799)) return false;
+  let t802 = 0;
+  for (const k801 in v) t802++;
+  if (t802 !== n791) {
+    for (const k801 in v) if (!(k801 === "kind" || k801 === "findings" || k801 === "audit_at")) return false;
   }
   return true;
 }
 function check_DeltaFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n805 = 0;
-  const p806 = v["kind"];
+  let n803 = 0;
+  const p804 = v["kind"];
+  if (p804 === undefined) return false;
+  n803++;
+  if (!(typeof p804 === "string")) return false;
+  if (p804 !== "delta") return false;
+  const p806 = v["added"];
   if (p806 === undefined) return false;
-  n805++;
-  if (!(typeof p806 === "string")) return false;
-  if (p806 !== "delta") return false;
-  const p808 = v["added"];
-  if (p808 === undefined) return false;
-  n805++;
-  if (!(Array.isArray(p808))) return false;
-  if (p808.length > 100000) return false;
-  for (let i809 = 0; i809 < p808.length; i809++) {
-    const x810 = p808[i809];
-    if (!check_Finding(x810)) return false;
+  n803++;
+  if (!(Array.isArray(p806))) return false;
+  if (p806.length > 100000) return false;
+  for (let i807 = 0; i807 < p806.length; i807++) {
+    const x808 = p806[i807];
+    if (!check_Finding(x808)) return false;
   }
-  const p813 = v["removed"];
-  if (p813 === undefined) return false;
-  n805++;
-  if (!(Array.isArray(p813))) return false;
-  if (p813.length > 100000) return false;
-  for (let i814 = 0; i814 < p813.length; i814++) {
-    const x815 = p813[i814];
-    if (!check_Finding(x815)) return false;
+  const p811 = v["removed"];
+  if (p811 === undefined) return false;
+  n803++;
+  if (!(Array.isArray(p811))) return false;
+  if (p811.length > 100000) return false;
+  for (let i812 = 0; i812 < p811.length; i812++) {
+    const x813 = p811[i812];
+    if (!check_Finding(x813)) return false;
   }
-  const p818 = v["changed"];
-  if (p818 === undefined) return false;
-  n805++;
-  if (!(Array.isArray(p818))) return false;
-  if (p818.length > 100000) return false;
-  for (let i819 = 0; i819 < p818.length; i819++) {
-    const x820 = p818[i819];
-    if (!check_Finding(x820)) return false;
+  const p816 = v["changed"];
+  if (p816 === undefined) return false;
+  n803++;
+  if (!(Array.isArray(p816))) return false;
+  if (p816.length > 100000) return false;
+  for (let i817 = 0; i817 < p816.length; i817++) {
+    const x818 = p816[i817];
+    if (!check_Finding(x818)) return false;
   }
-  const p823 = v["audit_at"];
-  if (p823 === undefined) return false;
-  n805++;
-  if (!(typeof p823 === "string")) return false;
-  if (!format_utc_timestamp(p823)) return false;
-  let t826 = 0;
-  for (const k825 in v) t826++;
-  if (t826 !== n805) {
-    for (const k825 in v) if (!(k825 === "kind" || k825 === "added" || k825 === "removed" || k825 === "changed" || k825 === "audit_at")) return false;
+  const p821 = v["audit_at"];
+  if (p821 === undefined) return false;
+  n803++;
+  if (!(typeof p821 === "string")) return false;
+  if (!format_utc_timestamp(p821)) return false;
+  let t824 = 0;
+  for (const k823 in v) t824++;
+  if (t824 !== n803) {
+    for (const k823 in v) if (!(k823 === "kind" || k823 === "added" || k823 === "removed" || k823 === "changed" || k823 === "audit_at")) return false;
   }
   return true;
 }
 function check_ClientFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p828 = v["type"];
-  if (p828 === undefined) return false;
-  if (!(typeof p828 === "string")) return false;
-  if (p828 !== "hello" && p828 !== "publish" && p828 !== "subscribe" && p828 !== "unsubscribe" && p828 !== "ping" && p828 !== "pong") return false;
+  const p826 = v["type"];
+  if (p826 === undefined) return false;
+  if (!(typeof p826 === "string")) return false;
+  if (p826 !== "hello" && p826 !== "publish" && p826 !== "subscribe" && p826 !== "unsubscribe" && p826 !== "ping" && p826 !== "pong") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "hello":
@@ -2521,175 +2513,175 @@ function check_ClientFrame(v) {
 }
 function check_HelloFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n836 = 0;
-  const p837 = v["type"];
+  let n834 = 0;
+  const p835 = v["type"];
+  if (p835 === undefined) return false;
+  n834++;
+  if (!(typeof p835 === "string")) return false;
+  if (p835 !== "hello") return false;
+  const p837 = v["protocol"];
   if (p837 === undefined) return false;
-  n836++;
-  if (!(typeof p837 === "string")) return false;
-  if (p837 !== "hello") return false;
-  const p839 = v["protocol"];
-  if (p839 === undefined) return false;
-  n836++;
-  if (!(typeof p839 === "number" && isFinite(p839))) return false;
-  if (p839 !== 1) return false;
-  const p841 = v["token"];
+  n834++;
+  if (!(typeof p837 === "number" && isFinite(p837))) return false;
+  if (p837 !== 1) return false;
+  const p839 = v["token"];
+  if (p839 !== undefined) {
+    n834++;
+    if (!(typeof p839 === "string")) return false;
+    if (p839.length > 512 && (p839.length > 1024 || ucs2length(p839) > 512)) return false;
+  }
+  const p841 = v["client"];
   if (p841 !== undefined) {
-    n836++;
+    n834++;
     if (!(typeof p841 === "string")) return false;
-    if (p841.length > 512 && (p841.length > 1024 || ucs2length(p841) > 512)) return false;
+    if (p841.length > 256 && (p841.length > 512 || ucs2length(p841) > 256)) return false;
+    if (p841.length < 1 || (p841.length < 2 && ucs2length(p841) < 1)) return false;
   }
-  const p843 = v["client"];
-  if (p843 !== undefined) {
-    n836++;
-    if (!(typeof p843 === "string")) return false;
-    if (p843.length > 256 && (p843.length > 512 || ucs2length(p843) > 256)) return false;
-    if (p843.length < 1 || (p843.length < 2 && ucs2length(p843) < 1)) return false;
-  }
-  let t846 = 0;
-  for (const k845 in v) t846++;
-  if (t846 !== n836) {
-    for (const k845 in v) if (!(k845 === "type" || k845 === "protocol" || k845 === "token" || k845 === "client")) return false;
+  let t844 = 0;
+  for (const k843 in v) t844++;
+  if (t844 !== n834) {
+    for (const k843 in v) if (!(k843 === "type" || k843 === "protocol" || k843 === "token" || k843 === "client")) return false;
   }
   return true;
 }
 function check_PublishFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n847 = 0;
-  const p848 = v["type"];
+  let n845 = 0;
+  const p846 = v["type"];
+  if (p846 === undefined) return false;
+  n845++;
+  if (!(typeof p846 === "string")) return false;
+  if (p846 !== "publish") return false;
+  const p848 = v["ref"];
   if (p848 === undefined) return false;
-  n847++;
+  n845++;
   if (!(typeof p848 === "string")) return false;
-  if (p848 !== "publish") return false;
-  const p850 = v["ref"];
+  if (p848.length > 64 && (p848.length > 128 || ucs2length(p848) > 64)) return false;
+  if (p848.length < 1 || (p848.length < 2 && ucs2length(p848) < 1)) return false;
+  const p850 = v["events"];
   if (p850 === undefined) return false;
-  n847++;
-  if (!(typeof p850 === "string")) return false;
-  if (p850.length > 64 && (p850.length > 128 || ucs2length(p850) > 64)) return false;
-  if (p850.length < 1 || (p850.length < 2 && ucs2length(p850) < 1)) return false;
-  const p852 = v["events"];
-  if (p852 === undefined) return false;
-  n847++;
-  if (!(Array.isArray(p852))) return false;
-  if (p852.length < 1) return false;
-  for (let i853 = 0; i853 < p852.length; i853++) {
-    const x854 = p852[i853];
-    if (!(typeof x854 === "object" && x854 !== null && !Array.isArray(x854))) return false;
+  n845++;
+  if (!(Array.isArray(p850))) return false;
+  if (p850.length < 1) return false;
+  for (let i851 = 0; i851 < p850.length; i851++) {
+    const x852 = p850[i851];
+    if (!(typeof x852 === "object" && x852 !== null && !Array.isArray(x852))) return false;
   }
-  let t858 = 0;
-  for (const k857 in v) t858++;
-  if (t858 !== n847) {
-    for (const k857 in v) if (!(k857 === "type" || k857 === "ref" || k857 === "events")) return false;
+  let t856 = 0;
+  for (const k855 in v) t856++;
+  if (t856 !== n845) {
+    for (const k855 in v) if (!(k855 === "type" || k855 === "ref" || k855 === "events")) return false;
   }
   return true;
 }
 function check_SubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n859 = 0;
-  const p860 = v["type"];
+  let n857 = 0;
+  const p858 = v["type"];
+  if (p858 === undefined) return false;
+  n857++;
+  if (!(typeof p858 === "string")) return false;
+  if (p858 !== "subscribe") return false;
+  const p860 = v["sub"];
   if (p860 === undefined) return false;
-  n859++;
+  n857++;
   if (!(typeof p860 === "string")) return false;
-  if (p860 !== "subscribe") return false;
-  const p862 = v["sub"];
-  if (p862 === undefined) return false;
-  n859++;
-  if (!(typeof p862 === "string")) return false;
-  if (p862.length > 64 && (p862.length > 128 || ucs2length(p862) > 64)) return false;
-  if (p862.length < 1 || (p862.length < 2 && ucs2length(p862) < 1)) return false;
-  const p864 = v["channel"];
+  if (p860.length > 64 && (p860.length > 128 || ucs2length(p860) > 64)) return false;
+  if (p860.length < 1 || (p860.length < 2 && ucs2length(p860) < 1)) return false;
+  const p862 = v["channel"];
+  if (p862 !== undefined) {
+    n857++;
+    if (!(typeof p862 === "string")) return false;
+    if (p862.length > 256 && (p862.length > 512 || ucs2length(p862) > 256)) return false;
+    if (p862.length < 1 || (p862.length < 2 && ucs2length(p862) < 1)) return false;
+  }
+  const p864 = v["project"];
   if (p864 !== undefined) {
-    n859++;
+    n857++;
     if (!(typeof p864 === "string")) return false;
     if (p864.length > 256 && (p864.length > 512 || ucs2length(p864) > 256)) return false;
     if (p864.length < 1 || (p864.length < 2 && ucs2length(p864) < 1)) return false;
   }
-  const p866 = v["project"];
+  const p866 = v["since"];
   if (p866 !== undefined) {
-    n859++;
-    if (!(typeof p866 === "string")) return false;
-    if (p866.length > 256 && (p866.length > 512 || ucs2length(p866) > 256)) return false;
-    if (p866.length < 1 || (p866.length < 2 && ucs2length(p866) < 1)) return false;
+    n857++;
+    if (!(typeof p866 === "number" && !(p866 % 1) && !isNaN(p866) && isFinite(p866))) return false;
+    if (p866 < 0) return false;
   }
-  const p868 = v["since"];
-  if (p868 !== undefined) {
-    n859++;
-    if (!(typeof p868 === "number" && !(p868 % 1) && !isNaN(p868) && isFinite(p868))) return false;
-    if (p868 < 0) return false;
-  }
-  let t871 = 0;
-  for (const k870 in v) t871++;
-  if (t871 !== n859) {
-    for (const k870 in v) if (!(k870 === "type" || k870 === "sub" || k870 === "channel" || k870 === "project" || k870 === "since")) return false;
+  let t869 = 0;
+  for (const k868 in v) t869++;
+  if (t869 !== n857) {
+    for (const k868 in v) if (!(k868 === "type" || k868 === "sub" || k868 === "channel" || k868 === "project" || k868 === "since")) return false;
   }
   return true;
 }
 function check_UnsubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n872 = 0;
-  const p873 = v["type"];
+  let n870 = 0;
+  const p871 = v["type"];
+  if (p871 === undefined) return false;
+  n870++;
+  if (!(typeof p871 === "string")) return false;
+  if (p871 !== "unsubscribe") return false;
+  const p873 = v["sub"];
   if (p873 === undefined) return false;
-  n872++;
+  n870++;
   if (!(typeof p873 === "string")) return false;
-  if (p873 !== "unsubscribe") return false;
-  const p875 = v["sub"];
-  if (p875 === undefined) return false;
-  n872++;
-  if (!(typeof p875 === "string")) return false;
-  if (p875.length > 64 && (p875.length > 128 || ucs2length(p875) > 64)) return false;
-  if (p875.length < 1 || (p875.length < 2 && ucs2length(p875) < 1)) return false;
-  let t878 = 0;
-  for (const k877 in v) t878++;
-  if (t878 !== n872) {
-    for (const k877 in v) if (!(k877 === "type" || k877 === "sub")) return false;
+  if (p873.length > 64 && (p873.length > 128 || ucs2length(p873) > 64)) return false;
+  if (p873.length < 1 || (p873.length < 2 && ucs2length(p873) < 1)) return false;
+  let t876 = 0;
+  for (const k875 in v) t876++;
+  if (t876 !== n870) {
+    for (const k875 in v) if (!(k875 === "type" || k875 === "sub")) return false;
   }
   return true;
 }
 function check_PingFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n879 = 0;
-  const p880 = v["type"];
-  if (p880 === undefined) return false;
-  n879++;
-  if (!(typeof p880 === "string")) return false;
-  if (p880 !== "ping") return false;
-  const p882 = v["ts"];
-  if (p882 !== undefined) {
-    n879++;
-    if (!(typeof p882 === "number" && isFinite(p882))) return false;
+  let n877 = 0;
+  const p878 = v["type"];
+  if (p878 === undefined) return false;
+  n877++;
+  if (!(typeof p878 === "string")) return false;
+  if (p878 !== "ping") return false;
+  const p880 = v["ts"];
+  if (p880 !== undefined) {
+    n877++;
+    if (!(typeof p880 === "number" && isFinite(p880))) return false;
   }
-  let t885 = 0;
-  for (const k884 in v) t885++;
-  if (t885 !== n879) {
-    for (const k884 in v) if (!(k884 === "type" || k884 === "ts")) return false;
+  let t883 = 0;
+  for (const k882 in v) t883++;
+  if (t883 !== n877) {
+    for (const k882 in v) if (!(k882 === "type" || k882 === "ts")) return false;
   }
   return true;
 }
 function check_PongFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n886 = 0;
-  const p887 = v["type"];
-  if (p887 === undefined) return false;
-  n886++;
-  if (!(typeof p887 === "string")) return false;
-  if (p887 !== "pong") return false;
-  const p889 = v["ts"];
-  if (p889 !== undefined) {
-    n886++;
-    if (!(typeof p889 === "number" && isFinite(p889))) return false;
+  let n884 = 0;
+  const p885 = v["type"];
+  if (p885 === undefined) return false;
+  n884++;
+  if (!(typeof p885 === "string")) return false;
+  if (p885 !== "pong") return false;
+  const p887 = v["ts"];
+  if (p887 !== undefined) {
+    n884++;
+    if (!(typeof p887 === "number" && isFinite(p887))) return false;
   }
-  let t892 = 0;
-  for (const k891 in v) t892++;
-  if (t892 !== n886) {
-    for (const k891 in v) if (!(k891 === "type" || k891 === "ts")) return false;
+  let t890 = 0;
+  for (const k889 in v) t890++;
+  if (t890 !== n884) {
+    for (const k889 in v) if (!(k889 === "type" || k889 === "ts")) return false;
   }
   return true;
 }
 function check_HubFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p894 = v["type"];
-  if (p894 === undefined) return false;
-  if (!(typeof p894 === "string")) return false;
-  if (p894 !== "welcome" && p894 !== "ack" && p894 !== "subscribed" && p894 !== "message" && p894 !== "gap" && p894 !== "reset" && p894 !== "ping" && p894 !== "pong" && p894 !== "error") return false;
+  const p892 = v["type"];
+  if (p892 === undefined) return false;
+  if (!(typeof p892 === "string")) return false;
+  if (p892 !== "welcome" && p892 !== "ack" && p892 !== "subscribed" && p892 !== "message" && p892 !== "gap" && p892 !== "reset" && p892 !== "ping" && p892 !== "pong" && p892 !== "error") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "welcome":
@@ -2726,289 +2718,289 @@ function check_HubFrame(v) {
 }
 function check_WelcomeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n905 = 0;
-  const p906 = v["type"];
+  let n903 = 0;
+  const p904 = v["type"];
+  if (p904 === undefined) return false;
+  n903++;
+  if (!(typeof p904 === "string")) return false;
+  if (p904 !== "welcome") return false;
+  const p906 = v["protocol"];
   if (p906 === undefined) return false;
-  n905++;
-  if (!(typeof p906 === "string")) return false;
-  if (p906 !== "welcome") return false;
-  const p908 = v["protocol"];
+  n903++;
+  if (!(typeof p906 === "number" && isFinite(p906))) return false;
+  if (p906 !== 1) return false;
+  const p908 = v["hub_version"];
   if (p908 === undefined) return false;
-  n905++;
-  if (!(typeof p908 === "number" && isFinite(p908))) return false;
-  if (p908 !== 1) return false;
-  const p910 = v["hub_version"];
+  n903++;
+  if (!(typeof p908 === "string")) return false;
+  if (p908.length > 256 && (p908.length > 512 || ucs2length(p908) > 256)) return false;
+  if (p908.length < 1 || (p908.length < 2 && ucs2length(p908) < 1)) return false;
+  const p910 = v["node_id"];
   if (p910 === undefined) return false;
-  n905++;
+  n903++;
   if (!(typeof p910 === "string")) return false;
   if (p910.length > 256 && (p910.length > 512 || ucs2length(p910) > 256)) return false;
   if (p910.length < 1 || (p910.length < 2 && ucs2length(p910) < 1)) return false;
-  const p912 = v["node_id"];
+  const p912 = v["limits"];
   if (p912 === undefined) return false;
-  n905++;
-  if (!(typeof p912 === "string")) return false;
-  if (p912.length > 256 && (p912.length > 512 || ucs2length(p912) > 256)) return false;
-  if (p912.length < 1 || (p912.length < 2 && ucs2length(p912) < 1)) return false;
-  const p914 = v["limits"];
+  n903++;
+  if (!check_Limits(p912)) return false;
+  const p914 = v["heartbeat_ms"];
   if (p914 === undefined) return false;
-  n905++;
-  if (!check_Limits(p914)) return false;
-  const p916 = v["heartbeat_ms"];
+  n903++;
+  if (!(typeof p914 === "number" && !(p914 % 1) && !isNaN(p914) && isFinite(p914))) return false;
+  if (p914 < 0) return false;
+  const p916 = v["lamport_clock"];
   if (p916 === undefined) return false;
-  n905++;
+  n903++;
   if (!(typeof p916 === "number" && !(p916 % 1) && !isNaN(p916) && isFinite(p916))) return false;
   if (p916 < 0) return false;
-  const p918 = v["lamport_clock"];
+  const p918 = v["head_seq"];
   if (p918 === undefined) return false;
-  n905++;
+  n903++;
   if (!(typeof p918 === "number" && !(p918 % 1) && !isNaN(p918) && isFinite(p918))) return false;
   if (p918 < 0) return false;
-  const p920 = v["head_seq"];
-  if (p920 === undefined) return false;
-  n905++;
-  if (!(typeof p920 === "number" && !(p920 % 1) && !isNaN(p920) && isFinite(p920))) return false;
-  if (p920 < 0) return false;
-  let t923 = 0;
-  for (const k922 in v) t923++;
-  if (t923 !== n905) {
-    for (const k922 in v) if (!(k922 === "type" || k922 === "protocol" || k922 === "hub_version" || k922 === "node_id" || k922 === "limits" || k922 === "heartbeat_ms" || k922 === "lamport_clock" || k922 === "head_seq")) return false;
+  let t921 = 0;
+  for (const k920 in v) t921++;
+  if (t921 !== n903) {
+    for (const k920 in v) if (!(k920 === "type" || k920 === "protocol" || k920 === "hub_version" || k920 === "node_id" || k920 === "limits" || k920 === "heartbeat_ms" || k920 === "lamport_clock" || k920 === "head_seq")) return false;
   }
   return true;
 }
 function check_AckFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n924 = 0;
-  const p925 = v["type"];
+  let n922 = 0;
+  const p923 = v["type"];
+  if (p923 === undefined) return false;
+  n922++;
+  if (!(typeof p923 === "string")) return false;
+  if (p923 !== "ack") return false;
+  const p925 = v["ref"];
   if (p925 === undefined) return false;
-  n924++;
+  n922++;
   if (!(typeof p925 === "string")) return false;
-  if (p925 !== "ack") return false;
-  const p927 = v["ref"];
+  if (p925.length > 64 && (p925.length > 128 || ucs2length(p925) > 64)) return false;
+  if (p925.length < 1 || (p925.length < 2 && ucs2length(p925) < 1)) return false;
+  const p927 = v["results"];
   if (p927 === undefined) return false;
-  n924++;
-  if (!(typeof p927 === "string")) return false;
-  if (p927.length > 64 && (p927.length > 128 || ucs2length(p927) > 64)) return false;
-  if (p927.length < 1 || (p927.length < 2 && ucs2length(p927) < 1)) return false;
-  const p929 = v["results"];
-  if (p929 === undefined) return false;
-  n924++;
-  if (!(Array.isArray(p929))) return false;
-  for (let i930 = 0; i930 < p929.length; i930++) {
-    const x931 = p929[i930];
-    if (!check_EventResult(x931)) return false;
+  n922++;
+  if (!(Array.isArray(p927))) return false;
+  for (let i928 = 0; i928 < p927.length; i928++) {
+    const x929 = p927[i928];
+    if (!check_EventResult(x929)) return false;
   }
-  const p934 = v["lamport_clock"];
-  if (p934 === undefined) return false;
-  n924++;
-  if (!(typeof p934 === "number" && !(p934 % 1) && !isNaN(p934) && isFinite(p934))) return false;
-  if (p934 < 0) return false;
-  let t937 = 0;
-  for (const k936 in v) t937++;
-  if (t937 !== n924) {
-    for (const k936 in v) if (!(k936 === "type" || k936 === "ref" || k936 === "results" || k936 === "lamport_clock")) return false;
+  const p932 = v["lamport_clock"];
+  if (p932 === undefined) return false;
+  n922++;
+  if (!(typeof p932 === "number" && !(p932 % 1) && !isNaN(p932) && isFinite(p932))) return false;
+  if (p932 < 0) return false;
+  let t935 = 0;
+  for (const k934 in v) t935++;
+  if (t935 !== n922) {
+    for (const k934 in v) if (!(k934 === "type" || k934 === "ref" || k934 === "results" || k934 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_SubscribedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n938 = 0;
-  const p939 = v["type"];
+  let n936 = 0;
+  const p937 = v["type"];
+  if (p937 === undefined) return false;
+  n936++;
+  if (!(typeof p937 === "string")) return false;
+  if (p937 !== "subscribed") return false;
+  const p939 = v["sub"];
   if (p939 === undefined) return false;
-  n938++;
+  n936++;
   if (!(typeof p939 === "string")) return false;
-  if (p939 !== "subscribed") return false;
-  const p941 = v["sub"];
+  if (p939.length > 64 && (p939.length > 128 || ucs2length(p939) > 64)) return false;
+  if (p939.length < 1 || (p939.length < 2 && ucs2length(p939) < 1)) return false;
+  const p941 = v["from_seq"];
   if (p941 === undefined) return false;
-  n938++;
-  if (!(typeof p941 === "string")) return false;
-  if (p941.length > 64 && (p941.length > 128 || ucs2length(p941) > 64)) return false;
-  if (p941.length < 1 || (p941.length < 2 && ucs2length(p941) < 1)) return false;
-  const p943 = v["from_seq"];
+  n936++;
+  if (!(typeof p941 === "number" && !(p941 % 1) && !isNaN(p941) && isFinite(p941))) return false;
+  if (p941 < 0) return false;
+  const p943 = v["head_seq"];
   if (p943 === undefined) return false;
-  n938++;
+  n936++;
   if (!(typeof p943 === "number" && !(p943 % 1) && !isNaN(p943) && isFinite(p943))) return false;
   if (p943 < 0) return false;
-  const p945 = v["head_seq"];
-  if (p945 === undefined) return false;
-  n938++;
-  if (!(typeof p945 === "number" && !(p945 % 1) && !isNaN(p945) && isFinite(p945))) return false;
-  if (p945 < 0) return false;
-  let t948 = 0;
-  for (const k947 in v) t948++;
-  if (t948 !== n938) {
-    for (const k947 in v) if (!(k947 === "type" || k947 === "sub" || k947 === "from_seq" || k947 === "head_seq")) return false;
+  let t946 = 0;
+  for (const k945 in v) t946++;
+  if (t946 !== n936) {
+    for (const k945 in v) if (!(k945 === "type" || k945 === "sub" || k945 === "from_seq" || k945 === "head_seq")) return false;
   }
   return true;
 }
 function check_MessageFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n949 = 0;
-  const p950 = v["type"];
+  let n947 = 0;
+  const p948 = v["type"];
+  if (p948 === undefined) return false;
+  n947++;
+  if (!(typeof p948 === "string")) return false;
+  if (p948 !== "message") return false;
+  const p950 = v["sub"];
   if (p950 === undefined) return false;
-  n949++;
+  n947++;
   if (!(typeof p950 === "string")) return false;
-  if (p950 !== "message") return false;
-  const p952 = v["sub"];
+  if (p950.length > 64 && (p950.length > 128 || ucs2length(p950) > 64)) return false;
+  if (p950.length < 1 || (p950.length < 2 && ucs2length(p950) < 1)) return false;
+  const p952 = v["seq"];
   if (p952 === undefined) return false;
-  n949++;
-  if (!(typeof p952 === "string")) return false;
-  if (p952.length > 64 && (p952.length > 128 || ucs2length(p952) > 64)) return false;
-  if (p952.length < 1 || (p952.length < 2 && ucs2length(p952) < 1)) return false;
-  const p954 = v["seq"];
+  n947++;
+  if (!(typeof p952 === "number" && !(p952 % 1) && !isNaN(p952) && isFinite(p952))) return false;
+  if (p952 < 1) return false;
+  const p954 = v["channel"];
   if (p954 === undefined) return false;
-  n949++;
-  if (!(typeof p954 === "number" && !(p954 % 1) && !isNaN(p954) && isFinite(p954))) return false;
-  if (p954 < 1) return false;
-  const p956 = v["channel"];
+  n947++;
+  if (!(typeof p954 === "string")) return false;
+  if (p954.length > 256 && (p954.length > 512 || ucs2length(p954) > 256)) return false;
+  if (p954.length < 1 || (p954.length < 2 && ucs2length(p954) < 1)) return false;
+  const p956 = v["event"];
   if (p956 === undefined) return false;
-  n949++;
-  if (!(typeof p956 === "string")) return false;
-  if (p956.length > 256 && (p956.length > 512 || ucs2length(p956) > 256)) return false;
-  if (p956.length < 1 || (p956.length < 2 && ucs2length(p956) < 1)) return false;
-  const p958 = v["event"];
-  if (p958 === undefined) return false;
-  n949++;
-  if (!check_Envelope(p958)) return false;
-  let t961 = 0;
-  for (const k960 in v) t961++;
-  if (t961 !== n949) {
-    for (const k960 in v) if (!(k960 === "type" || k960 === "sub" || k960 === "seq" || k960 === "channel" || k960 === "event")) return false;
+  n947++;
+  if (!check_Envelope(p956)) return false;
+  let t959 = 0;
+  for (const k958 in v) t959++;
+  if (t959 !== n947) {
+    for (const k958 in v) if (!(k958 === "type" || k958 === "sub" || k958 === "seq" || k958 === "channel" || k958 === "event")) return false;
   }
   return true;
 }
 function check_GapFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n962 = 0;
-  const p963 = v["type"];
+  let n960 = 0;
+  const p961 = v["type"];
+  if (p961 === undefined) return false;
+  n960++;
+  if (!(typeof p961 === "string")) return false;
+  if (p961 !== "gap") return false;
+  const p963 = v["sub"];
   if (p963 === undefined) return false;
-  n962++;
+  n960++;
   if (!(typeof p963 === "string")) return false;
-  if (p963 !== "gap") return false;
-  const p965 = v["sub"];
+  if (p963.length > 64 && (p963.length > 128 || ucs2length(p963) > 64)) return false;
+  if (p963.length < 1 || (p963.length < 2 && ucs2length(p963) < 1)) return false;
+  const p965 = v["from_seq"];
   if (p965 === undefined) return false;
-  n962++;
-  if (!(typeof p965 === "string")) return false;
-  if (p965.length > 64 && (p965.length > 128 || ucs2length(p965) > 64)) return false;
-  if (p965.length < 1 || (p965.length < 2 && ucs2length(p965) < 1)) return false;
-  const p967 = v["from_seq"];
+  n960++;
+  if (!(typeof p965 === "number" && !(p965 % 1) && !isNaN(p965) && isFinite(p965))) return false;
+  if (p965 < 0) return false;
+  const p967 = v["to_seq"];
   if (p967 === undefined) return false;
-  n962++;
+  n960++;
   if (!(typeof p967 === "number" && !(p967 % 1) && !isNaN(p967) && isFinite(p967))) return false;
   if (p967 < 0) return false;
-  const p969 = v["to_seq"];
+  const p969 = v["reason"];
   if (p969 === undefined) return false;
-  n962++;
-  if (!(typeof p969 === "number" && !(p969 % 1) && !isNaN(p969) && isFinite(p969))) return false;
-  if (p969 < 0) return false;
-  const p971 = v["reason"];
-  if (p971 === undefined) return false;
-  n962++;
-  if (!(typeof p971 === "string")) return false;
-  if (p971 !== "slow_consumer" && p971 !== "bus_gap") return false;
-  let t974 = 0;
-  for (const k973 in v) t974++;
-  if (t974 !== n962) {
-    for (const k973 in v) if (!(k973 === "type" || k973 === "sub" || k973 === "from_seq" || k973 === "to_seq" || k973 === "reason")) return false;
+  n960++;
+  if (!(typeof p969 === "string")) return false;
+  if (p969 !== "slow_consumer" && p969 !== "bus_gap") return false;
+  let t972 = 0;
+  for (const k971 in v) t972++;
+  if (t972 !== n960) {
+    for (const k971 in v) if (!(k971 === "type" || k971 === "sub" || k971 === "from_seq" || k971 === "to_seq" || k971 === "reason")) return false;
   }
   return true;
 }
 function check_ResetFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n975 = 0;
-  const p976 = v["type"];
+  let n973 = 0;
+  const p974 = v["type"];
+  if (p974 === undefined) return false;
+  n973++;
+  if (!(typeof p974 === "string")) return false;
+  if (p974 !== "reset") return false;
+  const p976 = v["sub"];
   if (p976 === undefined) return false;
-  n975++;
+  n973++;
   if (!(typeof p976 === "string")) return false;
-  if (p976 !== "reset") return false;
-  const p978 = v["sub"];
+  if (p976.length > 64 && (p976.length > 128 || ucs2length(p976) > 64)) return false;
+  if (p976.length < 1 || (p976.length < 2 && ucs2length(p976) < 1)) return false;
+  const p978 = v["reason"];
   if (p978 === undefined) return false;
-  n975++;
+  n973++;
   if (!(typeof p978 === "string")) return false;
-  if (p978.length > 64 && (p978.length > 128 || ucs2length(p978) > 64)) return false;
-  if (p978.length < 1 || (p978.length < 2 && ucs2length(p978) < 1)) return false;
-  const p980 = v["reason"];
+  if (p978 !== "position_unavailable" && p978 !== "position_ahead") return false;
+  const p980 = v["seq"];
   if (p980 === undefined) return false;
-  n975++;
-  if (!(typeof p980 === "string")) return false;
-  if (p980 !== "position_unavailable" && p980 !== "position_ahead") return false;
-  const p982 = v["seq"];
+  n973++;
+  if (!(typeof p980 === "number" && !(p980 % 1) && !isNaN(p980) && isFinite(p980))) return false;
+  if (p980 < 0) return false;
+  const p982 = v["message"];
   if (p982 === undefined) return false;
-  n975++;
-  if (!(typeof p982 === "number" && !(p982 % 1) && !isNaN(p982) && isFinite(p982))) return false;
-  if (p982 < 0) return false;
-  const p984 = v["message"];
-  if (p984 === undefined) return false;
-  n975++;
-  if (!(typeof p984 === "string")) return false;
-  if (p984.length > 1024 && (p984.length > 2048 || ucs2length(p984) > 1024)) return false;
-  let t987 = 0;
-  for (const k986 in v) t987++;
-  if (t987 !== n975) {
-    for (const k986 in v) if (!(k986 === "type" || k986 === "sub" || k986 === "reason" || k986 === "seq" || k986 === "message")) return false;
+  n973++;
+  if (!(typeof p982 === "string")) return false;
+  if (p982.length > 1024 && (p982.length > 2048 || ucs2length(p982) > 1024)) return false;
+  let t985 = 0;
+  for (const k984 in v) t985++;
+  if (t985 !== n973) {
+    for (const k984 in v) if (!(k984 === "type" || k984 === "sub" || k984 === "reason" || k984 === "seq" || k984 === "message")) return false;
   }
   return true;
 }
 function check_ErrorFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n988 = 0;
-  const p989 = v["type"];
+  let n986 = 0;
+  const p987 = v["type"];
+  if (p987 === undefined) return false;
+  n986++;
+  if (!(typeof p987 === "string")) return false;
+  if (p987 !== "error") return false;
+  const p989 = v["code"];
   if (p989 === undefined) return false;
-  n988++;
+  n986++;
   if (!(typeof p989 === "string")) return false;
-  if (p989 !== "error") return false;
-  const p991 = v["code"];
+  if (p989 !== "bad_request" && p989 !== "bad_frame" && p989 !== "unknown_type" && p989 !== "unauthenticated" && p989 !== "forbidden" && p989 !== "not_found" && p989 !== "unknown_channel" && p989 !== "frame_too_large" && p989 !== "batch_too_large" && p989 !== "rate_limited" && p989 !== "unavailable" && p989 !== "internal") return false;
+  const p991 = v["message"];
   if (p991 === undefined) return false;
-  n988++;
+  n986++;
   if (!(typeof p991 === "string")) return false;
-  if (p991 !== "bad_request" && p991 !== "bad_frame" && p991 !== "unknown_type" && p991 !== "unauthenticated" && p991 !== "forbidden" && p991 !== "not_found" && p991 !== "unknown_channel" && p991 !== "frame_too_large" && p991 !== "batch_too_large" && p991 !== "rate_limited" && p991 !== "unavailable" && p991 !== "internal") return false;
-  const p993 = v["message"];
-  if (p993 === undefined) return false;
-  n988++;
-  if (!(typeof p993 === "string")) return false;
-  if (p993.length > 8192 && (p993.length > 16384 || ucs2length(p993) > 8192)) return false;
-  const p995 = v["ref"];
+  if (p991.length > 8192 && (p991.length > 16384 || ucs2length(p991) > 8192)) return false;
+  const p993 = v["ref"];
+  if (p993 !== undefined) {
+    n986++;
+    if (!(typeof p993 === "string")) return false;
+    if (p993.length > 64 && (p993.length > 128 || ucs2length(p993) > 64)) return false;
+    if (p993.length < 1 || (p993.length < 2 && ucs2length(p993) < 1)) return false;
+  }
+  const p995 = v["sub"];
   if (p995 !== undefined) {
-    n988++;
+    n986++;
     if (!(typeof p995 === "string")) return false;
     if (p995.length > 64 && (p995.length > 128 || ucs2length(p995) > 64)) return false;
     if (p995.length < 1 || (p995.length < 2 && ucs2length(p995) < 1)) return false;
   }
-  const p997 = v["sub"];
+  const p997 = v["channel"];
   if (p997 !== undefined) {
-    n988++;
+    n986++;
     if (!(typeof p997 === "string")) return false;
-    if (p997.length > 64 && (p997.length > 128 || ucs2length(p997) > 64)) return false;
+    if (p997.length > 256 && (p997.length > 512 || ucs2length(p997) > 256)) return false;
     if (p997.length < 1 || (p997.length < 2 && ucs2length(p997) < 1)) return false;
   }
-  const p999 = v["channel"];
+  const p999 = v["issues"];
   if (p999 !== undefined) {
-    n988++;
-    if (!(typeof p999 === "string")) return false;
-    if (p999.length > 256 && (p999.length > 512 || ucs2length(p999) > 256)) return false;
-    if (p999.length < 1 || (p999.length < 2 && ucs2length(p999) < 1)) return false;
-  }
-  const p1001 = v["issues"];
-  if (p1001 !== undefined) {
-    n988++;
-    if (!(Array.isArray(p1001))) return false;
-    for (let i1002 = 0; i1002 < p1001.length; i1002++) {
-      const x1003 = p1001[i1002];
-      if (!check_Issue(x1003)) return false;
+    n986++;
+    if (!(Array.isArray(p999))) return false;
+    for (let i1000 = 0; i1000 < p999.length; i1000++) {
+      const x1001 = p999[i1000];
+      if (!check_Issue(x1001)) return false;
     }
   }
-  let t1007 = 0;
-  for (const k1006 in v) t1007++;
-  if (t1007 !== n988) {
-    for (const k1006 in v) if (!(k1006 === "type" || k1006 === "code" || k1006 === "message" || k1006 === "ref" || k1006 === "sub" || k1006 === "channel" || k1006 === "issues")) return false;
+  let t1005 = 0;
+  for (const k1004 in v) t1005++;
+  if (t1005 !== n986) {
+    for (const k1004 in v) if (!(k1004 === "type" || k1004 === "code" || k1004 === "message" || k1004 === "ref" || k1004 === "sub" || k1004 === "channel" || k1004 === "issues")) return false;
   }
   return true;
 }
 function check_EventResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1009 = v["status"];
-  if (p1009 === undefined) return false;
-  if (!(typeof p1009 === "string")) return false;
-  if (p1009 !== "accepted" && p1009 !== "duplicate" && p1009 !== "rejected") return false;
+  const p1007 = v["status"];
+  if (p1007 === undefined) return false;
+  if (!(typeof p1007 === "string")) return false;
+  if (p1007 !== "accepted" && p1007 !== "duplicate" && p1007 !== "rejected") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["status"]) {
     case "accepted":
@@ -3027,407 +3019,407 @@ function check_EventResult(v) {
 }
 function check_AcceptedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1014 = 0;
-  const p1015 = v["status"];
+  let n1012 = 0;
+  const p1013 = v["status"];
+  if (p1013 === undefined) return false;
+  n1012++;
+  if (!(typeof p1013 === "string")) return false;
+  if (p1013 !== "accepted") return false;
+  const p1015 = v["event_id"];
   if (p1015 === undefined) return false;
-  n1014++;
+  n1012++;
   if (!(typeof p1015 === "string")) return false;
-  if (p1015 !== "accepted") return false;
-  const p1017 = v["event_id"];
+  if (p1015.length > 64 && (p1015.length > 128 || ucs2length(p1015) > 64)) return false;
+  const p1017 = v["seq"];
   if (p1017 === undefined) return false;
-  n1014++;
-  if (!(typeof p1017 === "string")) return false;
-  if (p1017.length > 64 && (p1017.length > 128 || ucs2length(p1017) > 64)) return false;
-  const p1019 = v["seq"];
-  if (p1019 === undefined) return false;
-  n1014++;
-  if (!(typeof p1019 === "number" && !(p1019 % 1) && !isNaN(p1019) && isFinite(p1019))) return false;
-  if (p1019 < 1) return false;
-  let t1022 = 0;
-  for (const k1021 in v) t1022++;
-  if (t1022 !== n1014) {
-    for (const k1021 in v) if (!(k1021 === "status" || k1021 === "event_id" || k1021 === "seq")) return false;
+  n1012++;
+  if (!(typeof p1017 === "number" && !(p1017 % 1) && !isNaN(p1017) && isFinite(p1017))) return false;
+  if (p1017 < 1) return false;
+  let t1020 = 0;
+  for (const k1019 in v) t1020++;
+  if (t1020 !== n1012) {
+    for (const k1019 in v) if (!(k1019 === "status" || k1019 === "event_id" || k1019 === "seq")) return false;
   }
   return true;
 }
 function check_DuplicateResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1023 = 0;
-  const p1024 = v["status"];
+  let n1021 = 0;
+  const p1022 = v["status"];
+  if (p1022 === undefined) return false;
+  n1021++;
+  if (!(typeof p1022 === "string")) return false;
+  if (p1022 !== "duplicate") return false;
+  const p1024 = v["event_id"];
   if (p1024 === undefined) return false;
-  n1023++;
+  n1021++;
   if (!(typeof p1024 === "string")) return false;
-  if (p1024 !== "duplicate") return false;
-  const p1026 = v["event_id"];
+  if (p1024.length > 64 && (p1024.length > 128 || ucs2length(p1024) > 64)) return false;
+  const p1026 = v["seq"];
   if (p1026 === undefined) return false;
-  n1023++;
-  if (!(typeof p1026 === "string")) return false;
-  if (p1026.length > 64 && (p1026.length > 128 || ucs2length(p1026) > 64)) return false;
-  const p1028 = v["seq"];
-  if (p1028 === undefined) return false;
-  n1023++;
-  if (!(typeof p1028 === "number" && !(p1028 % 1) && !isNaN(p1028) && isFinite(p1028))) return false;
-  if (p1028 < 1) return false;
-  let t1031 = 0;
-  for (const k1030 in v) t1031++;
-  if (t1031 !== n1023) {
-    for (const k1030 in v) if (!(k1030 === "status" || k1030 === "event_id" || k1030 === "seq")) return false;
+  n1021++;
+  if (!(typeof p1026 === "number" && !(p1026 % 1) && !isNaN(p1026) && isFinite(p1026))) return false;
+  if (p1026 < 1) return false;
+  let t1029 = 0;
+  for (const k1028 in v) t1029++;
+  if (t1029 !== n1021) {
+    for (const k1028 in v) if (!(k1028 === "status" || k1028 === "event_id" || k1028 === "seq")) return false;
   }
   return true;
 }
 function check_RejectedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1032 = 0;
-  const p1033 = v["status"];
+  let n1030 = 0;
+  const p1031 = v["status"];
+  if (p1031 === undefined) return false;
+  n1030++;
+  if (!(typeof p1031 === "string")) return false;
+  if (p1031 !== "rejected") return false;
+  const p1033 = v["event_id"];
   if (p1033 === undefined) return false;
-  n1032++;
-  if (!(typeof p1033 === "string")) return false;
-  if (p1033 !== "rejected") return false;
-  const p1035 = v["event_id"];
+  n1030++;
+  if (p1033 !== null) {
+    if (!(typeof p1033 === "string")) return false;
+    if (p1033.length > 64 && (p1033.length > 128 || ucs2length(p1033) > 64)) return false;
+  }
+  const p1035 = v["index"];
   if (p1035 === undefined) return false;
-  n1032++;
-  if (p1035 !== null) {
-    if (!(typeof p1035 === "string")) return false;
-    if (p1035.length > 64 && (p1035.length > 128 || ucs2length(p1035) > 64)) return false;
-  }
-  const p1037 = v["index"];
+  n1030++;
+  if (!(typeof p1035 === "number" && !(p1035 % 1) && !isNaN(p1035) && isFinite(p1035))) return false;
+  if (p1035 < 0) return false;
+  const p1037 = v["issues"];
   if (p1037 === undefined) return false;
-  n1032++;
-  if (!(typeof p1037 === "number" && !(p1037 % 1) && !isNaN(p1037) && isFinite(p1037))) return false;
-  if (p1037 < 0) return false;
-  const p1039 = v["issues"];
-  if (p1039 === undefined) return false;
-  n1032++;
-  if (!(Array.isArray(p1039))) return false;
-  if (p1039.length < 1) return false;
-  for (let i1040 = 0; i1040 < p1039.length; i1040++) {
-    const x1041 = p1039[i1040];
-    if (!check_Issue(x1041)) return false;
+  n1030++;
+  if (!(Array.isArray(p1037))) return false;
+  if (p1037.length < 1) return false;
+  for (let i1038 = 0; i1038 < p1037.length; i1038++) {
+    const x1039 = p1037[i1038];
+    if (!check_Issue(x1039)) return false;
   }
-  let t1045 = 0;
-  for (const k1044 in v) t1045++;
-  if (t1045 !== n1032) {
-    for (const k1044 in v) if (!(k1044 === "status" || k1044 === "event_id" || k1044 === "index" || k1044 === "issues")) return false;
+  let t1043 = 0;
+  for (const k1042 in v) t1043++;
+  if (t1043 !== n1030) {
+    for (const k1042 in v) if (!(k1042 === "status" || k1042 === "event_id" || k1042 === "index" || k1042 === "issues")) return false;
   }
   return true;
 }
 function check_BatchRequest(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1046 = 0;
-  const p1047 = v["events"];
-  if (p1047 === undefined) return false;
-  n1046++;
-  if (!(Array.isArray(p1047))) return false;
-  for (let i1048 = 0; i1048 < p1047.length; i1048++) {
-    const x1049 = p1047[i1048];
-    if (!(typeof x1049 === "object" && x1049 !== null && !Array.isArray(x1049))) return false;
+  let n1044 = 0;
+  const p1045 = v["events"];
+  if (p1045 === undefined) return false;
+  n1044++;
+  if (!(Array.isArray(p1045))) return false;
+  for (let i1046 = 0; i1046 < p1045.length; i1046++) {
+    const x1047 = p1045[i1046];
+    if (!(typeof x1047 === "object" && x1047 !== null && !Array.isArray(x1047))) return false;
   }
-  let t1053 = 0;
-  for (const k1052 in v) t1053++;
-  if (t1053 !== n1046) {
-    for (const k1052 in v) if (!(k1052 === "events")) return false;
+  let t1051 = 0;
+  for (const k1050 in v) t1051++;
+  if (t1051 !== n1044) {
+    for (const k1050 in v) if (!(k1050 === "events")) return false;
   }
   return true;
 }
 function check_BatchResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1054 = 0;
-  const p1055 = v["results"];
-  if (p1055 === undefined) return false;
-  n1054++;
-  if (!(Array.isArray(p1055))) return false;
-  for (let i1056 = 0; i1056 < p1055.length; i1056++) {
-    const x1057 = p1055[i1056];
-    if (!check_EventResult(x1057)) return false;
+  let n1052 = 0;
+  const p1053 = v["results"];
+  if (p1053 === undefined) return false;
+  n1052++;
+  if (!(Array.isArray(p1053))) return false;
+  for (let i1054 = 0; i1054 < p1053.length; i1054++) {
+    const x1055 = p1053[i1054];
+    if (!check_EventResult(x1055)) return false;
   }
-  const p1060 = v["lamport_clock"];
-  if (p1060 === undefined) return false;
-  n1054++;
-  if (!(typeof p1060 === "number" && !(p1060 % 1) && !isNaN(p1060) && isFinite(p1060))) return false;
-  if (p1060 < 0) return false;
-  let t1063 = 0;
-  for (const k1062 in v) t1063++;
-  if (t1063 !== n1054) {
-    for (const k1062 in v) if (!(k1062 === "results" || k1062 === "lamport_clock")) return false;
+  const p1058 = v["lamport_clock"];
+  if (p1058 === undefined) return false;
+  n1052++;
+  if (!(typeof p1058 === "number" && !(p1058 % 1) && !isNaN(p1058) && isFinite(p1058))) return false;
+  if (p1058 < 0) return false;
+  let t1061 = 0;
+  for (const k1060 in v) t1061++;
+  if (t1061 !== n1052) {
+    for (const k1060 in v) if (!(k1060 === "results" || k1060 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_ErrorResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1062 = 0;
+  const p1063 = v["error"];
+  if (p1063 === undefined) return false;
+  n1062++;
+  if (!(typeof p1063 === "object" && p1063 !== null && !Array.isArray(p1063))) return false;
   let n1064 = 0;
-  const p1065 = v["error"];
+  const p1065 = p1063["code"];
   if (p1065 === undefined) return false;
   n1064++;
-  if (!(typeof p1065 === "object" && p1065 !== null && !Array.isArray(p1065))) return false;
-  let n1066 = 0;
-  const p1067 = p1065["code"];
+  if (!(typeof p1065 === "string")) return false;
+  if (p1065 !== "bad_request" && p1065 !== "bad_frame" && p1065 !== "unknown_type" && p1065 !== "unauthenticated" && p1065 !== "forbidden" && p1065 !== "not_found" && p1065 !== "unknown_channel" && p1065 !== "frame_too_large" && p1065 !== "batch_too_large" && p1065 !== "rate_limited" && p1065 !== "unavailable" && p1065 !== "internal") return false;
+  const p1067 = p1063["message"];
   if (p1067 === undefined) return false;
-  n1066++;
+  n1064++;
   if (!(typeof p1067 === "string")) return false;
-  if (p1067 !== "bad_request" && p1067 !== "bad_frame" && p1067 !== "unknown_type" && p1067 !== "unauthenticated" && p1067 !== "forbidden" && p1067 !== "not_found" && p1067 !== "unknown_channel" && p1067 !== "frame_too_large" && p1067 !== "batch_too_large" && p1067 !== "rate_limited" && p1067 !== "unavailable" && p1067 !== "internal") return false;
-  const p1069 = p1065["message"];
-  if (p1069 === undefined) return false;
-  n1066++;
-  if (!(typeof p1069 === "string")) return false;
-  if (p1069.length > 8192 && (p1069.length > 16384 || ucs2length(p1069) > 8192)) return false;
-  const p1071 = p1065["issues"];
-  if (p1071 !== undefined) {
-    n1066++;
-    if (!(Array.isArray(p1071))) return false;
-    for (let i1072 = 0; i1072 < p1071.length; i1072++) {
-      const x1073 = p1071[i1072];
-      if (!check_Issue(x1073)) return false;
+  if (p1067.length > 8192 && (p1067.length > 16384 || ucs2length(p1067) > 8192)) return false;
+  const p1069 = p1063["issues"];
+  if (p1069 !== undefined) {
+    n1064++;
+    if (!(Array.isArray(p1069))) return false;
+    for (let i1070 = 0; i1070 < p1069.length; i1070++) {
+      const x1071 = p1069[i1070];
+      if (!check_Issue(x1071)) return false;
     }
   }
-  const p1076 = p1065["limits"];
-  if (p1076 !== undefined) {
-    n1066++;
-    if (!check_Limits(p1076)) return false;
+  const p1074 = p1063["limits"];
+  if (p1074 !== undefined) {
+    n1064++;
+    if (!check_Limits(p1074)) return false;
+  }
+  let t1077 = 0;
+  for (const k1076 in p1063) t1077++;
+  if (t1077 !== n1064) {
+    for (const k1076 in p1063) if (!(k1076 === "code" || k1076 === "message" || k1076 === "issues" || k1076 === "limits")) return false;
   }
   let t1079 = 0;
-  for (const k1078 in p1065) t1079++;
-  if (t1079 !== n1066) {
-    for (const k1078 in p1065) if (!(k1078 === "code" || k1078 === "message" || k1078 === "issues" || k1078 === "limits")) return false;
-  }
-  let t1081 = 0;
-  for (const k1080 in v) t1081++;
-  if (t1081 !== n1064) {
-    for (const k1080 in v) if (!(k1080 === "error")) return false;
+  for (const k1078 in v) t1079++;
+  if (t1079 !== n1062) {
+    for (const k1078 in v) if (!(k1078 === "error")) return false;
   }
   return true;
 }
 function check_EventPage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1082 = 0;
-  const p1083 = v["events"];
-  if (p1083 === undefined) return false;
-  n1082++;
-  if (!(Array.isArray(p1083))) return false;
-  for (let i1084 = 0; i1084 < p1083.length; i1084++) {
-    const x1085 = p1083[i1084];
-    if (!(typeof x1085 === "object" && x1085 !== null && !Array.isArray(x1085))) return false;
-    let n1086 = 0;
-    const p1087 = x1085["seq"];
+  let n1080 = 0;
+  const p1081 = v["events"];
+  if (p1081 === undefined) return false;
+  n1080++;
+  if (!(Array.isArray(p1081))) return false;
+  for (let i1082 = 0; i1082 < p1081.length; i1082++) {
+    const x1083 = p1081[i1082];
+    if (!(typeof x1083 === "object" && x1083 !== null && !Array.isArray(x1083))) return false;
+    let n1084 = 0;
+    const p1085 = x1083["seq"];
+    if (p1085 === undefined) return false;
+    n1084++;
+    if (!(typeof p1085 === "number" && !(p1085 % 1) && !isNaN(p1085) && isFinite(p1085))) return false;
+    if (p1085 < 1) return false;
+    const p1087 = x1083["channel"];
     if (p1087 === undefined) return false;
-    n1086++;
-    if (!(typeof p1087 === "number" && !(p1087 % 1) && !isNaN(p1087) && isFinite(p1087))) return false;
-    if (p1087 < 1) return false;
-    const p1089 = x1085["channel"];
+    n1084++;
+    if (!(typeof p1087 === "string")) return false;
+    if (p1087.length > 256 && (p1087.length > 512 || ucs2length(p1087) > 256)) return false;
+    if (p1087.length < 1 || (p1087.length < 2 && ucs2length(p1087) < 1)) return false;
+    const p1089 = x1083["event"];
     if (p1089 === undefined) return false;
-    n1086++;
-    if (!(typeof p1089 === "string")) return false;
-    if (p1089.length > 256 && (p1089.length > 512 || ucs2length(p1089) > 256)) return false;
-    if (p1089.length < 1 || (p1089.length < 2 && ucs2length(p1089) < 1)) return false;
-    const p1091 = x1085["event"];
-    if (p1091 === undefined) return false;
-    n1086++;
-    if (!check_Envelope(p1091)) return false;
-    let t1094 = 0;
-    for (const k1093 in x1085) t1094++;
-    if (t1094 !== n1086) {
-      for (const k1093 in x1085) if (!(k1093 === "seq" || k1093 === "channel" || k1093 === "event")) return false;
+    n1084++;
+    if (!check_Envelope(p1089)) return false;
+    let t1092 = 0;
+    for (const k1091 in x1083) t1092++;
+    if (t1092 !== n1084) {
+      for (const k1091 in x1083) if (!(k1091 === "seq" || k1091 === "channel" || k1091 === "event")) return false;
     }
   }
-  const p1096 = v["has_more"];
-  if (p1096 === undefined) return false;
-  n1082++;
-  if (!(typeof p1096 === "boolean")) return false;
-  let t1099 = 0;
-  for (const k1098 in v) t1099++;
-  if (t1099 !== n1082) {
-    for (const k1098 in v) if (!(k1098 === "events" || k1098 === "has_more")) return false;
+  const p1094 = v["has_more"];
+  if (p1094 === undefined) return false;
+  n1080++;
+  if (!(typeof p1094 === "boolean")) return false;
+  let t1097 = 0;
+  for (const k1096 in v) t1097++;
+  if (t1097 !== n1080) {
+    for (const k1096 in v) if (!(k1096 === "events" || k1096 === "has_more")) return false;
   }
   return true;
 }
 function check_Limits(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1100 = 0;
-  const p1101 = v["max_frame_bytes"];
+  let n1098 = 0;
+  const p1099 = v["max_frame_bytes"];
+  if (p1099 === undefined) return false;
+  n1098++;
+  if (!(typeof p1099 === "number" && !(p1099 % 1) && !isNaN(p1099) && isFinite(p1099))) return false;
+  if (p1099 < 1) return false;
+  const p1101 = v["max_events_per_batch"];
   if (p1101 === undefined) return false;
-  n1100++;
+  n1098++;
   if (!(typeof p1101 === "number" && !(p1101 % 1) && !isNaN(p1101) && isFinite(p1101))) return false;
   if (p1101 < 1) return false;
-  const p1103 = v["max_events_per_batch"];
+  const p1103 = v["max_batch_bytes"];
   if (p1103 === undefined) return false;
-  n1100++;
+  n1098++;
   if (!(typeof p1103 === "number" && !(p1103 % 1) && !isNaN(p1103) && isFinite(p1103))) return false;
   if (p1103 < 1) return false;
-  const p1105 = v["max_batch_bytes"];
+  const p1105 = v["max_event_bytes"];
   if (p1105 === undefined) return false;
-  n1100++;
+  n1098++;
   if (!(typeof p1105 === "number" && !(p1105 % 1) && !isNaN(p1105) && isFinite(p1105))) return false;
   if (p1105 < 1) return false;
-  const p1107 = v["max_event_bytes"];
+  const p1107 = v["subscriber_queue_events"];
   if (p1107 === undefined) return false;
-  n1100++;
+  n1098++;
   if (!(typeof p1107 === "number" && !(p1107 % 1) && !isNaN(p1107) && isFinite(p1107))) return false;
   if (p1107 < 1) return false;
-  const p1109 = v["subscriber_queue_events"];
+  const p1109 = v["subscriber_queue_bytes"];
   if (p1109 === undefined) return false;
-  n1100++;
+  n1098++;
   if (!(typeof p1109 === "number" && !(p1109 % 1) && !isNaN(p1109) && isFinite(p1109))) return false;
   if (p1109 < 1) return false;
-  const p1111 = v["subscriber_queue_bytes"];
-  if (p1111 === undefined) return false;
-  n1100++;
-  if (!(typeof p1111 === "number" && !(p1111 % 1) && !isNaN(p1111) && isFinite(p1111))) return false;
-  if (p1111 < 1) return false;
-  let t1114 = 0;
-  for (const k1113 in v) t1114++;
-  if (t1114 !== n1100) {
-    for (const k1113 in v) if (!(k1113 === "max_frame_bytes" || k1113 === "max_events_per_batch" || k1113 === "max_batch_bytes" || k1113 === "max_event_bytes" || k1113 === "subscriber_queue_events" || k1113 === "subscriber_queue_bytes")) return false;
+  let t1112 = 0;
+  for (const k1111 in v) t1112++;
+  if (t1112 !== n1098) {
+    for (const k1111 in v) if (!(k1111 === "max_frame_bytes" || k1111 === "max_events_per_batch" || k1111 === "max_batch_bytes" || k1111 === "max_event_bytes" || k1111 === "subscriber_queue_events" || k1111 === "subscriber_queue_bytes")) return false;
   }
   return true;
 }
 function check_MachineDatagram(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1116 = v["machine_name"];
+  const p1114 = v["machine_name"];
+  if (p1114 === undefined) return false;
+  if (!(typeof p1114 === "string")) return false;
+  if (p1114.length > 256 && (p1114.length > 512 || ucs2length(p1114) > 256)) return false;
+  if (p1114.length < 1 || (p1114.length < 2 && ucs2length(p1114) < 1)) return false;
+  const p1116 = v["event_type"];
   if (p1116 === undefined) return false;
   if (!(typeof p1116 === "string")) return false;
-  if (p1116.length > 256 && (p1116.length > 512 || ucs2length(p1116) > 256)) return false;
-  if (p1116.length < 1 || (p1116.length < 2 && ucs2length(p1116) < 1)) return false;
-  const p1118 = v["event_type"];
-  if (p1118 === undefined) return false;
-  if (!(typeof p1118 === "string")) return false;
-  if (!format_identifier(p1118)) return false;
-  const p1120 = v["payload"];
+  if (!format_identifier(p1116)) return false;
+  const p1118 = v["payload"];
+  if (p1118 !== undefined) {
+    if (!(typeof p1118 === "object" && p1118 !== null && !Array.isArray(p1118))) return false;
+  }
+  const p1120 = v["target"];
   if (p1120 !== undefined) {
-    if (!(typeof p1120 === "object" && p1120 !== null && !Array.isArray(p1120))) return false;
+    if (!(typeof p1120 === "string")) return false;
+    if (p1120.length > 256 && (p1120.length > 512 || ucs2length(p1120) > 256)) return false;
+    if (p1120.length < 1 || (p1120.length < 2 && ucs2length(p1120) < 1)) return false;
   }
-  const p1122 = v["target"];
+  const p1122 = v["job_id"];
   if (p1122 !== undefined) {
-    if (!(typeof p1122 === "string")) return false;
-    if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
-    if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
-  }
-  const p1124 = v["job_id"];
-  if (p1124 !== undefined) {
-    if (p1124 !== null) {
-      if (!(typeof p1124 === "string")) return false;
-      if (p1124.length > 256 && (p1124.length > 512 || ucs2length(p1124) > 256)) return false;
-      if (p1124.length < 1 || (p1124.length < 2 && ucs2length(p1124) < 1)) return false;
+    if (p1122 !== null) {
+      if (!(typeof p1122 === "string")) return false;
+      if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
+      if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
     }
   }
   return true;
 }
 function check_MachineControlMessage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1126 = 0;
-  const p1127 = v["type"];
+  let n1124 = 0;
+  const p1125 = v["type"];
+  if (p1125 === undefined) return false;
+  n1124++;
+  if (!(typeof p1125 === "string")) return false;
+  if (p1125.length > 256 && (p1125.length > 512 || ucs2length(p1125) > 256)) return false;
+  if (p1125.length < 1 || (p1125.length < 2 && ucs2length(p1125) < 1)) return false;
+  const p1127 = v["payload"];
   if (p1127 === undefined) return false;
-  n1126++;
-  if (!(typeof p1127 === "string")) return false;
-  if (p1127.length > 256 && (p1127.length > 512 || ucs2length(p1127) > 256)) return false;
-  if (p1127.length < 1 || (p1127.length < 2 && ucs2length(p1127) < 1)) return false;
-  const p1129 = v["payload"];
+  n1124++;
+  if (!(typeof p1127 === "object" && p1127 !== null && !Array.isArray(p1127))) return false;
+  const p1129 = v["job_id"];
   if (p1129 === undefined) return false;
-  n1126++;
-  if (!(typeof p1129 === "object" && p1129 !== null && !Array.isArray(p1129))) return false;
-  const p1131 = v["job_id"];
-  if (p1131 === undefined) return false;
-  n1126++;
-  if (p1131 !== null) {
-    if (!(typeof p1131 === "string")) return false;
-    if (p1131.length > 256 && (p1131.length > 512 || ucs2length(p1131) > 256)) return false;
-    if (p1131.length < 1 || (p1131.length < 2 && ucs2length(p1131) < 1)) return false;
+  n1124++;
+  if (p1129 !== null) {
+    if (!(typeof p1129 === "string")) return false;
+    if (p1129.length > 256 && (p1129.length > 512 || ucs2length(p1129) > 256)) return false;
+    if (p1129.length < 1 || (p1129.length < 2 && ucs2length(p1129) < 1)) return false;
   }
-  let t1134 = 0;
-  for (const k1133 in v) t1134++;
-  if (t1134 !== n1126) {
-    for (const k1133 in v) if (!(k1133 === "type" || k1133 === "payload" || k1133 === "job_id")) return false;
+  let t1132 = 0;
+  for (const k1131 in v) t1132++;
+  if (t1132 !== n1124) {
+    for (const k1131 in v) if (!(k1131 === "type" || k1131 === "payload" || k1131 === "job_id")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotPayload(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1135 = 0;
-  const p1136 = v["findings"];
-  if (p1136 === undefined) return false;
-  n1135++;
-  if (!(Array.isArray(p1136))) return false;
-  if (p1136.length > 100000) return false;
-  for (let i1137 = 0; i1137 < p1136.length; i1137++) {
-    const x1138 = p1136[i1137];
-    if (!check_Finding(x1138)) return false;
+  let n1133 = 0;
+  const p1134 = v["findings"];
+  if (p1134 === undefined) return false;
+  n1133++;
+  if (!(Array.isArray(p1134))) return false;
+  if (p1134.length > 100000) return false;
+  for (let i1135 = 0; i1135 < p1134.length; i1135++) {
+    const x1136 = p1134[i1135];
+    if (!check_Finding(x1136)) return false;
   }
-  const p1141 = v["audit_at"];
-  if (p1141 === undefined) return false;
-  n1135++;
-  if (!(typeof p1141 === "string")) return false;
-  if (!format_utc_timestamp(p1141)) return false;
-  let t1144 = 0;
-  for (const k1143 in v) t1144++;
-  if (t1144 !== n1135) {
-    for (const k1143 in v) if (!(k1143 === "findings" || k1143 === "audit_at")) return false;
+  const p1139 = v["audit_at"];
+  if (p1139 === undefined) return false;
+  n1133++;
+  if (!(typeof p1139 === "string")) return false;
+  if (!format_utc_timestamp(p1139)) return false;
+  let t1142 = 0;
+  for (const k1141 in v) t1142++;
+  if (t1142 !== n1133) {
+    for (const k1141 in v) if (!(k1141 === "findings" || k1141 === "audit_at")) return false;
   }
   return true;
 }
 function check_Finding(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1145 = 0;
-  const p1146 = v["rule"];
+  let n1143 = 0;
+  const p1144 = v["rule"];
+  if (p1144 === undefined) return false;
+  n1143++;
+  if (!(typeof p1144 === "string")) return false;
+  if (p1144.length > 256 && (p1144.length > 512 || ucs2length(p1144) > 256)) return false;
+  if (p1144.length < 1 || (p1144.length < 2 && ucs2length(p1144) < 1)) return false;
+  const p1146 = v["offending_path"];
   if (p1146 === undefined) return false;
-  n1145++;
+  n1143++;
   if (!(typeof p1146 === "string")) return false;
-  if (p1146.length > 256 && (p1146.length > 512 || ucs2length(p1146) > 256)) return false;
+  if (p1146.length > 4096 && (p1146.length > 8192 || ucs2length(p1146) > 4096)) return false;
   if (p1146.length < 1 || (p1146.length < 2 && ucs2length(p1146) < 1)) return false;
-  const p1148 = v["offending_path"];
-  if (p1148 === undefined) return false;
-  n1145++;
-  if (!(typeof p1148 === "string")) return false;
-  if (p1148.length > 4096 && (p1148.length > 8192 || ucs2length(p1148) > 4096)) return false;
-  if (p1148.length < 1 || (p1148.length < 2 && ucs2length(p1148) < 1)) return false;
-  const p1150 = v["severity"];
+  const p1148 = v["severity"];
+  if (p1148 !== undefined) {
+    n1143++;
+    if (!(typeof p1148 === "string")) return false;
+    if (p1148 !== "error" && p1148 !== "warning" && p1148 !== "info") return false;
+  }
+  const p1150 = v["message"];
   if (p1150 !== undefined) {
-    n1145++;
+    n1143++;
     if (!(typeof p1150 === "string")) return false;
-    if (p1150 !== "error" && p1150 !== "warning" && p1150 !== "info") return false;
+    if (p1150.length > 65536 && (p1150.length > 131072 || ucs2length(p1150) > 65536)) return false;
   }
-  const p1152 = v["message"];
+  const p1152 = v["data"];
   if (p1152 !== undefined) {
-    n1145++;
-    if (!(typeof p1152 === "string")) return false;
-    if (p1152.length > 65536 && (p1152.length > 131072 || ucs2length(p1152) > 65536)) return false;
+    n1143++;
+    if (!(typeof p1152 === "object" && p1152 !== null && !Array.isArray(p1152))) return false;
   }
-  const p1154 = v["data"];
-  if (p1154 !== undefined) {
-    n1145++;
-    if (!(typeof p1154 === "object" && p1154 !== null && !Array.isArray(p1154))) return false;
-  }
-  let t1157 = 0;
-  for (const k1156 in v) t1157++;
-  if (t1157 !== n1145) {
-    for (const k1156 in v) if (!(k1156 === "rule" || k1156 === "offending_path" || k1156 === "severity" || k1156 === "message" || k1156 === "data")) return false;
+  let t1155 = 0;
+  for (const k1154 in v) t1155++;
+  if (t1155 !== n1143) {
+    for (const k1154 in v) if (!(k1154 === "rule" || k1154 === "offending_path" || k1154 === "severity" || k1154 === "message" || k1154 === "data")) return false;
   }
   return true;
 }
 function check_Issue(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1158 = 0;
-  const p1159 = v["path"];
+  let n1156 = 0;
+  const p1157 = v["path"];
+  if (p1157 === undefined) return false;
+  n1156++;
+  if (!(typeof p1157 === "string")) return false;
+  if (p1157.length > 4096 && (p1157.length > 8192 || ucs2length(p1157) > 4096)) return false;
+  const p1159 = v["expected"];
   if (p1159 === undefined) return false;
-  n1158++;
+  n1156++;
   if (!(typeof p1159 === "string")) return false;
   if (p1159.length > 4096 && (p1159.length > 8192 || ucs2length(p1159) > 4096)) return false;
-  const p1161 = v["expected"];
+  const p1161 = v["received"];
   if (p1161 === undefined) return false;
-  n1158++;
+  n1156++;
   if (!(typeof p1161 === "string")) return false;
   if (p1161.length > 4096 && (p1161.length > 8192 || ucs2length(p1161) > 4096)) return false;
-  const p1163 = v["received"];
+  const p1163 = v["message"];
   if (p1163 === undefined) return false;
-  n1158++;
+  n1156++;
   if (!(typeof p1163 === "string")) return false;
-  if (p1163.length > 4096 && (p1163.length > 8192 || ucs2length(p1163) > 4096)) return false;
-  const p1165 = v["message"];
-  if (p1165 === undefined) return false;
-  n1158++;
-  if (!(typeof p1165 === "string")) return false;
-  if (p1165.length > 8192 && (p1165.length > 16384 || ucs2length(p1165) > 8192)) return false;
-  let t1168 = 0;
-  for (const k1167 in v) t1168++;
-  if (t1168 !== n1158) {
-    for (const k1167 in v) if (!(k1167 === "path" || k1167 === "expected" || k1167 === "received" || k1167 === "message")) return false;
+  if (p1163.length > 8192 && (p1163.length > 16384 || ucs2length(p1163) > 8192)) return false;
+  let t1166 = 0;
+  for (const k1165 in v) t1166++;
+  if (t1166 !== n1156) {
+    for (const k1165 in v) if (!(k1165 === "path" || k1165 === "expected" || k1165 === "received" || k1165 === "message")) return false;
   }
   return true;
 }

@@ -46,9 +46,10 @@ export const DoneFrame = Type.Object(
   { ...closed, title: "DoneFrame" },
 );
 
+/** The error envelope ExLabWizard's `failed` frame carries: `code` and `message` at least, more allowed. */
 export const FailureDetail = Type.Object(
   { code: Label, message: Text },
-  { ...closed, title: "FailureDetail" },
+  { additionalProperties: true, title: "FailureDetail" },
 );
 
 export const FailedFrame = Type.Object(
