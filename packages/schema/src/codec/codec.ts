@@ -5,7 +5,8 @@
  */
 import { FORMATS } from "../formats.js";
 import * as generated from "../generated/validators.js";
-import { describe, issuesFromErrors, type Issue, type ValidatorError } from "./issues.js";
+import { issuesFromErrors, type Issue, type ValidatorError } from "./issues.js";
+import { receivedText } from "./received.js";
 import { loadReference } from "./load-reference.js";
 
 export type DecodeResult<T> =
@@ -53,6 +54,7 @@ const checks = generated.CHECKS as Record<string, Check>;
 const unions = generated.UNIONS as Record<string, { tag: string; members: Record<string, string> }>;
 const nestedByTag = generated.NESTED_UNION_BY_TAG as Record<string, string>;
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const lenient = new TextDecoder("utf-8");
 
 function knownTags(tagProperty: string): readonly string[] | undefined {
   const union = nestedByTag[tagProperty];
@@ -63,8 +65,11 @@ function failure(issues: readonly Issue[]): { ok: false; issues: readonly Issue[
   return { ok: false, issues: Object.freeze(issues) };
 }
 
-function issue(path: string, expected: string, received: string): Issue {
-  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}` };
+/** An issue whose `received` is `value` (see received.ts); a `note` ends the message only. */
+function issue(path: string, expected: string, found: { value: unknown; note?: string }): Issue {
+  const received = receivedText(found.value);
+  const note = found.note === undefined ? "" : ` (${found.note})`;
+  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}${note}` };
 }
 
 interface Member {
@@ -95,15 +100,16 @@ function explain<T>(target: Member, input: unknown, normalise: ((value: T) => T)
   try {
     validate = target.validate;
   } catch {
-    // Still a failure, and still structured: only the detail is missing. The text is
+    // Still a failure, and still structured: only the detail is missing. The note is
     // fixed (it travels back to producers), the reason is kept: referenceUnavailable().
-    return failure([issue("", `a valid ${target.name}`, "a value that fails its check; its issues cannot be listed here (the reference validators are not available)")]);
+    const note = "its issues cannot be listed here: the reference validators are not available";
+    return failure([issue("", `a valid ${target.name}`, { value: input, note })]);
   }
   try {
     if (validate(input)) return { ok: true, value: normalise === undefined ? (input as T) : normalise(input as T) };
     return failure(issuesFromErrors(validate.errors ?? [], input, knownTags));
   } catch (error) {
-    return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
+    return failure([issue("", "a plain JSON value", { value: input, note: `it threw while read: ${String(error)}` })]);
   }
 }
 
@@ -128,8 +134,10 @@ function parse(text: string | Uint8Array): { ok: true; value: unknown } | { ok: 
     const source = typeof text === "string" ? text : decoder.decode(text);
     return { ok: true, value: JSON.parse(source) as unknown };
   } catch (error) {
+    // What came is the text itself (bytes that are not UTF-8 shown with U+FFFD in their place).
+    const source = typeof text === "string" ? text : lenient.decode(text);
     const reason = error instanceof Error ? error.message : String(error);
-    return failure([issue("", "JSON text", `text that does not parse (${reason})`)]);
+    return failure([issue("", "JSON text", { value: source, note: reason })]);
   }
 }
 
@@ -182,15 +190,15 @@ export function unionCodec<T>(name: string, normalise?: (value: T) => T): Codec<
     try {
       target = pick(input);
     } catch (error) {
-      return failure([issue("", "a plain JSON value", `a value that threw while read (${String(error)})`)]);
+      return failure([issue("", "a plain JSON value", { value: input, note: `it threw while read: ${String(error)}` })]);
     }
     if (target !== undefined) return run<T>(target, input, normalise);
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
-      return failure([issue("", `an object (${name})`, describe(input))]);
+      return failure([issue("", `an object (${name})`, { value: input })]);
     }
     const value = (input as Record<string, unknown>)[tag];
-    const received = value === undefined ? "nothing" : `unknown ${tag} ${describe(value)}`;
-    return failure([issue(`/${tag}`, `one of ${known.join(", ")}`, received)]);
+    const found = value === undefined ? { value } : { value, note: `an unknown ${tag}` };
+    return failure([issue(`/${tag}`, `one of ${known.join(", ")}`, found)]);
   };
   return makeCodec<T>({
     name,

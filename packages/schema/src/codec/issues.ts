@@ -1,8 +1,10 @@
 /**
  * Turns the errors of a generated validator into issues a person can act on: where
- * (a JSON Pointer), what was expected, what came. Runs only on the failure path.
+ * (a JSON Pointer), what was expected, what came. `received` is always the value found
+ * at `path` (see received.ts), never the validator's params. Runs only on the failure path.
  */
 import type { Issue } from "../schemas/protocol/issue.js";
+import { receivedText } from "./received.js";
 import {
   COMMIT_SHA_PATTERN,
   FEATURE_NUMBER_PATTERN,
@@ -52,6 +54,8 @@ export function issuesFromErrors(
   const issues: Issue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
+    // An anyOf's own error adds nothing when its branches already said what fits here.
+    if (error.keyword === "anyOf" && errors.some((other) => other !== error && other.instancePath === error.instancePath)) continue;
     const issue = issueFromError(error, root, knownTags);
     if (issue === undefined) continue;
     const key = `${issue.path}\u0000${issue.expected}`;
@@ -67,19 +71,21 @@ function issueFromError(error: ValidatorError, root: unknown, knownTags: KnownTa
   let path = error.instancePath;
   let value = valueAt(root, path);
   let expected: string;
-  let received: string | undefined;
+  /** Said after `received` in the message only: how long the value was. */
+  let size = "";
   switch (keyword) {
     case "if":
       return undefined; // the failing `then` branch reports the real problem
     case "required":
       path = `${path}/${escapePointer(String(params["missingProperty"]))}`;
+      value = undefined;
       expected = "a value (required)";
-      received = "nothing";
       break;
     case "additionalProperties": {
+      // The path names the extra property and `received` is its value.
       const name = String(params["additionalProperty"]);
       path = `${path}/${escapePointer(name)}`;
-      value = (value as Record<string, unknown>)[name];
+      value = ownValue(value, name);
       expected = "no such property (not in the schema)";
       break;
     }
@@ -103,12 +109,12 @@ function issueFromError(error: ValidatorError, root: unknown, knownTags: KnownTa
     case "minLength":
     case "maxLength":
       expected = `${keyword === "minLength" ? "at least" : "at most"} ${String(params["limit"])} characters`;
-      received = typeof value === "string" ? `${[...value].length} characters` : undefined;
+      if (typeof value === "string") size = ` (${[...value].length} characters)`;
       break;
     case "minItems":
     case "maxItems":
       expected = `${keyword === "minItems" ? "at least" : "at most"} ${String(params["limit"])} items`;
-      received = Array.isArray(value) ? `${value.length} items` : undefined;
+      if (Array.isArray(value)) size = ` (${value.length} items)`;
       break;
     case "minimum":
     case "maximum":
@@ -120,41 +126,27 @@ function issueFromError(error: ValidatorError, root: unknown, knownTags: KnownTa
       const tag = String(params["tag"]);
       const known = knownTags(tag);
       path = `${path}/${escapePointer(tag)}`;
-      value = (value as Record<string, unknown> | undefined)?.[tag];
+      value = ownValue(value, tag);
       expected = known === undefined ? `a known ${tag}` : `one of ${known.join(", ")}`;
       break;
     }
+    case "anyOf":
+      expected = "a value of one of the allowed forms";
+      break;
     default:
-      expected = `${keyword} ${JSON.stringify(params)}`;
+      expected = `a value that passes the schema's ${keyword} check`;
   }
-  received ??= describe(value);
-  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}` };
+  const received = receivedText(value);
+  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}${size}` };
 }
 
-/** A short, safe rendering of any value for an issue. */
-export function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  switch (typeof value) {
-    case "string":
-      return truncate(JSON.stringify(value));
-    case "number":
-    case "boolean":
-    case "bigint":
-      return String(value);
-    case "object":
-      return "an object";
-    case "function":
-    case "symbol":
-    case "undefined":
-      return typeof value;
-  }
-  return typeof value;
-}
+/** @deprecated The same as `receivedText`: how an issue writes the value it received. */
+export const describe: (value: unknown) => string = receivedText;
 
-function truncate(text: string): string {
-  return text.length <= 80 ? text : `${text.slice(0, 77)}..."`;
+/** A property of an object, not of its prototype (`toString` is not a property of `{}`). */
+function ownValue(value: unknown, name: string): unknown {
+  if (value === null || typeof value !== "object" || !Object.hasOwn(value, name)) return undefined;
+  return (value as Record<string, unknown>)[name];
 }
 
 function escapePointer(segment: string): string {
@@ -165,9 +157,7 @@ function valueAt(root: unknown, pointer: string): unknown {
   if (pointer === "") return root;
   let current: unknown = root;
   for (const raw of pointer.slice(1).split("/")) {
-    if (current === null || typeof current !== "object") return undefined;
-    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    current = (current as Record<string, unknown>)[key];
+    current = ownValue(current, raw.replace(/~1/g, "/").replace(/~0/g, "~"));
   }
   return current;
 }

@@ -5,7 +5,7 @@
  * queue. `accepted` carries the new `seq`, `duplicate` the stored one, `rejected`
  * the issues; nothing is answered before the commit.
  */
-import { channelOf, envelopeCodec, type EventResult, type Issue, type Limits } from "@events/schema";
+import { channelOf, envelopeCodec, receivedText, type EventResult, type Issue, type Limits } from "@events/schema";
 import { writeRefusal, type Principal } from "../auth/principal.js";
 import type { PreparedEvent } from "../store/records.js";
 import type { WriteQueue } from "../store/write-queue.js";
@@ -66,7 +66,7 @@ export function check(limits: Readonly<Limits>, input: { raw: unknown; index: nu
   if (refusal !== undefined) {
     const expected = principal.kind === "project" ? `project_uuid ${principal.project} (the token's project)` : "a token with write scope";
     return rejected(raw, index, [
-      { path: "/project_uuid", expected, received: JSON.stringify(envelope.project_uuid), message: `forbidden: ${refusal}` },
+      { path: "/project_uuid", expected, received: receivedText(envelope.project_uuid), message: `forbidden: ${refusal}` },
     ]);
   }
   const json = JSON.stringify(envelope);
@@ -76,7 +76,7 @@ export function check(limits: Readonly<Limits>, input: { raw: unknown; index: nu
       {
         path: "",
         expected: `an event of at most ${limits.max_event_bytes} bytes (max_event_bytes)`,
-        received: `${bytes} bytes`,
+        received: receivedText(envelope), // its size is in the message
         message: `event too large: ${bytes} bytes > max_event_bytes ${limits.max_event_bytes}; split the payload or store it elsewhere`,
       },
     ]);

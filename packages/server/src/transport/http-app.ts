@@ -4,7 +4,6 @@
  * that prints paths only (query strings may carry stream tickets).
  */
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import type { Issue } from "@events/schema";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
 import { batchRoutes } from "./http-batch.js";
@@ -14,6 +13,7 @@ import { learnCredentials } from "../auth/authenticate.js";
 import { pathOf, ticketOf } from "./http-auth.js";
 import { errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
 import { opsRoutes } from "./ops-routes.js";
+import { requestIssues, validatedPart } from "./request-issues.js";
 import type { SseStreams } from "./sse.js";
 import { tokenRoutes } from "./token-routes.js";
 
@@ -43,7 +43,7 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
     core.logger.debug("http", { method: request.method, path: pathOf(request.url), status: reply.statusCode });
   });
 
-  app.setErrorHandler((error: FastifyError | HubError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
     if (error instanceof HubError) {
       const limits = error.code === "batch_too_large" ? core.options.limits : undefined;
       if (error.code === "batch_too_large" || error.code === "bad_request") core.metrics.malformed.inc({ transport: "http" });
@@ -53,12 +53,7 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
         .send(errorBody(wireCode(error.code), error.message, limits === undefined ? {} : { limits }));
     }
     if (error.validation !== undefined) {
-      const issues: Issue[] = error.validation.map((item) => ({
-        path: item.instancePath,
-        expected: item.message ?? "a valid value",
-        received: JSON.stringify(item.params).slice(0, 4096),
-        message: `${item.instancePath === "" ? "(root)" : item.instancePath}: ${item.message ?? "invalid"}`,
-      }));
+      const issues = requestIssues(error.validation, validatedPart(request, error.validationContext));
       return reply.code(400).send(errorBody("bad_request", `invalid request ${error.validationContext ?? ""}`.trim(), { issues }));
     }
     const status = error.statusCode ?? 500;

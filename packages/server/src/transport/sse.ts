@@ -8,7 +8,7 @@
  * explicit `reset` event; dropped frames a `gap` event.
  */
 import type { ServerResponse } from "node:http";
-import { CLOSE_CODES } from "@events/schema";
+import { CLOSE_CODES, receivedText } from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { httpChunk } from "../broker/published-event.js";
 import type { Sink } from "../broker/sink.js";
@@ -181,7 +181,7 @@ function parseQuery(request: FastifyRequest): { channel: string | undefined; pro
   if (position === undefined) return { channel, project, since: undefined };
   const since = Number(position);
   if (!/^\d{1,16}$/.test(position) || !Number.isSafeInteger(since)) {
-    return `${typeof header === "string" && header !== "" ? "Last-Event-ID" : "since"}: expected a seq (a non-negative integer), received ${JSON.stringify(position.slice(0, 64))}`;
+    return `${typeof header === "string" && header !== "" ? "Last-Event-ID" : "since"}: expected a seq (a non-negative integer), received ${receivedText(position)}`;
   }
   return { channel, project, since };
 }

@@ -11,6 +11,7 @@
  */
 import {
   CLOSE_CODES,
+  RECEIVED_NOTHING,
   clientFrameCodec,
   type ClientFrame,
   type ErrorFrame,
@@ -297,7 +298,8 @@ function publishDespiteElements(data: Buffer, issues: readonly Issue[]): Publish
 }
 
 function frameError(issues: readonly Issue[]): Omit<ErrorFrame, "type"> {
-  const unknownType = issues.some((issue) => issue.path === "/type" && issue.received.startsWith("unknown"));
+  // Only the tag dispatch reports `/type`: a type that came but names no frame is unknown.
+  const unknownType = issues.some((issue) => issue.path === "/type" && issue.received !== RECEIVED_NOTHING);
   const first = issues[0];
   return {
     code: unknownType ? "unknown_type" : "bad_frame",
@@ -310,7 +312,7 @@ function clip(issue: Issue): Issue {
   return {
     path: issue.path.slice(0, 4096),
     expected: issue.expected.slice(0, 4096),
-    received: issue.received.slice(0, 4096),
+    received: issue.received, // already cut at RECEIVED_MAX_CHARS by the codec
     message: issue.message.slice(0, 8192),
   };
 }
