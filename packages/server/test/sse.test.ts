@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { envelopeCodec, type Envelope } from "@events/schema";
 import { createLogger } from "../src/index.js";
-import { event, events, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
+import { event, events, fixture, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
 import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
 import { RawSse } from "./helpers/sse-client.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -59,6 +59,22 @@ describe("SSE (GET /api/events)", () => {
     expect(projectB.events.filter((item) => item.id !== undefined).map((item) => (JSON.parse(item.data) as Envelope).project_uuid)).toEqual([PROJECT_B]);
     machines.close();
     projectB.close();
+  });
+
+  it("sends the payload alone as data with ?data=payload (kube-coder's flat frames), ids and names unchanged", async () => {
+    const hub = await testHub();
+    const flat = await RawSse.open(`${hub.url}/api/events?channel=tasks&data=payload`, bearer(hub.admin));
+    await flat.waitFor(() => flat.named("ready")[0]);
+    const created = { ...fixture("task-created-kube-coder"), event_id: event().event_id };
+    const status = { ...fixture("task-status-kube-coder-epoch"), event_id: event().event_id };
+    const seqs = await publish(hub, [created, status]);
+    await flat.waitFor(() => flat.named("task.status")[0]);
+    expect(flat.named("task.created").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[String(seqs[0]), created.payload]]);
+    expect(flat.named("task.status").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[String(seqs[1]), status.payload]]);
+    flat.close();
+    const bad = await fetch(`${hub.url}/api/events?data=flat`, { headers: bearer(hub.admin) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain("data: expected envelope or payload");
   });
 
   it("refuses an unknown channel with 400 unknown_channel naming it, before any stream opens", async () => {

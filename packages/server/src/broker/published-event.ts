@@ -22,6 +22,7 @@ export class PublishedEvent {
   #wsFrames: Map<string, Buffer> | undefined;
   #sse: Buffer | undefined;
   #sseChunk: Buffer | undefined;
+  #ssePayloadChunk: Buffer | undefined;
   #payloadBytes: Buffer | undefined;
 
   constructor(stored: StoredEvent, payload?: unknown) {
@@ -86,6 +87,15 @@ export class PublishedEvent {
   sseChunk(): Buffer {
     this.#sseChunk ??= httpChunk(this.sse());
     return this.#sseChunk;
+  }
+
+  /**
+   * The SSE frame with the payload alone as data (`?data=payload`, the flat shape
+   * kube-coder's stream sends), as one HTTP/1.1 chunk built once per event.
+   */
+  ssePayloadChunk(): Buffer {
+    this.#ssePayloadChunk ??= httpChunk(Buffer.concat([Buffer.from(`id: ${this.seq}\nevent: ${this.eventType}\ndata: `), this.payload(), Buffer.from("\n\n")]));
+    return this.#ssePayloadChunk;
   }
 
   /** The envelope's payload alone (a session channel sends its frames bare). */

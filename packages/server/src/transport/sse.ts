@@ -5,7 +5,9 @@
  * hub shuts down, or the client fell behind), after which the client reconnects
  * with `Last-Event-ID` and resumes. Filters: `?channel=`, `?project=`; resume:
  * `Last-Event-ID` (wins) or `?since=`. A position the hub cannot serve gets an
- * explicit `reset` event; dropped frames a `gap` event.
+ * explicit `reset` event; dropped frames a `gap` event. `?data=payload` sends each
+ * event's payload alone as `data` (the flat frames of kube-coder's stream) instead of
+ * the envelope.
  */
 import type { ServerResponse } from "node:http";
 import { CLOSE_CODES, receivedText } from "@events/schema";
@@ -67,7 +69,7 @@ export class SseStreams {
       if (!access.ok) return reply.code(access.code === "forbidden" ? 403 : 400).send(errorBody(access.code, access.message));
       reply.hijack();
       const tokenId = principal.kind === "project" ? principal.tokenId : undefined;
-      this.#open(reply.raw, { channel: query.channel, project: access.project, since: query.since, tokenId });
+      this.#open(reply.raw, { channel: query.channel, project: access.project, since: query.since, tokenId, payloadOnly: query.payloadOnly });
       return reply;
     });
   }
@@ -100,7 +102,7 @@ export class SseStreams {
 
   #open(
     response: ServerResponse,
-    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined },
+    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined; payloadOnly: boolean },
   ): void {
     const core = this.#core;
     response.writeHead(200, {
@@ -123,7 +125,7 @@ export class SseStreams {
     stream.subscriber = core.openStream({
       filter: { channel: query.channel, project: query.project },
       framer: {
-        event: (event) => event.sseChunk(),
+        event: query.payloadOnly ? (event) => event.ssePayloadChunk() : (event) => event.sseChunk(),
         gap: (fromSeq, toSeq) =>
           httpChunk(Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`)),
       },
@@ -170,20 +172,31 @@ function endStream(response: ServerResponse, why: { code: number; reason: string
   setTimeout(() => response.destroy(), why.closeGraceMs).unref();
 }
 
-function parseQuery(request: FastifyRequest): { channel: string | undefined; project: string | undefined; since: number | undefined } | string {
+interface SseQuery {
+  channel: string | undefined;
+  project: string | undefined;
+  since: number | undefined;
+  /** `?data=payload`: each event's payload alone as data; `envelope` (the default) sends the whole event. */
+  payloadOnly: boolean;
+}
+
+function parseQuery(request: FastifyRequest): SseQuery | string {
   const query = request.query as Record<string, unknown>;
   const channel = single(query["channel"]);
   const project = single(query["project"]);
+  const data = single(query["data"]);
+  if (data !== undefined && data !== "envelope" && data !== "payload") return `data: expected envelope or payload, received ${receivedText(data)}`;
+  const payloadOnly = data === "payload";
   if (channel !== undefined && (channel.length === 0 || channel.length > 256)) return "channel: expected 1 to 256 characters";
   if (project !== undefined && (project.length === 0 || project.length > 256)) return "project: expected 1 to 256 characters";
   const header = request.headers["last-event-id"];
   const position = typeof header === "string" && header !== "" ? header : single(query["since"]);
-  if (position === undefined) return { channel, project, since: undefined };
+  if (position === undefined) return { channel, project, since: undefined, payloadOnly };
   const since = Number(position);
   if (!/^\d{1,16}$/.test(position) || !Number.isSafeInteger(since)) {
     return `${typeof header === "string" && header !== "" ? "Last-Event-ID" : "since"}: expected a seq (a non-negative integer), received ${receivedText(position)}`;
   }
-  return { channel, project, since };
+  return { channel, project, since, payloadOnly };
 }
 
 function single(value: unknown): string | undefined {
