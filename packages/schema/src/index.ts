@@ -34,7 +34,7 @@ export {
   referenceUnavailable,
 } from "./codec/index.js";
 export type { Codec, DecodeResult, MessageName } from "./codec/index.js";
-export { RECEIVED_MAX_CHARS, RECEIVED_NOTHING, receivedText } from "./codec/received.js";
+export { PATH_MAX_CHARS, RECEIVED_MAX_CHARS, RECEIVED_NOTHING, issuePath, receivedText } from "./codec/received.js";
 export { canonicalEnvelope } from "./codec/normalise.js";
 
 export {

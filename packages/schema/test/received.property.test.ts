@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codecs, RECEIVED_MAX_CHARS, receivedText, type Codec, type Issue, type MessageName } from "@events/schema";
+import { codecs, envelopeCodec, issueCodec, PATH_MAX_CHARS, RECEIVED_MAX_CHARS, receivedText, type Codec, type Issue, type MessageName } from "@events/schema";
 import { fixtures } from "./fixtures.js";
 import { expectIssueHonest as expectHonest, expectReceivedIs, mutate, mutation, places } from "./received-oracle.js";
 
@@ -138,5 +138,18 @@ describe("receivedText", () => {
     expect(result.ok ? [] : result.issues).toEqual([
       expect.objectContaining({ path: "/type", received: '"nope"', message: expect.stringContaining("an unknown type") as string }),
     ]);
+  });
+});
+
+describe("issue paths", () => {
+  it("cuts a path past PATH_MAX_CHARS, so an issue about a huge property name still fits the wire", () => {
+    const envelope = structuredClone(fixtures("valid").find((f) => f.message === "Envelope" && f.name === "minimal.json")!.value) as { payload: Record<string, unknown> };
+    const name = "x".repeat(5_000);
+    envelope.payload[name] = 1;
+    const result = envelopeCodec.decode(envelope);
+    expect(result.ok).toBe(false);
+    const issue = result.ok ? undefined : result.issues.find((item) => item.path.startsWith("/payload/xxx"));
+    expect(issue?.path).toBe(`/payload/${"x".repeat(PATH_MAX_CHARS - 9)}…(+${5_009 - PATH_MAX_CHARS} more)`);
+    expect(issueCodec.decode(issue).ok).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * at `path` (see received.ts), never the validator's params. Runs only on the failure path.
  */
 import type { Issue } from "../schemas/protocol/issue.js";
-import { receivedText } from "./received.js";
+import { issuePath, receivedText } from "./received.js";
 import {
   COMMIT_SHA_PATTERN,
   FEATURE_NUMBER_PATTERN,
@@ -137,7 +137,8 @@ function issueFromError(error: ValidatorError, root: unknown, knownTags: KnownTa
       expected = `a value that passes the schema's ${keyword} check`;
   }
   const received = receivedText(value);
-  return { path, expected, received, message: `${path === "" ? "(root)" : path}: expected ${expected}, received ${received}${size}` };
+  const shown = issuePath(path);
+  return { path: shown, expected, received, message: `${shown === "" ? "(root)" : shown}: expected ${expected}, received ${received}${size}` };
 }
 
 /** @deprecated The same as `receivedText`: how an issue writes the value it received. */

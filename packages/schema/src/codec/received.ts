@@ -11,6 +11,15 @@
  */
 export const RECEIVED_MAX_CHARS = 256;
 
+/** The most characters of an issue's `path`: a property name can be as long as a body allows. */
+export const PATH_MAX_CHARS = 1024;
+
+/** An issue's `path`, cut at PATH_MAX_CHARS (marked like `received`), so an issue always fits the wire. */
+export function issuePath(path: string): string {
+  if (path.length <= PATH_MAX_CHARS) return path;
+  return `${path.slice(0, isHighSurrogate(path.charCodeAt(PATH_MAX_CHARS - 1)) ? PATH_MAX_CHARS - 1 : PATH_MAX_CHARS)}…(+${path.length - PATH_MAX_CHARS} more)`;
+}
+
 /** What `received` says when there is no value at the path (a required property is missing). */
 export const RECEIVED_NOTHING = "nothing";
 

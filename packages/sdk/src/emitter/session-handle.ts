@@ -3,7 +3,7 @@
  * `SessionEvent` frame; after `done` or `failed` (the channel closes) the handle
  * refuses further frames with an `invalid` result rather than sending them.
  */
-import type { SessionFrame } from "@events/schema";
+import { receivedText, type SessionFrame } from "@events/schema";
 import type { EmitOptions, EmitResult } from "./emit-types.js";
 
 type Json = Record<string, unknown>;
@@ -44,7 +44,7 @@ export function createSessionHandle(id: string, deps: SessionDeps, options: Emit
         ok: false,
         reason: "invalid",
         message,
-        issues: [{ path: "/payload/kind", expected: `no frame after ${ended}`, received: frame.kind, message }],
+        issues: [{ path: "/payload/kind", expected: `no frame after ${ended}`, received: receivedText(frame.kind), message }],
       };
     }
     const result = deps.emit(frame, { ...options, aggregateId: id });

@@ -5,7 +5,7 @@
  * never Ajv's params. A missing property is pointed at and received as `nothing`; an
  * extra one is pointed at and received as its value, as the codecs do.
  */
-import { receivedText, type Issue } from "@events/schema";
+import { issuePath, receivedText, type Issue } from "@events/schema";
 import type { FastifyError, FastifyRequest, FastifySchemaValidationError } from "fastify";
 
 /** The part of the request that failed validation (Fastify's `validationContext`). */
@@ -40,7 +40,8 @@ function requestIssue(error: FastifySchemaValidationError, data: unknown): Issue
   if (typeof property === "string") path = `${path}/${property.replace(/~/g, "~0").replace(/\//g, "~1")}`;
   const expected = error.message ?? "a valid value";
   const received = receivedText(valueAt(data, path));
-  return { path, expected, received, message: `${path === "" ? "(root)" : path}: ${expected}, received ${received}` };
+  const shown = issuePath(path);
+  return { path: shown, expected, received, message: `${shown === "" ? "(root)" : shown}: ${expected}, received ${received}` };
 }
 
 /** The value at a JSON Pointer, own properties only; undefined when there is none. */
