@@ -1,5 +1,7 @@
 import { gzipSync, deflateSync } from "node:zlib";
+import { execFile } from "node:child_process";
 import { request } from "node:http";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { batchResponseCodec, envelopeCodec, errorResponseCodec, type BatchResponse, type ErrorResponse } from "@events/schema";
 import { event, events, padJson, PROJECT_A, sizedEvent } from "./helpers/envelopes.js";
@@ -41,6 +43,25 @@ describe("HTTP batch ingest (POST /api/v1/events/batch)", () => {
     expect(odd.results.map((result) => (result.status === "rejected" ? result.index : -1))).toEqual([-1, 1, 2, 3]);
     const empty = (await post(hub, JSON.stringify({ events: [] }))).json as BatchResponse;
     expect(empty.results).toEqual([]);
+  });
+
+  it("takes spec-kitty's batch request as its Python client sends it: gzip body, Bearer, trailing slash", async () => {
+    const hub = await testHub();
+    const batch = events(2);
+    // spec-kitty's sync/batch.py: POST {server}/api/v1/events/batch/ with a gzip'd {"events": [...]}.
+    const script = [
+      "import gzip, json, sys, urllib.request",
+      "body = gzip.compress(json.dumps({'events': json.loads(sys.argv[3])}).encode('utf-8'))",
+      "req = urllib.request.Request(sys.argv[1] + '/api/v1/events/batch/', data=body, method='POST',",
+      "    headers={'Authorization': 'Bearer ' + sys.argv[2], 'Content-Type': 'application/json', 'Content-Encoding': 'gzip'})",
+      "with urllib.request.urlopen(req, timeout=60) as response:",
+      "    print(response.status, response.read().decode())",
+    ].join("\n");
+    const { stdout } = await promisify(execFile)("python3", ["-c", script, hub.url, hub.admin, JSON.stringify(batch)]);
+    const [status, ...body] = stdout.trim().split(" ");
+    expect(status).toBe("200");
+    const answer = JSON.parse(body.join(" ")) as BatchResponse;
+    expect(answer.results.map((result) => [result.status, result.event_id])).toEqual(batch.map((item) => ["accepted", item.event_id]));
   });
 
   it("accepts gzip and deflate bodies", async () => {

@@ -27,6 +27,8 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
+    // spec-kitty's sync client posts to `/api/v1/events/batch/`: a trailing slash names the same route.
+    routerOptions: { ignoreTrailingSlash: true },
     // Strict validation of the token routes: no silent removal or coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
