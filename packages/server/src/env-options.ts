@@ -3,7 +3,7 @@
  * `src/main.ts`: flags given on the command line win over these. Empty values count
  * as unset. Ranges are checked by `resolveOptions`, which names the variable's option.
  */
-import type { HubOptions } from "./options.js";
+import { defaultSocketPath, type HubOptions } from "./options.js";
 
 type EnvOptions = Pick<
   HubOptions,
@@ -15,6 +15,8 @@ type EnvOptions = Pick<
   | "busPrefix"
   | "nodeId"
   | "socketPath"
+  | "controlDir"
+  | "controlPrefix"
   | "dashboardDir"
   | "pgLockTimeoutMs"
   | "pgStatementTimeoutMs"
@@ -31,6 +33,8 @@ export const HUB_ENV = {
   EVENTS_BUS_PREFIX: "busPrefix",
   EVENTS_NODE_ID: "nodeId",
   EVENTS_SOCKET: "socketPath",
+  EVENTS_CONTROL_DIR: "controlDir",
+  EVENTS_CONTROL_PREFIX: "controlPrefix",
   EVENTS_DASHBOARD_DIR: "dashboardDir",
   EVENTS_PG_LOCK_TIMEOUT_MS: "pgLockTimeoutMs",
   EVENTS_PG_STATEMENT_TIMEOUT_MS: "pgStatementTimeoutMs",
@@ -63,7 +67,12 @@ export interface HubFlags {
   dashboardDir?: string | undefined;
 }
 
-/** The environment's settings with the flags given over them (an empty flag counts as not given). */
+/**
+ * The environment's settings with the flags given over them (an empty flag counts as not
+ * given), and the datagram socket of a hub run from the command line: unless `--socket`,
+ * `--no-socket` or `EVENTS_SOCKET` says otherwise, `<data dir>/events.sock` on SQLite and
+ * none on PostgreSQL (cluster nodes share a working directory; give each node its own).
+ */
 export function hubOptionsFrom(flags: HubFlags, env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const options: Record<string, string | number | false> = { ...hubOptionsFromEnv(env) };
   const set = (option: keyof EnvOptions, value: string | number | false | undefined): void => {
@@ -78,5 +87,8 @@ export function hubOptionsFrom(flags: HubFlags, env: NodeJS.ProcessEnv = process
   set("nodeId", flags.nodeId);
   set("socketPath", flags.socket);
   set("dashboardDir", flags.dashboardDir);
+  if (options["socketPath"] === undefined && options["databaseUrl"] === undefined) {
+    options["socketPath"] = defaultSocketPath(typeof options["dataDir"] === "string" ? options["dataDir"] : ".events-hub", env);
+  }
   return options;
 }

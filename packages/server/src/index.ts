@@ -6,7 +6,7 @@ export { startHub } from "./hub.js";
 export { hubOptionsFrom, hubOptionsFromEnv, HUB_ENV } from "./env-options.js";
 export type { HubFlags } from "./env-options.js";
 export type { Hub, HubStats } from "./hub.js";
-export { DEFAULT_LIMITS, resolveOptions, runtimeDir } from "./options.js";
+export { DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, defaultSocketPath, resolveOptions, runtimeDir } from "./options.js";
 export type { HubOptions, ResolvedOptions, StoreConfig } from "./options.js";
 export { HubError, HUB_ERROR_CODES, RETRYABLE_CODES } from "./errors.js";
 export type { HubErrorCode } from "./errors.js";

@@ -49,10 +49,20 @@ export interface HubOptions {
   pgIdleInTransactionTimeoutMs?: number;
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` (with WAL) survives a crashed hub. @default "normal" */
   sqliteSynchronous?: "normal" | "full";
-  /** Path of the unix datagram ingest socket; `false` turns datagram ingest off. @default "<runtime dir>/events.sock" */
+  /**
+   * Path of the unix datagram ingest socket (statemachine-engine's `send-event`); `false` turns
+   * datagram ingest off. Off unless asked, so a library's hub never takes a socket it was not
+   * given; `events serve` asks for `defaultSocketPath(dataDir)` on SQLite. @default false
+   */
   socketPath?: string | false;
-  /** Directory holding machines' `control-<machine>.sock`. @default the runtime dir */
+  /** Directory holding machines' control sockets, `<controlDir>/<controlPrefix><machine>.sock`. @default the runtime dir */
   controlDir?: string;
+  /**
+   * File-name prefix of machines' control sockets. statemachine-engine's machines listen at
+   * `/tmp/statemachine-control-<machine>.sock`: `controlDir: "/tmp"`, `controlPrefix: "statemachine-control-"`.
+   * @default "control-"
+   */
+  controlPrefix?: string;
   /** Project uuid stamped on events that arrive by datagram (which carry none). @default null */
   datagramProject?: string | null;
   /**
@@ -140,6 +150,7 @@ export interface ResolvedOptions {
   readonly cluster: ClusterConfig | undefined;
   readonly socketPath: string | false;
   readonly controlDir: string;
+  readonly controlPrefix: string;
   readonly datagramProject: string | null;
   readonly maxDatagramBytes: number;
   readonly datagramWarningIntervalMs: number;
@@ -166,6 +177,21 @@ export interface ResolvedOptions {
 /** The largest datagram the ingest socket can tell from a cut one: its reads are 65,535 bytes. */
 export const MAX_DATAGRAM_BYTES = 65_534;
 
+/** The longest unix socket path a bind takes everywhere (Linux: 108 bytes with the NUL, macOS: 104). */
+const MAX_SOCKET_PATH_BYTES = 103;
+
+/**
+ * Where `events serve` takes datagrams by default: `<dataDir>/events.sock`, so two hubs
+ * with their own data never share a socket. A data dir too deep for a socket path gets
+ * `<runtime dir>/events-<hash of the data dir>.sock`, still one per data dir.
+ */
+export function defaultSocketPath(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = resolve(dataDir);
+  const path = join(dir, "events.sock");
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return path;
+  return join(runtimeDir(env), `events-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}.sock`);
+}
+
 /** Where per-user sockets live: `$XDG_RUNTIME_DIR`, else the temp dir. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
   return env["XDG_RUNTIME_DIR"] ?? tmpdir();
@@ -183,8 +209,9 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     port: options.port ?? 8787,
     store,
     cluster,
-    socketPath: options.socketPath ?? join(runtime, "events.sock"),
+    socketPath: options.socketPath ?? false,
     controlDir: options.controlDir ?? runtime,
+    controlPrefix: options.controlPrefix ?? "control-",
     datagramProject: options.datagramProject ?? null,
     maxDatagramBytes: options.maxDatagramBytes ?? MAX_DATAGRAM_BYTES,
     datagramWarningIntervalMs: options.datagramWarningIntervalMs ?? 10_000,
@@ -227,6 +254,9 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     "datagramWarningIntervalMs",
   ] as const) {
     positiveInteger(name, resolved[name]);
+  }
+  if (!/^[A-Za-z0-9_.-]{0,64}$/.test(resolved.controlPrefix)) {
+    throw new HubError("config", `controlPrefix: expected up to 64 of A-Z a-z 0-9 _ . -, received ${JSON.stringify(resolved.controlPrefix.slice(0, 80))}`);
   }
   if (resolved.maxDatagramBytes > MAX_DATAGRAM_BYTES) {
     throw new HubError("config", `maxDatagramBytes: expected at most ${MAX_DATAGRAM_BYTES} (the socket reads 65,535 bytes at once), received ${resolved.maxDatagramBytes}`);

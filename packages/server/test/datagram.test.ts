@@ -3,11 +3,13 @@
  * socket module sends to the events socket, and receives on a control socket.
  */
 import { execFile, spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it, vi } from "vitest";
 import { envelopeCodec } from "@events/schema";
+import { startHub } from "../src/index.js";
 import { connect } from "../src/store/connect.js";
 import { KyselyStore } from "../src/store/kysely-store.js";
 import { testHub } from "./helpers/hub.js";
@@ -124,6 +126,39 @@ describe("datagram ingest (unix socket)", () => {
     await vi.waitFor(async () => {
       expect(await (await fetch(`${hub.url}/metrics`)).text()).toContain('events_datagrams_refused_total{reason="too_large"} 2');
     }, { timeout: 10_000 });
+  });
+
+  it("takes no socket unless asked: a library's hub binds nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "events-no-socket-"));
+    const hub = await startHub({ host: "127.0.0.1", port: 0, dataDir: join(dir, "data"), logger: "silent" });
+    try {
+      expect(hub.socketPath).toBeUndefined();
+      expect(readdirSync(join(dir, "data")).filter((name) => name.endsWith(".sock"))).toEqual([]);
+    } finally {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("forwards to statemachine-engine's own control socket names with controlPrefix", async () => {
+    const hub = await testHub({ datagram: true, controlPrefix: "statemachine-control-" });
+    const control = join(hub.dir, "statemachine-control-worker1.sock");
+    const receiver = spawn("python3", [
+      "-c",
+      "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ns.settimeout(20)\nprint(s.recv(65536).decode(), flush=True)\n",
+      control,
+    ]);
+    let output = "";
+    receiver.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await vi.waitFor(() => expect(output).toContain("ready"), { timeout: 15_000 });
+      await pythonSend(hub.hub.socketPath!, { machine_name: "cli", event_type: "custom_event", target: "worker1", job_id: "job123", payload: { data: "value" } });
+      await vi.waitFor(() => expect(output.split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
+      expect(JSON.parse(output.split("\n")[1]!)).toEqual({ type: "custom_event", payload: { data: "value" }, job_id: "job123" });
+    } finally {
+      receiver.kill();
+    }
+    await expect(testHub({ controlPrefix: "../x" })).rejects.toThrow(/controlPrefix: expected/);
   });
 
   it("refuses a maxDatagramBytes the socket cannot honour", async () => {

@@ -41,7 +41,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   print(`events hub listening on ${colour.bold(hub.url)}`);
   print(dashboardDir === undefined ? `  dashboard  not built (run \`pnpm build\`, or set EVENTS_DASHBOARD_DIR)` : `  dashboard  ${hub.url}/`);
   print(`  WebSocket  ${hub.url.replace(/^http/, "ws")}/api/v1/ws    SSE ${hub.url}/api/events`);
-  if (hub.socketPath !== undefined) print(`  datagrams  ${hub.socketPath}`);
+  print(`  datagrams  ${hub.socketPath ?? "off (--socket PATH takes statemachine-engine's send-event datagrams)"}`);
   if (redisUrl !== undefined) print(`  cluster    node ${hub.nodeId} (PostgreSQL store, Redis bus); health ${hub.url}/healthz`);
   if (hub.adminToken !== null && (process.env["EVENTS_ADMIN_TOKEN"] ?? "") === "") {
     print("");

@@ -233,6 +233,7 @@ export class HubCore {
           forwardToMachine(
             {
               controlDir: this.options.controlDir,
+              controlPrefix: this.options.controlPrefix,
               send: this.controlSend,
               store: this.store,
               logger: this.logger,

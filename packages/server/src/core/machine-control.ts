@@ -1,6 +1,6 @@
 /**
  * Forwards machine events to the machine they target, as statemachine-engine's
- * `send-event` does: `{type, payload, job_id}` to `control-<machine>.sock` when that
+ * `send-event` does: `{type, payload, job_id}` to `<controlPrefix><machine>.sock` when that
  * socket exists. Runs after the event is stored; a missing socket leaves the
  * machine_events row `pending`, a delivered one marks it `processed`. Never throws.
  */
@@ -17,6 +17,8 @@ const SAFE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export interface MachineControlDeps {
   readonly controlDir: string;
+  /** File-name prefix of the sockets, `control-` by default. */
+  readonly controlPrefix: string;
   readonly send: DatagramSend | undefined;
   readonly store: HubStore;
   readonly logger: Logger;
@@ -27,13 +29,13 @@ export interface MachineControlDeps {
   readonly claimFirst?: boolean;
 }
 
-export function controlSocketPath(controlDir: string, machine: string): string | undefined {
-  return SAFE_NAME.test(machine) && machine !== "." && machine !== ".." ? join(controlDir, `control-${machine}.sock`) : undefined;
+export function controlSocketPath(controlDir: string, machine: string, prefix = "control-"): string | undefined {
+  return SAFE_NAME.test(machine) && machine !== "." && machine !== ".." ? join(controlDir, `${prefix}${machine}.sock`) : undefined;
 }
 
 export async function forwardToMachine(deps: MachineControlDeps, seq: number, event: MachineEventPayload): Promise<void> {
   if (event.target === "ui" || deps.send === undefined) return;
-  const path = controlSocketPath(deps.controlDir, event.target);
+  const path = controlSocketPath(deps.controlDir, event.target, deps.controlPrefix);
   if (path === undefined) return;
   try {
     const info = await stat(path);
