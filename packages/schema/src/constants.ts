@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   "unauthenticated",
   "forbidden",
   "not_found",
+  "method_not_allowed",
+  "unsupported_media_type",
   "unknown_channel",
   "frame_too_large",
   "batch_too_large",

@@ -3,7 +3,8 @@
  * failure with an ErrorResponse, a 503 while shutting down, and a request log
  * that prints paths only (query strings may carry stream tickets).
  */
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { STATUS_CODES } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
 import { batchRoutes } from "./http-batch.js";
@@ -11,11 +12,27 @@ import { dashboardRoutes } from "./dashboard.js";
 import { historyRoutes } from "./history-routes.js";
 import { learnCredentials } from "../auth/authenticate.js";
 import { pathOf, ticketOf } from "./http-auth.js";
-import { errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
+import { codeForStatus, errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
 import { opsRoutes } from "./ops-routes.js";
 import { requestIssues, validatedPart } from "./request-issues.js";
 import type { SseStreams } from "./sse.js";
 import { tokenRoutes } from "./token-routes.js";
+
+/** Fastify's default `maxParamLength`: a path parameter longer than this is refused (414). */
+const MAX_PARAM_LENGTH = 100;
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** What Node's HTTP parser refused, as a status and a sentence. */
+function clientFailure(error: Error & { code?: string }): { status: number; message: string } {
+  switch (error.code) {
+    case "HPE_HEADER_OVERFLOW":
+      return { status: 431, message: "the request's URL or headers are too large (Node's limit: 16 KiB in all)" };
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return { status: 408, message: "the request did not arrive in time" };
+    default:
+      return { status: 400, message: `the request is not valid HTTP (${error.code ?? error.message})` };
+  }
+}
 
 export interface HttpAppDeps {
   readonly core: HubCore;
@@ -29,6 +46,22 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
     forceCloseConnections: true,
     // spec-kitty's sync client posts to `/api/v1/events/batch/`: a trailing slash names the same route.
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router meets before any route (a parameter over its length, a URL that
+    // does not decode) get the same ErrorResponse as everything else.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode ?? 400;
+      const message = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? `a path segment is too long (at most ${MAX_PARAM_LENGTH} characters)` : `the request URL cannot be read (${error.code ?? "bad url"})`;
+      // The reply is the raw one here (no route, so no typed reply shapes).
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(codeForStatus(status), message));
+    },
+    // Node's HTTP parser refuses some requests (headers or URL too large, malformed)
+    // before Fastify sees them: answer those in our shape too, then close.
+    clientErrorHandler: (error, socket) => {
+      const { status, message } = clientFailure(error);
+      if (!socket.writable) return void socket.destroy();
+      const body = JSON.stringify(errorBody(codeForStatus(status), message));
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    },
     // Strict validation of the token routes: no silent removal or coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
@@ -64,12 +97,22 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
       return reply.code(500).send(errorBody("internal", "the hub failed; retry with backoff"));
     }
     if (status === 413) return reply.code(413).send(errorBody("batch_too_large", error.message, { limits: core.options.limits }));
-    return reply.code(status).send(errorBody(status === 404 ? "not_found" : "bad_request", error.message));
+    if (status === 415) {
+      const type = String(request.headers["content-type"] ?? "none").slice(0, 100);
+      return reply.code(415).send(errorBody("unsupported_media_type", `content-type ${type} is not taken here; send application/json`));
+    }
+    return reply.code(status).send(errorBody(codeForStatus(status), error.message));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody("not_found", `no route ${request.method} ${pathOf(request.url)}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
+    // A path that exists with other methods is 405 with `Allow`, not 404.
+    const allowed = METHODS.filter((method) => method !== request.method && app.hasRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      return reply.code(405).header("allow", allowed.join(", ")).send(errorBody("method_not_allowed", `${request.method} is not allowed on ${path}; use ${allowed.join(" or ")}`));
+    }
+    return reply.code(404).send(errorBody("not_found", `no route ${request.method} ${path}`));
+  });
 
   opsRoutes(app, core);
   batchRoutes(app, core);

@@ -29,6 +29,30 @@ export const WS_CLOSE: Readonly<Record<HubErrorCode, number>> = {
   internal: CLOSE_CODES.internalError,
 };
 
+/** The wire's error code for an HTTP status the framework (Fastify, Node's parser) answered with. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "batch_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 429:
+      return "rate_limited";
+    case 503:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal" : "bad_request";
+  }
+}
+
 /** The wire's error code for a hub error code (`config` is internal to the hub). */
 export function wireCode(code: HubErrorCode): ErrorCode {
   return code === "config" ? "internal" : code;
