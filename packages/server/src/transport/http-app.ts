@@ -24,14 +24,9 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** What Node's HTTP parser refused, as a status and a sentence. */
 function clientFailure(error: Error & { code?: string }): { status: number; message: string } {
-  switch (error.code) {
-    case "HPE_HEADER_OVERFLOW":
-      return { status: 431, message: "the request's URL or headers are too large (Node's limit: 16 KiB in all)" };
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return { status: 408, message: "the request did not arrive in time" };
-    default:
-      return { status: 400, message: `the request is not valid HTTP (${error.code ?? error.message})` };
-  }
+  if (error.code === "HPE_HEADER_OVERFLOW") return { status: 431, message: "the request's URL or headers are too large (Node's limit: 16 KiB in all)" };
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") return { status: 408, message: "the request did not arrive in time" };
+  return { status: 400, message: `the request is not valid HTTP (${error.code ?? error.message})` };
 }
 
 export interface HttpAppDeps {
