@@ -7,7 +7,7 @@
  * - observe(r): value := max(value, r), so the next emit carries max(value, r) + 1 > r;
  * - reset(v):   value := v (for `events clock reset`; it gives up monotonicity on purpose).
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "../outbox/sqlite.js";
 import { clockKey } from "../outbox/counters.js";
 
 export interface ClockState {
@@ -20,12 +20,12 @@ const TICK_SQL =
   "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value";
 
 export class LamportClock {
-  readonly #tick: Database.Statement<[string], number>;
-  readonly #read: Database.Statement<[string], number>;
-  readonly #observe: Database.Statement<[string, number], number>;
-  readonly #reset: Database.Statement<[string, number], number>;
+  readonly #tick: SqliteStatement<[string], number>;
+  readonly #read: SqliteStatement<[string], number>;
+  readonly #observe: SqliteStatement<[string, number], number>;
+  readonly #reset: SqliteStatement<[string, number], number>;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.#tick = db.prepare<[string], number>(TICK_SQL).pluck();
     this.#read = db.prepare<[string], number>("SELECT value FROM counters WHERE name = ?").pluck();
     this.#observe = db

@@ -5,7 +5,7 @@
  * adds it to `rejected_full`. The event being stored is never the one evicted.
  * A single event larger than `maxBytes` is still kept: the cap never empties the outbox.
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite.js";
 import type { CapPolicy } from "../options.js";
 import { COUNTERS, type Counters } from "./counters.js";
 
@@ -21,12 +21,12 @@ interface Counts {
 }
 
 export class OutboxCap {
-  readonly #counts: Database.Statement<[], Counts>;
-  readonly #evictOldest: Database.Statement<[string, number]>;
+  readonly #counts: SqliteStatement<[], Counts>;
+  readonly #evictOldest: SqliteStatement<[string, number]>;
   readonly #counters: Counters;
 
   constructor(
-    db: Database.Database,
+    db: SqliteDatabase,
     readonly limits: CapLimits,
     counters: Counters,
   ) {

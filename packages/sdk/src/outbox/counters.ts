@@ -5,7 +5,7 @@
  * transaction dirties a single page for the clock bump and the counts, which is
  * most of what it costs beyond the insert itself.
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite.js";
 
 export const COUNTERS = {
   rows: "outbox_rows",
@@ -24,10 +24,10 @@ export function clockKey(nodeId: string): string {
 }
 
 export class Counters {
-  readonly #add: Database.Statement<[number, string]>;
-  readonly #read: Database.Statement<[], { name: string; value: number }>;
+  readonly #add: SqliteStatement<[number, string]>;
+  readonly #read: SqliteStatement<[], { name: string; value: number }>;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.#add = db.prepare<[number, string]>("UPDATE counters SET value = value + ? WHERE name = ?");
     this.#read = db.prepare<[], { name: string; value: number }>("SELECT name, value FROM counters WHERE name NOT LIKE 'lamport:%'");
   }

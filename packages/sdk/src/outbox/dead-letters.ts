@@ -3,7 +3,7 @@
  * of the outbox so a poison event can never block the ones behind it, and kept
  * (never deleted by the SDK) until someone requeues them.
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite.js";
 import { COUNTERS, type Counters } from "./counters.js";
 import type { DeadLetter } from "./outbox.js";
 import { parseStored } from "./prepared-event.js";
@@ -17,18 +17,18 @@ interface DeadRow {
 }
 
 export class DeadLetterTable {
-  readonly #move: Database.Statement<[number, string]>;
-  readonly #removeFromOutbox: Database.Statement<[string]>;
-  readonly #list: Database.Statement<[number], DeadRow>;
-  readonly #ids: Database.Statement<[], string>;
-  readonly #requeue: Database.Statement<[string]>;
-  readonly #remove: Database.Statement<[string]>;
+  readonly #move: SqliteStatement<[number, string]>;
+  readonly #removeFromOutbox: SqliteStatement<[string]>;
+  readonly #list: SqliteStatement<[number], DeadRow>;
+  readonly #ids: SqliteStatement<[], string>;
+  readonly #requeue: SqliteStatement<[string]>;
+  readonly #remove: SqliteStatement<[string]>;
   readonly #requeueMany: (ids: readonly string[] | undefined) => number;
 
   readonly #counters: Counters;
   readonly #now: () => number;
 
-  constructor(db: Database.Database, options: { counters: Counters; now: () => number }) {
+  constructor(db: SqliteDatabase, options: { counters: Counters; now: () => number }) {
     this.#counters = options.counters;
     this.#now = options.now;
     this.#move = db.prepare(

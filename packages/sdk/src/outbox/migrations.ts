@@ -4,7 +4,7 @@
  * transaction. Row and byte counts are kept by triggers, so the cap check on the hot
  * path is a primary-key read instead of a scan, and no path can forget them.
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./sqlite.js";
 import { EventsSdkError } from "../errors.js";
 
 /** Bumped whenever the tables change; stored in `PRAGMA user_version`. */
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS config_cache (
 `;
 
 /** Creates or checks the tables. Concurrent first runs are safe: the DDL is idempotent and runs under the write lock. */
-export function migrate(db: Database.Database): void {
+export function migrate(db: SqliteDatabase): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version === STORAGE_VERSION) return;
   if (version > STORAGE_VERSION) {

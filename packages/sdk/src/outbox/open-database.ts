@@ -8,10 +8,10 @@
 import { mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type Database from "better-sqlite3";
 import { EventsSdkError, toSdkError } from "../errors.js";
 import { COUNTERS, Counters } from "./counters.js";
 import { migrate } from "./migrations.js";
+import type { SqliteDatabase, SqliteDriver } from "./sqlite.js";
 
 export interface OpenDatabaseOptions {
   path: string;
@@ -22,7 +22,7 @@ export interface OpenDatabaseOptions {
 }
 
 export interface OpenedDatabase {
-  db: Database.Database;
+  db: SqliteDatabase;
   /** Where a corrupt queue.db was moved before this one was created. */
   movedAside?: string;
 }
@@ -44,7 +44,7 @@ function inodeOf(path: string): number | undefined {
 }
 
 interface Driver {
-  Database: typeof Database;
+  Database: SqliteDriver;
   /** The compiled addon's path, when it is where better-sqlite3 builds it. */
   nativeBinding: string | undefined;
 }
@@ -73,22 +73,22 @@ function sqlite(): Driver {
     // Let better-sqlite3 find its addon itself.
   }
   const bundled = nativeBinding === undefined ? undefined : bundledWrapper(require, installed);
-  driver = { Database: bundled ?? (require("better-sqlite3") as typeof Database), nativeBinding };
+  driver = { Database: bundled ?? (require("better-sqlite3") as SqliteDriver), nativeBinding };
   return driver;
 }
 
 /** The bundled wrapper of the installed version, when it sits next to this module. */
-function bundledWrapper(require: NodeJS.Require, installed: string | undefined): typeof Database | undefined {
+function bundledWrapper(require: NodeJS.Require, installed: string | undefined): SqliteDriver | undefined {
   if (installed === undefined || !/^[\w.+-]+$/.test(installed)) return undefined;
   try {
-    return require(`./better-sqlite3-${installed}.cjs`) as typeof Database;
+    return require(`./better-sqlite3-${installed}.cjs`) as SqliteDriver;
   } catch {
     // Running from source, or built against another version.
     return undefined;
   }
 }
 
-function openOnce(options: OpenDatabaseOptions): Database.Database {
+function openOnce(options: OpenDatabaseOptions): SqliteDatabase {
   const { Database: Driver, nativeBinding } = sqlite();
   const db = new Driver(options.path, { timeout: options.busyTimeoutMs, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
   try {
@@ -112,7 +112,7 @@ function openOnce(options: OpenDatabaseOptions): Database.Database {
 }
 
 /** Opens, retrying briefly while another process holds the lock it needs to set WAL mode or create the tables. */
-function openWithRetry(options: OpenDatabaseOptions): Database.Database {
+function openWithRetry(options: OpenDatabaseOptions): SqliteDatabase {
   for (let attempt = 1; ; attempt++) {
     try {
       return openOnce(options);

@@ -5,7 +5,7 @@
  * live leases. Only the owner of a lease can ack, nack or release the row; a syncer
  * that died holding leases loses them when they expire (or `releaseExpired`).
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite.js";
 import type { DeadLetterTable } from "./dead-letters.js";
 import type { ClaimedEvent, NackResult } from "./outbox.js";
 import { parseStored } from "./prepared-event.js";
@@ -36,11 +36,11 @@ export class OutboxLeases {
   readonly #ack: (owner: string, ids: readonly string[]) => string[];
   readonly #nack: (owner: string, ids: readonly string[], error: string) => NackResult;
   readonly #release: (owner: string, ids: readonly string[]) => string[];
-  readonly #releaseExpired: Database.Statement<[number]>;
+  readonly #releaseExpired: SqliteStatement<[number]>;
   readonly #poison: (ids: readonly string[]) => void;
   readonly #now: () => number;
 
-  constructor(db: Database.Database, options: LeaseOptions) {
+  constructor(db: SqliteDatabase, options: LeaseOptions) {
     this.#now = options.now;
     const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, ClaimedRow>(
       `UPDATE outbox SET lease_owner = @owner, lease_until = @until

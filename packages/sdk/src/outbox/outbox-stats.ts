@@ -1,5 +1,5 @@
 /** What `outbox.stats()` reads from queue.db: sizes, ages, retry buckets, top types and the counters. */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./sqlite.js";
 import { COUNTERS, Counters } from "./counters.js";
 import type { OutboxStats } from "./outbox.js";
 
@@ -16,9 +16,9 @@ interface Scan {
   many: number | null;
 }
 
-const statements = new WeakMap<Database.Database, (now: number) => StoredStats>();
+const statements = new WeakMap<SqliteDatabase, (now: number) => StoredStats>();
 
-function prepare(db: Database.Database): (now: number) => StoredStats {
+function prepare(db: SqliteDatabase): (now: number) => StoredStats {
   const counters = new Counters(db);
   const scan = db.prepare<[number], Scan>(
     `SELECT MIN(created_at) AS oldest, SUM(lease_until > ?) AS leased, SUM(retry_count = 0) AS none,
@@ -49,7 +49,7 @@ function prepare(db: Database.Database): (now: number) => StoredStats {
   return (now) => read.deferred(now);
 }
 
-export function readStats(db: Database.Database, now: number): StoredStats {
+export function readStats(db: SqliteDatabase, now: number): StoredStats {
   let read = statements.get(db);
   if (read === undefined) {
     read = prepare(db);

@@ -6,7 +6,7 @@
  * once. Throws what SQLite throws; the durable layer above turns that into memory
  * fallback and warnings.
  */
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite.js";
 import { LamportClock } from "../clock/lamport-clock.js";
 import type { ConfigCache } from "../identity/project-config.js";
 import { OutboxCap, type CapLimits } from "./cap.js";
@@ -36,16 +36,16 @@ export class OutboxStore {
   readonly #counters: Counters;
   #leases: OutboxLeases | undefined;
   #deadLetters: DeadLetterTable | undefined;
-  readonly #insert: Database.Statement<[string, string, number, string, string, number, number]>;
-  readonly #existing: Database.Statement<[string], { lamport: number; data: string }>;
-  readonly #rowCount: Database.Statement<[], number>;
-  readonly #cacheGet: Database.Statement<[string], string>;
-  readonly #cacheSet: Database.Statement<[string, string]>;
+  readonly #insert: SqliteStatement<[string, string, number, string, string, number, number]>;
+  readonly #existing: SqliteStatement<[string], { lamport: number; data: string }>;
+  readonly #rowCount: SqliteStatement<[], number>;
+  readonly #cacheGet: SqliteStatement<[string], string>;
+  readonly #cacheSet: SqliteStatement<[string, string]>;
   readonly #store: (event: PreparedEvent, force: boolean) => AppendOutcome;
   readonly #storeMany: (events: readonly PreparedEvent[]) => AppendOutcome[];
 
   constructor(
-    readonly db: Database.Database,
+    readonly db: SqliteDatabase,
     readonly options: OutboxStoreOptions,
   ) {
     const counters = new Counters(db);

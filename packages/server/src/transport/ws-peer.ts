@@ -5,14 +5,30 @@
  * handshake in time is destroyed.
  */
 import type { Duplex } from "node:stream";
-import type WebSocket from "ws";
 import type { Principal } from "../auth/principal.js";
 import type { Sink } from "../broker/sink.js";
+
+/**
+ * The slice of a `ws` WebSocket the hub drives. Declared here, not imported, so the
+ * published types never need `@types/ws` (a devDependency); ws's WebSocket fits it.
+ */
+export interface PeerSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  readonly isPaused: boolean;
+  send(data: Buffer | string, options: { binary: boolean }): void;
+  ping(): void;
+  pause(): void;
+  resume(): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
 
 const TEXT = { binary: false } as const;
 
 export class WsPeer {
-  readonly ws: WebSocket;
+  readonly ws: PeerSocket;
   readonly connectedAt = Date.now();
   lastSeen = this.connectedAt;
   lastPing = this.connectedAt;
@@ -23,7 +39,7 @@ export class WsPeer {
   readonly #closeGraceMs: number;
   readonly #socket: Duplex;
 
-  constructor(ws: WebSocket, socket: Duplex, closeGraceMs: number) {
+  constructor(ws: PeerSocket, socket: Duplex, closeGraceMs: number) {
     this.ws = ws;
     this.#socket = socket;
     this.#closeGraceMs = closeGraceMs;
