@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { connect } from "node:net";
+import { describe, expect, it, vi } from "vitest";
 import { envelopeCodec, type Envelope } from "@events/schema";
 import { createLogger } from "../src/index.js";
 import { event, events, fixture, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
@@ -75,6 +76,23 @@ describe("SSE (GET /api/events)", () => {
     const bad = await fetch(`${hub.url}/api/events?data=flat`, { headers: bearer(hub.admin) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain("data: expected envelope or payload");
+  });
+
+  it("sends an HTTP/1.0 client (nginx's default upstream protocol) plain frames, not HTTP/1.1 chunks", async () => {
+    const hub = await testHub();
+    const socket = connect(Number(new URL(hub.url).port), "127.0.0.1");
+    let raw = "";
+    socket.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+    socket.write(`GET /api/events HTTP/1.0\r\nAuthorization: Bearer ${hub.admin}\r\n\r\n`);
+    await vi.waitFor(() => expect(raw).toContain("event: ready"), { timeout: 10_000 });
+    const [seq] = await publish(hub, [event()]);
+    await vi.waitFor(() => expect(raw).toContain(`id: ${seq}\nevent: WPAssigned\ndata: {`), { timeout: 10_000 });
+    const [head, body] = raw.split("\r\n\r\n", 2) as [string, string];
+    expect(head.toLowerCase()).not.toContain("transfer-encoding");
+    expect(head.toLowerCase()).not.toContain("connection: keep-alive");
+    // Every line of the body is SSE: no chunk-size lines between frames.
+    for (const line of body.split("\n")) expect(line).toMatch(/^(|retry: \d+|id: \d+|event: [\w.]+|data: .*|: keep-alive)$/);
+    socket.destroy();
   });
 
   it("refuses an unknown channel with 400 unknown_channel naming it, before any stream opens", async () => {

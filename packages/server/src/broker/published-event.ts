@@ -22,6 +22,7 @@ export class PublishedEvent {
   #wsFrames: Map<string, Buffer> | undefined;
   #sse: Buffer | undefined;
   #sseChunk: Buffer | undefined;
+  #ssePayload: Buffer | undefined;
   #ssePayloadChunk: Buffer | undefined;
   #payloadBytes: Buffer | undefined;
 
@@ -89,12 +90,15 @@ export class PublishedEvent {
     return this.#sseChunk;
   }
 
-  /**
-   * The SSE frame with the payload alone as data (`?data=payload`, the flat shape
-   * kube-coder's stream sends), as one HTTP/1.1 chunk built once per event.
-   */
+  /** The SSE frame with the payload alone as data (`?data=payload`, the flat shape kube-coder's stream sends). */
+  ssePayload(): Buffer {
+    this.#ssePayload ??= Buffer.concat([Buffer.from(`id: ${this.seq}\nevent: ${this.eventType}\ndata: `), this.payload(), Buffer.from("\n\n")]);
+    return this.#ssePayload;
+  }
+
+  /** `ssePayload()` as one HTTP/1.1 chunk, built once per event. */
   ssePayloadChunk(): Buffer {
-    this.#ssePayloadChunk ??= httpChunk(Buffer.concat([Buffer.from(`id: ${this.seq}\nevent: ${this.eventType}\ndata: `), this.payload(), Buffer.from("\n\n")]));
+    this.#ssePayloadChunk ??= httpChunk(this.ssePayload());
     return this.#ssePayloadChunk;
   }
 

@@ -12,7 +12,7 @@
 import type { ServerResponse } from "node:http";
 import { CLOSE_CODES, receivedText } from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { httpChunk } from "../broker/published-event.js";
+import { httpChunk, type PublishedEvent } from "../broker/published-event.js";
 import type { Sink } from "../broker/sink.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
@@ -69,7 +69,10 @@ export class SseStreams {
       if (!access.ok) return reply.code(access.code === "forbidden" ? 403 : 400).send(errorBody(access.code, access.message));
       reply.hijack();
       const tokenId = principal.kind === "project" ? principal.tokenId : undefined;
-      this.#open(reply.raw, { channel: query.channel, project: access.project, since: query.since, tokenId, payloadOnly: query.payloadOnly });
+      // An HTTP/1.0 client (nginx's default toward upstreams) gets no chunked encoding:
+      // frames go to its socket as they are, and the connection ends the body.
+      const chunked = request.raw.httpVersion !== "1.0";
+      this.#open(reply.raw, { channel: query.channel, project: access.project, since: query.since, tokenId, payloadOnly: query.payloadOnly, chunked });
       return reply;
     });
   }
@@ -102,13 +105,12 @@ export class SseStreams {
 
   #open(
     response: ServerResponse,
-    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined; payloadOnly: boolean },
+    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined; payloadOnly: boolean; chunked: boolean },
   ): void {
     const core = this.#core;
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-store, must-revalidate",
-      connection: "keep-alive",
       "x-accel-buffering": "no",
     });
     response.socket?.setNoDelay(true);
@@ -125,9 +127,11 @@ export class SseStreams {
     stream.subscriber = core.openStream({
       filter: { channel: query.channel, project: query.project },
       framer: {
-        event: query.payloadOnly ? (event) => event.ssePayloadChunk() : (event) => event.sseChunk(),
-        gap: (fromSeq, toSeq) =>
-          httpChunk(Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`)),
+        event: eventFramer(query),
+        gap: (fromSeq, toSeq) => {
+          const gap = Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`);
+          return query.chunked ? httpChunk(gap) : gap;
+        },
       },
       sink: responseSink(response, core.options.closeGraceMs),
       since: query.since,
@@ -141,6 +145,12 @@ export class SseStreams {
       },
     });
   }
+}
+
+/** Each event's frame as built once for every subscriber of its kind: envelope or payload, chunked or not. */
+function eventFramer(query: { payloadOnly: boolean; chunked: boolean }): (event: PublishedEvent) => Buffer {
+  if (query.payloadOnly) return query.chunked ? (event) => event.ssePayloadChunk() : (event) => event.ssePayload();
+  return query.chunked ? (event) => event.sseChunk() : (event) => event.sse();
 }
 
 /**
