@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   "batch_too_large",
   "rate_limited",
   "unavailable",
+  /** The hub's store has no space left (HTTP 507): nothing of the write was stored; retry it later. */
+  "storage_full",
   "internal",
 ] as const;
 

@@ -12,6 +12,7 @@ export const HUB_ERROR_CODES = [
   "batch_too_large",
   "frame_too_large",
   "unavailable",
+  "storage_full",
   "config",
   "internal",
 ] as const;
@@ -19,7 +20,7 @@ export const HUB_ERROR_CODES = [
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
 
 /** Codes a client may retry unchanged (after a backoff). */
-export const RETRYABLE_CODES: ReadonlySet<HubErrorCode> = new Set(["unavailable", "internal"]);
+export const RETRYABLE_CODES: ReadonlySet<HubErrorCode> = new Set(["unavailable", "storage_full", "internal"]);
 
 export class HubError extends Error {
   override readonly name = "HubError";

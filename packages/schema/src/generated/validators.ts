@@ -2952,7 +2952,7 @@ function check_ErrorFrame(v) {
   if (p989 === undefined) return false;
   n986++;
   if (!(typeof p989 === "string")) return false;
-  if (p989 !== "bad_request" && p989 !== "bad_frame" && p989 !== "unknown_type" && p989 !== "unauthenticated" && p989 !== "forbidden" && p989 !== "not_found" && p989 !== "method_not_allowed" && p989 !== "unsupported_media_type" && p989 !== "unknown_channel" && p989 !== "frame_too_large" && p989 !== "batch_too_large" && p989 !== "rate_limited" && p989 !== "unavailable" && p989 !== "internal") return false;
+  if (p989 !== "bad_request" && p989 !== "bad_frame" && p989 !== "unknown_type" && p989 !== "unauthenticated" && p989 !== "forbidden" && p989 !== "not_found" && p989 !== "method_not_allowed" && p989 !== "unsupported_media_type" && p989 !== "unknown_channel" && p989 !== "frame_too_large" && p989 !== "batch_too_large" && p989 !== "rate_limited" && p989 !== "unavailable" && p989 !== "storage_full" && p989 !== "internal") return false;
   const p991 = v["message"];
   if (p991 === undefined) return false;
   n986++;
@@ -3156,7 +3156,7 @@ function check_ErrorResponse(v) {
   if (p1065 === undefined) return false;
   n1064++;
   if (!(typeof p1065 === "string")) return false;
-  if (p1065 !== "bad_request" && p1065 !== "bad_frame" && p1065 !== "unknown_type" && p1065 !== "unauthenticated" && p1065 !== "forbidden" && p1065 !== "not_found" && p1065 !== "method_not_allowed" && p1065 !== "unsupported_media_type" && p1065 !== "unknown_channel" && p1065 !== "frame_too_large" && p1065 !== "batch_too_large" && p1065 !== "rate_limited" && p1065 !== "unavailable" && p1065 !== "internal") return false;
+  if (p1065 !== "bad_request" && p1065 !== "bad_frame" && p1065 !== "unknown_type" && p1065 !== "unauthenticated" && p1065 !== "forbidden" && p1065 !== "not_found" && p1065 !== "method_not_allowed" && p1065 !== "unsupported_media_type" && p1065 !== "unknown_channel" && p1065 !== "frame_too_large" && p1065 !== "batch_too_large" && p1065 !== "rate_limited" && p1065 !== "unavailable" && p1065 !== "storage_full" && p1065 !== "internal") return false;
   const p1067 = p1063["message"];
   if (p1067 === undefined) return false;
   n1064++;

@@ -5,7 +5,7 @@
  * can be written, the warning carries the events themselves.
  */
 import type { Envelope } from "@events/schema";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { warn } from "../logger.js";
@@ -22,14 +22,23 @@ export function reportUnsent(unsent: Envelope[], home: string): UnsentReport {
   const lines = `${unsent.map((event) => JSON.stringify(event)).join("\n")}\n`;
   const name = `unsent-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}.jsonl`;
   for (const dir of [home, tmpdir()]) {
+    const path = join(dir, name);
+    let created = false;
     try {
       mkdirSync(dir, { recursive: true });
-      const path = join(dir, name);
-      writeFileSync(path, lines, { flag: "wx", mode: 0o600 });
+      const fd = openSync(path, "wx", 0o600);
+      created = true;
+      try {
+        writeFileSync(fd, lines);
+      } finally {
+        closeSync(fd);
+      }
       warn(`${unsent.length} event(s) could not be written to the outbox; saved to ${path} (they will not be synced from there)`);
       return { unsent, savedTo: path };
     } catch {
-      // Try the next place.
+      // A full disk creates the file and then refuses its bytes: remove the truncated
+      // file so no one takes it for the report, and try the next place.
+      if (created) rmSync(path, { force: true });
     }
   }
   warn(`${unsent.length} event(s) could not be written to the outbox or to any file; they are:\n${lines.trimEnd()}`);

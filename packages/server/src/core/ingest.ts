@@ -31,7 +31,7 @@ export interface IngestDeps {
 
 type Checked = { readonly ok: true; readonly event: PreparedEvent } | { readonly ok: false; readonly result: EventResult };
 
-/** Stores what is valid and allowed among `events`; throws only when the store fails. */
+/** Stores what is valid and allowed among `events`; rejects only when the store fails, with a HubError (`storage_full` or `unavailable`). */
 export async function ingest(deps: IngestDeps, events: readonly unknown[], principal: Principal): Promise<IngestResult> {
   const checked = events.map((raw, index) => check(deps.limits, { raw, index, principal }));
   const prepared: PreparedEvent[] = [];

@@ -47,31 +47,51 @@ export class KyselyStore implements HubStore {
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
     if (events.length === 0) return Promise.resolve([]);
     if (this.flavour === "postgres") return appendPostgres(this.#db, events, receivedAt);
-    return this.#db.transaction().execute(async (trx) => {
-      const seqById = new Map<string, number>();
-      for (let start = 0; start < events.length; start += CHUNK) {
-        const rows = events.slice(start, start + CHUNK).map((event) => ({
-          event_id: event.eventId,
-          project_uuid: event.project,
-          channel: event.channel,
-          event_type: event.eventType,
-          lamport_clock: event.lamport,
-          node_id: event.nodeId,
-          envelope: event.json,
-          received_at: receivedAt,
-        }));
-        const inserted = await trx
-          .insertInto("events")
-          .values(rows)
-          .onConflict((conflict) => conflict.column("event_id").doNothing())
-          .returning(["seq", "event_id"])
-          .execute();
-        for (const row of inserted) seqById.set(row.event_id, row.seq);
-      }
-      const outcomes = await this.#outcomes(trx, events, seqById);
-      await sideTables(trx, { events, outcomes, at: receivedAt });
+    return this.#appendSqlite(events, receivedAt);
+  }
+
+  /**
+   * One transaction, rolled back by hand: SQLite rolls a transaction back by itself on
+   * SQLITE_FULL (and some I/O errors), and kysely's own ROLLBACK would then fail with
+   * "no transaction is active" and hide why the write failed (a full disk: 507).
+   */
+  async #appendSqlite(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
+    const trx = await this.#db.startTransaction().execute();
+    try {
+      const outcomes = await this.#insertSqlite(trx, events, receivedAt);
+      await trx.commit().execute();
       return outcomes;
-    });
+    } catch (error) {
+      // Releases the connection even when the rollback itself fails.
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #insertSqlite(trx: Transaction<Database>, events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
+    const seqById = new Map<string, number>();
+    for (let start = 0; start < events.length; start += CHUNK) {
+      const rows = events.slice(start, start + CHUNK).map((event) => ({
+        event_id: event.eventId,
+        project_uuid: event.project,
+        channel: event.channel,
+        event_type: event.eventType,
+        lamport_clock: event.lamport,
+        node_id: event.nodeId,
+        envelope: event.json,
+        received_at: receivedAt,
+      }));
+      const inserted = await trx
+        .insertInto("events")
+        .values(rows)
+        .onConflict((conflict) => conflict.column("event_id").doNothing())
+        .returning(["seq", "event_id"])
+        .execute();
+      for (const row of inserted) seqById.set(row.event_id, row.seq);
+    }
+    const outcomes = await this.#outcomes(trx, events, seqById);
+    await sideTables(trx, { events, outcomes, at: receivedAt });
+    return outcomes;
   }
 
   /** Inserted rows by id; the rest are duplicates of rows stored before. */

@@ -4,9 +4,12 @@
  * resolves only after that commit, so nothing is acknowledged before it is stored.
  * Batches commit one after another, so `onCommitted` sees events in `seq` order:
  * with PostgreSQL too, live fan-out is always in `seq` order within one hub.
+ * A failed transaction rejects its submitters with a HubError (`storage_full` or
+ * `unavailable`) and the queue goes on with the next batch: nothing stays stuck.
  */
 import type { HubStore } from "./hub-store.js";
 import type { AppendOutcome, PreparedEvent } from "./records.js";
+import { storeFailure } from "./store-errors.js";
 
 export interface CommittedEvent {
   readonly event: PreparedEvent;
@@ -43,7 +46,7 @@ export class WriteQueue {
     this.#options = options;
   }
 
-  /** Stores the events; resolves with one outcome per event after they are committed. */
+  /** Stores the events; resolves with one outcome per event after they are committed, or rejects with a HubError. */
   submit(events: readonly PreparedEvent[]): Promise<AppendOutcome[]> {
     if (events.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
@@ -90,7 +93,8 @@ export class WriteQueue {
       try {
         outcomes = await this.#options.store.append(events, new Date().toISOString());
       } catch (error) {
-        for (const pending of batch) pending.reject(error);
+        const failure = storeFailure(error);
+        for (const pending of batch) pending.reject(failure);
         continue;
       }
       this.#options.onTransaction?.(events.length, Number(process.hrtime.bigint() - started) / 1e9);

@@ -57,6 +57,10 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
           result = await core.ingest(events, principal, "http");
         } catch (error) {
           core.logger.error("storing a batch failed", { error });
+          // 507 for a full store, 503 otherwise: both retryable, and nothing of the batch was stored.
+          if (error instanceof HubError && error.code === "storage_full") {
+            throw new HubError("storage_full", "the hub's store is full (no space left); nothing of this batch was stored: retry it later", { cause: error });
+          }
           throw new HubError("unavailable", "the hub could not store this batch; retry it later", { cause: error });
         }
         const response: BatchResponse = { results: result.results, lamport_clock: result.lamportClock };

@@ -13,6 +13,7 @@ export const HTTP_STATUS: Readonly<Record<HubErrorCode, number>> = {
   batch_too_large: 413,
   frame_too_large: 413,
   unavailable: 503,
+  storage_full: 507,
   config: 500,
   internal: 500,
 };
@@ -25,6 +26,7 @@ export const WS_CLOSE: Readonly<Record<HubErrorCode, number>> = {
   batch_too_large: CLOSE_CODES.frameTooLarge,
   frame_too_large: CLOSE_CODES.frameTooLarge,
   unavailable: CLOSE_CODES.internalError,
+  storage_full: CLOSE_CODES.internalError,
   config: CLOSE_CODES.internalError,
   internal: CLOSE_CODES.internalError,
 };
@@ -48,6 +50,8 @@ export function codeForStatus(status: number): ErrorCode {
       return "rate_limited";
     case 503:
       return "unavailable";
+    case 507:
+      return "storage_full";
     default:
       return status >= 500 ? "internal" : "bad_request";
   }

@@ -22,6 +22,7 @@ import {
 } from "@events/schema";
 import { fromToken, learnCredentials, type Credentials } from "../auth/authenticate.js";
 import { textFrame } from "../broker/published-event.js";
+import { HubError } from "../errors.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import { subscriptionAccess } from "../core/subscription-access.js";
@@ -215,7 +216,11 @@ export class WsProtocolConnection {
         (result) => this.#send({ type: "ack", ref: frame.ref, results: result.results, lamport_clock: result.lamportClock }),
         (error: unknown) => {
           this.#core.logger.error("storing a publish frame failed", { error });
-          this.#error({ code: "unavailable", ref: frame.ref, message: "the hub could not store this frame; retry it later" });
+          this.#error(
+            error instanceof HubError && error.code === "storage_full"
+              ? { code: "storage_full", ref: frame.ref, message: "the hub's store is full (no space left); nothing of this frame was stored: publish it again later" }
+              : { code: "unavailable", ref: frame.ref, message: "the hub could not store this frame; retry it later" },
+          );
         },
       )
       .finally(() => {
