@@ -8,12 +8,14 @@
  * volume is unmounted after its test, passed or failed.
  */
 import { execFileSync } from "node:child_process";
+import BetterSqlite3 from "better-sqlite3";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Envelope, ErrorFrame } from "@events/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../src/index.js";
+import { SqliteCheckpointer } from "../src/store/sqlite-checkpointer.js";
 import { storeFailure } from "../src/store/store-errors.js";
 import { events } from "./helpers/envelopes.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -251,6 +253,42 @@ function answerTo(socket: TestSocket, ref: string): Promise<{ type: "ack" } | Er
     { timeout: 10_000, interval: 5 },
   );
 }
+
+describe("the SQLite checkpoint worker on a full volume", () => {
+  it("retries a checkpoint the disk refuses instead of giving up on the worker (no checkpoint on every commit afterwards)", async (context) => {
+    requireMount(context);
+    const volume = mkdtempSync(join(tmpdir(), "events-checkpoint-full-"));
+    cleanups.push(() => rmSync(volume, { recursive: true, force: true }));
+    mountTmpfs(volume, VOLUME_BYTES);
+    cleanups.push(() => unmount(volume));
+    const file = join(volume, "hub.db");
+    const writer = new BetterSqlite3(file);
+    cleanups.push(() => void writer.close());
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("create table t (x blob)");
+    // Pages in the WAL that a checkpoint must copy into the (growing) database file.
+    const insert = writer.prepare("insert into t (x) values (?)");
+    for (let i = 0; i < 64; i++) insert.run(Buffer.alloc(4096, i));
+    fill(join(volume, "filler"));
+    const failures: unknown[] = [];
+    const checkpointErrors: Error[] = [];
+    const checkpointer = new SqliteCheckpointer({ file, intervalMs: 20, onFailure: (error) => failures.push(error), onCheckpointError: (error) => checkpointErrors.push(error) });
+    cleanups.push(() => checkpointer.stop().catch(() => undefined));
+    await vi.waitFor(() => expect(checkpointErrors.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    expect(checkpointErrors[0]!.message).toMatch(/full|SQLITE_FULL/i);
+    expect(failures).toEqual([]);
+    rmSync(join(volume, "filler"));
+    const before = checkpointErrors.length;
+    // Once space returns the next checkpoints succeed: the WAL's frames are all checkpointed.
+    await vi.waitFor(() => {
+      const [result] = writer.pragma("wal_checkpoint(PASSIVE)") as { busy: number; log: number; checkpointed: number }[];
+      expect(result!.checkpointed).toBe(result!.log);
+    }, { timeout: 10_000 });
+    expect(failures).toEqual([]);
+    expect(checkpointErrors.length - before).toBeLessThanOrEqual(2);
+  });
+});
 
 describe("store failures as clients see them", () => {
   it("maps SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), ENOSPC and EDQUOT to storage_full, anything else to unavailable", () => {

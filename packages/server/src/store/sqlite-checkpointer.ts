@@ -3,7 +3,8 @@
  * loop: the hub's connection runs with `wal_autocheckpoint = 0`, and a worker
  * thread with its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` on a timer.
  * A passive checkpoint never blocks the writer, so a commit never waits for the
- * disk to flush. If the worker dies, the hub's connection checkpoints itself again.
+ * disk to flush. A checkpoint that fails (a full disk) is tried again on the next
+ * tick; only if the worker itself dies does the hub's connection checkpoint again.
  */
 import { Worker } from "node:worker_threads";
 
@@ -12,8 +13,10 @@ export interface CheckpointerOptions {
   readonly file: string;
   /** How often to checkpoint, in milliseconds. */
   readonly intervalMs: number;
-  /** Called if the worker fails, so the caller can restore automatic checkpoints. */
+  /** Called if the worker dies, so the caller can restore automatic checkpoints. */
   readonly onFailure: (error: unknown) => void;
+  /** Called when one checkpoint fails (the worker goes on and tries again next tick). @default ignore */
+  readonly onCheckpointError?: (error: Error) => void;
 }
 
 // The worker is plain CommonJS evaluated from a string, resolving better-sqlite3
@@ -46,8 +49,11 @@ export class SqliteCheckpointer {
     this.#worker.on("error", (error) => {
       if (!this.#stopped) options.onFailure(error);
     });
+    this.#worker.on("exit", (code) => {
+      if (!this.#stopped) options.onFailure(new Error(`the checkpoint worker exited (${code})`));
+    });
     this.#worker.on("message", (message: unknown) => {
-      if (typeof message === "object" && message !== null && "error" in message) options.onFailure(new Error(String(message.error)));
+      if (typeof message === "object" && message !== null && "error" in message) options.onCheckpointError?.(new Error(String(message.error)));
     });
   }
 
