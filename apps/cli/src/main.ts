@@ -146,6 +146,7 @@ function registerHub(program: Command): void {
   program
     .command("serve")
     .description("run the hub (embedded SQLite by default) with its dashboard")
+    .option("--config <file>", "a YAML file of hub options (deploy/hub.yaml lists them all); EVENTS_* variables and flags override it")
     .option("--host <host>", "interface to listen on (default 127.0.0.1)")
     .option("--port <port>", "port (default $PORT or 8787)")
     .option("--data-dir <dir>", "where the SQLite store lives (default ./.events-hub)")
@@ -153,12 +154,29 @@ function registerHub(program: Command): void {
     .option("--redis-url <url>", "with --database-url: run as one node of a cluster, fan-out over Redis (default $EVENTS_REDIS_URL)")
     .option("--bus-prefix <prefix>", "the cluster's Redis channel prefix (default $EVENTS_BUS_PREFIX or events)")
     .option("--node-id <id>", "this node's id in health, metrics and welcome (default $EVENTS_NODE_ID, else derived)")
-    .option("--socket <path>", "the datagram ingest socket (statemachine-engine's send-event)")
+    .option("--socket <path>", "the datagram ingest socket (statemachine-engine's send-event; default <data dir>/events.sock on SQLite)")
+    .option("--no-socket", "take no datagrams")
     .addHelpText(
       "after",
-      "\nExamples:\n  events serve --port 8787 --data-dir ./.events-hub\n  events serve --port 8801 --database-url postgres://127.0.0.1/events --redis-url redis://127.0.0.1:6379   # one node of a cluster",
+      "\nPrecedence: flags, then EVENTS_* variables (and PORT), then --config, then the defaults." +
+        "\n\nExamples:\n  events serve --port 8787 --data-dir ./.events-hub\n  events serve --config /etc/events/hub.yaml\n  events serve --port 8801 --database-url postgres://127.0.0.1/events --redis-url redis://127.0.0.1:6379   # one node of a cluster",
     )
     .action(async (flags: Flags) => (await import("./commands/hub.js")).serve(flags));
+
+  const hub = program.command("hub").description("operate a hub: backups");
+  hub
+    .command("backup <file>")
+    .description("copy the hub's SQLite store to FILE, safely while the hub runs (SQLite's online backup)")
+    .option("--config <file>", "the hub's config file, for its data_dir")
+    .option("--data-dir <dir>", "the hub's data directory, holding hub.db (default $EVENTS_DATA_DIR or ./.events-hub)")
+    .option("--force", "replace FILE if it exists")
+    .option("--json", "print what was copied as JSON")
+    .addHelpText(
+      "after",
+      "\nA hub on PostgreSQL is refused: back it up with pg_dump (docs/self-hosting.md)." +
+        "\n\nExamples:\n  events hub backup /var/backups/events/hub-$(date +%F).db --data-dir /var/lib/events\n  events hub backup hub-copy.db --config /etc/events/hub.yaml --json",
+    )
+    .action(async (file: string, flags: Flags) => (await import("./commands/hub.js")).hubBackup(file, flags));
 
   const token = program.command("token").description("project tokens (needs the admin token)");
   const adminOptions = (command: Command): Command =>

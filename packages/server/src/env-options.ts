@@ -69,12 +69,13 @@ export interface HubFlags {
 
 /**
  * The environment's settings with the flags given over them (an empty flag counts as not
- * given), and the datagram socket of a hub run from the command line: unless `--socket`,
- * `--no-socket` or `EVENTS_SOCKET` says otherwise, `<data dir>/events.sock` on SQLite and
- * none on PostgreSQL (cluster nodes share a working directory; give each node its own).
+ * given), both over a config file's options (`loadHubConfig`), and the datagram socket of
+ * a hub run from the command line: unless `--socket`, `--no-socket`, `EVENTS_SOCKET` or
+ * the file's `socket_path` says otherwise, `<data dir>/events.sock` on SQLite and none on
+ * PostgreSQL (cluster nodes share a working directory; give each node its own).
  */
-export function hubOptionsFrom(flags: HubFlags, env: NodeJS.ProcessEnv = process.env): EnvOptions {
-  const options: Record<string, string | number | false> = { ...hubOptionsFromEnv(env) };
+export function hubOptionsFrom(flags: HubFlags, env: NodeJS.ProcessEnv = process.env, file: HubOptions = {}): HubOptions {
+  const options: Record<string, unknown> = { ...file, ...hubOptionsFromEnv(env) };
   const set = (option: keyof EnvOptions, value: string | number | false | undefined): void => {
     if (value !== undefined && value !== "") options[option] = value;
   };

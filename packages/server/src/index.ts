@@ -5,6 +5,11 @@
 export { startHub } from "./hub.js";
 export { hubOptionsFrom, hubOptionsFromEnv, HUB_ENV } from "./env-options.js";
 export type { HubFlags } from "./env-options.js";
+export { HubConfigError, loadHubConfig, parseHubConfig } from "./config-file.js";
+export type { HubConfigIssue } from "./config-file.js";
+export { HubConfigFile } from "./config-file-schema.js";
+export { backupSqliteStore } from "./store/sqlite-backup.js";
+export type { BackupOptions, BackupResult } from "./store/sqlite-backup.js";
 export type { Hub, HubStats } from "./hub.js";
 export { DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, defaultSocketPath, resolveOptions, runtimeDir } from "./options.js";
 export type { HubOptions, ResolvedOptions, StoreConfig } from "./options.js";
