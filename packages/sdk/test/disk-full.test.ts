@@ -9,14 +9,14 @@
  * passed or failed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { startHub } from "@events/server";
+import { fill, mountTmpfs, requireMount, unmount } from "../../../scripts/test-volumes.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEmitter, type EmitterOptions } from "../src/index.js";
 import type { EmitOutcome, HostAnswer, HostCommand } from "./children/disk-full-host.js";
@@ -27,42 +27,6 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const hostScript = fileURLToPath(new URL("./children/disk-full-host.ts", import.meta.url));
 const VOLUME_BYTES = 2 * 1024 * 1024;
 const RETRY_MS = 60_000;
-
-function mountTmpfs(dir: string, bytes: number): void {
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0700`, "tmpfs", dir], { stdio: "pipe" });
-}
-
-function unmount(dir: string): void {
-  try {
-    execFileSync("umount", [dir], { stdio: "pipe" });
-  } catch {
-    // Still busy (a child that would not die): detach it now, the kernel frees it when the last file closes.
-    execFileSync("umount", ["-l", dir], { stdio: "pipe" });
-  }
-}
-
-/** Why a tmpfs cannot be mounted here, or undefined when it can. Checked once per file. */
-const mountMissing: string | undefined = (() => {
-  const dir = mkdtempSync(join(tmpdir(), "events-sdk-mount-probe-"));
-  try {
-    mountTmpfs(dir, 64 * 1024);
-    unmount(dir);
-    return undefined;
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    return stderr !== undefined && stderr !== "" ? stderr : error instanceof Error ? error.message : String(error);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
-
-function requireMount(context: { skip: (note?: string) => void }): void {
-  if (mountMissing === undefined) return;
-  const note = `cannot mount a tmpfs to fill (${mountMissing}); these tests need root`;
-  if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${note}; CI requires it`);
-  process.stderr.write(`skipped: ${note}\n`);
-  context.skip(note);
-}
 
 /** Undone after each test, last first: hosts are stopped before their volume is unmounted. */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -84,21 +48,6 @@ function smallVolume(): string {
   mountTmpfs(dir, VOLUME_BYTES);
   cleanups.push(() => unmount(dir));
   return dir;
-}
-
-/** Writes `path` until the volume refuses a byte more; returns the bytes it took. */
-function fill(path: string): number {
-  const block = Buffer.alloc(4096, 0x2e);
-  const fd = openSync(path, "a");
-  let written = 0;
-  try {
-    for (;;) written += writeSync(fd, block);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "ENOSPC") throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return written;
 }
 
 interface Host {

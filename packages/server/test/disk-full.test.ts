@@ -7,12 +7,12 @@
  * needs root; without it the tests skip with a message, or fail under CI. Every
  * volume is unmounted after its test, passed or failed.
  */
-import { execFileSync } from "node:child_process";
 import BetterSqlite3 from "better-sqlite3";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Envelope, ErrorFrame } from "@events/schema";
+import { fill, mountTmpfs, requireMount, unmount } from "../../../scripts/test-volumes.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../src/index.js";
 import { SqliteCheckpointer } from "../src/store/sqlite-checkpointer.js";
@@ -26,42 +26,6 @@ const VOLUME_BYTES = 2 * 1024 * 1024;
 const BATCH = 25;
 /** At most this many batches to fill what the filler file left: 2 MiB hold far fewer. */
 const MAX_BATCHES = 400;
-
-function mountTmpfs(dir: string, bytes: number): void {
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0700`, "tmpfs", dir], { stdio: "pipe" });
-}
-
-function unmount(dir: string): void {
-  try {
-    execFileSync("umount", [dir], { stdio: "pipe" });
-  } catch {
-    // Still busy: detach it now, the kernel frees it when the last file closes.
-    execFileSync("umount", ["-l", dir], { stdio: "pipe" });
-  }
-}
-
-/** Why a tmpfs cannot be mounted here, or undefined when it can. Checked once per file. */
-const mountMissing: string | undefined = (() => {
-  const dir = mkdtempSync(join(tmpdir(), "events-hub-mount-probe-"));
-  try {
-    mountTmpfs(dir, 64 * 1024);
-    unmount(dir);
-    return undefined;
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    return stderr !== undefined && stderr !== "" ? stderr : error instanceof Error ? error.message : String(error);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
-
-function requireMount(context: { skip: (note?: string) => void }): void {
-  if (mountMissing === undefined) return;
-  const note = `cannot mount a tmpfs to fill (${mountMissing}); these tests need root`;
-  if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${note}; CI requires it`);
-  process.stderr.write(`skipped: ${note}\n`);
-  context.skip(note);
-}
 
 /** Undone after each test, last first: sockets and the hub close before their volume is unmounted. */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -86,19 +50,6 @@ async function hubOnSmallVolume(): Promise<{ hub: Hub; volume: string }> {
   const hub = await startHub({ host: "127.0.0.1", port: 0, dataDir: join(volume, "data"), socketPath: false, logger: "silent", adminToken: ADMIN });
   cleanups.push(() => hub.close());
   return { hub, volume };
-}
-
-/** Writes `path` until the volume refuses a byte more. */
-function fill(path: string): void {
-  const block = Buffer.alloc(4096, 0x2e);
-  const fd = openSync(path, "a");
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "ENOSPC") throw error;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 interface Answer {
