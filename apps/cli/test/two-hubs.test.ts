@@ -5,10 +5,10 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@events/server/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BIN } from "./run-cli.js";
 
@@ -22,16 +22,6 @@ afterEach(async () => {
   })));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** `events serve --port P` in a fresh directory, as a user would start it; resolves once it listens. */
 async function serveIn(): Promise<{ cwd: string; url: string; output: () => string }> {

@@ -6,9 +6,7 @@
 import { build } from "esbuild";
 import { builtinsByRequire } from "../../../scripts/builtins-by-require.js";
 
-await build({
-  entryPoints: ["src/index.ts"],
-  outfile: "dist/index.js",
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
@@ -16,22 +14,18 @@ await build({
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
+} as const;
+
+await build({
+  ...common,
+  entryPoints: ["src/index.ts"],
+  outfile: "dist/index.js",
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
   plugins: [builtinsByRequire],
 });
 
 // spec-kitty's helper names: a thin module over the SDK, which it imports by its
 // package name (left external), so both entry points share one emitter and one outbox.
-await build({
-  entryPoints: ["src/spec-kitty.ts"],
-  outfile: "dist/spec-kitty.js",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: true,
-  logLevel: "warning",
-});
+await build({ ...common, entryPoints: ["src/spec-kitty.ts"], outfile: "dist/spec-kitty.js" });
 
 await import("./bundle-sqlite.js");

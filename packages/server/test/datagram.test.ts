@@ -2,7 +2,7 @@
  * Datagram ingest proven with the peer statemachine-engine really is: Python's
  * socket module sends to the events socket, and receives on a control socket.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,18 @@ const run = promisify(execFile);
 async function pythonSend(path: string, datagram: unknown): Promise<void> {
   const script = "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.sendto(sys.argv[2].encode(), sys.argv[1])\n";
   await run("python3", ["-c", script, path, typeof datagram === "string" ? datagram : JSON.stringify(datagram)]);
+}
+
+/** A machine listening on its control socket with python3, as statemachine-engine's engine does; `output()` is what it printed. */
+function controlReceiver(path: string): { receiver: ChildProcess; output: () => string } {
+  const receiver = spawn("python3", [
+    "-c",
+    "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ns.settimeout(20)\nprint(s.recv(65536).decode(), flush=True)\n",
+    path,
+  ]);
+  let printed = "";
+  receiver.stdout.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+  return { receiver, output: () => printed };
 }
 
 type Machine = { source: string; target: string; type: string; payload: Record<string, unknown> };
@@ -143,18 +155,12 @@ describe("datagram ingest (unix socket)", () => {
   it("forwards to statemachine-engine's own control socket names with controlPrefix", async () => {
     const hub = await testHub({ datagram: true, controlPrefix: "statemachine-control-" });
     const control = join(hub.dir, "statemachine-control-worker1.sock");
-    const receiver = spawn("python3", [
-      "-c",
-      "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ns.settimeout(20)\nprint(s.recv(65536).decode(), flush=True)\n",
-      control,
-    ]);
-    let output = "";
-    receiver.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const { receiver, output } = controlReceiver(control);
     try {
-      await vi.waitFor(() => expect(output).toContain("ready"), { timeout: 15_000 });
+      await vi.waitFor(() => expect(output()).toContain("ready"), { timeout: 15_000 });
       await pythonSend(hub.hub.socketPath!, { machine_name: "cli", event_type: "custom_event", target: "worker1", job_id: "job123", payload: { data: "value" } });
-      await vi.waitFor(() => expect(output.split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
-      expect(JSON.parse(output.split("\n")[1]!)).toEqual({ type: "custom_event", payload: { data: "value" }, job_id: "job123" });
+      await vi.waitFor(() => expect(output().split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
+      expect(JSON.parse(output().split("\n")[1]!)).toEqual({ type: "custom_event", payload: { data: "value" }, job_id: "job123" });
     } finally {
       receiver.kill();
     }
@@ -168,19 +174,13 @@ describe("datagram ingest (unix socket)", () => {
   it("forwards {type, payload, job_id} to control-<machine>.sock when it exists, and marks the row processed", async () => {
     const hub = await testHub({ datagram: true });
     const control = join(hub.dir, "control-face-processor.sock");
-    const receiver = spawn("python3", [
-      "-c",
-      "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ns.settimeout(20)\nprint(s.recv(65536).decode(), flush=True)\n",
-      control,
-    ]);
-    let output = "";
-    receiver.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const { receiver, output } = controlReceiver(control);
     // python3 can take seconds to start on a loaded CI machine.
-    await vi.waitFor(() => expect(output).toContain("ready"), { timeout: 15_000 });
+    await vi.waitFor(() => expect(output()).toContain("ready"), { timeout: 15_000 });
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "face-processor", job_id: "job-7", payload: { image: "a.png" } });
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "nobody-listening", payload: {} });
-    await vi.waitFor(() => expect(output.split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
-    const forwarded = JSON.parse(output.split("\n")[1]!) as unknown;
+    await vi.waitFor(() => expect(output().split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });
+    const forwarded = JSON.parse(output().split("\n")[1]!) as unknown;
     expect(forwarded).toEqual({ type: "new_job", payload: { image: "a.png" }, job_id: "job-7" });
     await hub.stop();
     const connection = await connect({ kind: "sqlite", file: join(hub.dir, "data", "hub.db"), synchronous: "normal" });
