@@ -31,7 +31,12 @@ const INT8_OID = 20;
 
 /** Opens and migrates the store; `logger` hears of connections that fail while idle. */
 export async function connect(config: StoreConfig, logger?: Logger): Promise<Connection> {
-  const connection = config.kind === "sqlite" ? openSqlite(config) : openPostgres(config.url, config.timeouts, logger);
+  let connection: Connection;
+  try {
+    connection = config.kind === "sqlite" ? openSqlite(config) : openPostgres(config.url, config.timeouts, logger);
+  } catch (error) {
+    throw new HubError("unavailable", `could not open the ${config.kind} store: ${describe(error)}${nativeHint(error)}`, { cause: error });
+  }
   try {
     await migrate(connection);
     return connection;
@@ -104,6 +109,13 @@ async function migrate(connection: Connection): Promise<void> {
   });
   const { error } = await migrator.migrateToLatest();
   if (error !== undefined) throw error instanceof Error ? error : new Error("migration failed", { cause: error });
+}
+
+/** What to do when better-sqlite3's native module is missing or built for another Node. */
+function nativeHint(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/bindings file|better_sqlite3\.node|NODE_MODULE_VERSION|invalid ELF/.test(message)) return "";
+  return " (better-sqlite3's native build is missing or made for another Node: approve its install script, `pnpm approve-builds` or `npm install-scripts approve better-sqlite3`, then rebuild it)";
 }
 
 function describe(error: unknown): string {
