@@ -36,6 +36,8 @@ export {
 export type { Codec, DecodeResult, MessageName } from "./codec/index.js";
 export { PATH_MAX_CHARS, RECEIVED_MAX_CHARS, RECEIVED_NOTHING, issuePath, receivedText } from "./codec/received.js";
 export { canonicalEnvelope } from "./codec/normalise.js";
+export { issuesFromErrors } from "./codec/issues.js";
+export type { ValidatorError, KnownTags } from "./codec/issues.js";
 
 export {
   LANES,
