@@ -5,11 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
+import { freePort } from "@events/server/testing";
 import { BIN, runCli, type CliResult } from "./run-cli.js";
 
 const ADMIN = "cli-test-admin-token-0123456789";
@@ -53,15 +53,6 @@ async function loggedIn() {
   return { ...u, uuid, token, tokenId: id };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 describe("events init, emit and the friendly commands", () => {
   it("creates the project identity once", async () => {

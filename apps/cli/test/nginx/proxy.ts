@@ -9,10 +9,11 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@events/server/testing";
 import { vi } from "vitest";
 
 export const NGINX = "/usr/sbin/nginx";
@@ -31,6 +32,8 @@ export function requireNginx(context: { skip: (note?: string) => void }): void {
   context.skip(nginxMissing);
 }
 
+export { freePort };
+
 export interface Proxy {
   /** `http://127.0.0.1:<port>` of nginx. */
   readonly url: string;
@@ -44,16 +47,6 @@ export interface Proxy {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** The shipped file with its three deployment-specific strings swapped. */
 export function localisedConf(swaps: { upstream: string; port: number; logDir: string }): string {
