@@ -1,6 +1,9 @@
 /** Liveness, Prometheus metrics and the advertised limits: `GET /healthz`, `/metrics`, `/api/v1/limits`. */
 import type { FastifyInstance } from "fastify";
+import { fromRequest } from "../auth/authenticate.js";
 import type { HubCore } from "../core/hub-core.js";
+import { ticketOf } from "./http-auth.js";
+import { errorBody } from "./http-errors.js";
 import { HUB_VERSION } from "../version.js";
 
 export function opsRoutes(app: FastifyInstance, core: HubCore): void {
@@ -50,5 +53,11 @@ export function opsRoutes(app: FastifyInstance, core: HubCore): void {
     reply.header("content-type", core.metrics.contentType).send(await core.metrics.render()),
   );
 
-  app.get("/api/v1/limits", async (_request, reply) => reply.send({ ...core.options.limits }));
+  // Open to all; a credential that comes is checked, so a client can learn the limits
+  // and whether its token is still good in one request (the SSE client's "connect").
+  app.get("/api/v1/limits", async (request, reply) => {
+    const credentials = fromRequest({ tokens: core.tokens, tickets: core.tickets }, { headers: request.headers, ticket: ticketOf(request.url) });
+    if (credentials.kind === "invalid") return reply.code(401).header("www-authenticate", 'Bearer realm="events"').send(errorBody("unauthenticated", credentials.message));
+    return reply.send({ ...core.options.limits });
+  });
 }

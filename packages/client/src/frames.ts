@@ -1,0 +1,63 @@
+/**
+ * The least the client checks of a hub frame before acting on it. The hub validated
+ * every event against @events/schema before storing it, so envelopes are not
+ * validated again (that would cost more than the rest of the client per event, and
+ * ship the validators to every browser); a frame must have the shape the client
+ * reads, or it is dropped and counted, never thrown.
+ */
+import type { HubFrame } from "@events/schema";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An envelope as far as the client reads one: ids, type, time and an object payload. */
+export function isEnvelopeLike(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value["event_id"] === "string" &&
+    typeof value["event_type"] === "string" &&
+    typeof value["timestamp"] === "string" &&
+    typeof value["aggregate_id"] === "string" &&
+    isObject(value["payload"])
+  );
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A frame the client can act on, or undefined. */
+export function readHubFrame(value: unknown): HubFrame | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value["type"]) {
+    case "message":
+      return typeof value["sub"] === "string" && isSeq(value["seq"]) && typeof value["channel"] === "string" && isEnvelopeLike(value["event"]) ? (value as unknown as HubFrame) : undefined;
+    case "subscribed":
+      return typeof value["sub"] === "string" && isSeq(value["from_seq"]) && isSeq(value["head_seq"]) ? (value as unknown as HubFrame) : undefined;
+    case "gap":
+      return typeof value["sub"] === "string" && isSeq(value["from_seq"]) && isSeq(value["to_seq"]) ? (value as unknown as HubFrame) : undefined;
+    case "reset":
+      return typeof value["sub"] === "string" && isSeq(value["seq"]) && typeof value["reason"] === "string" ? (value as unknown as HubFrame) : undefined;
+    case "ack":
+      return typeof value["ref"] === "string" && Array.isArray(value["results"]) && isSeq(value["lamport_clock"]) ? (value as unknown as HubFrame) : undefined;
+    case "error":
+      return typeof value["code"] === "string" && typeof value["message"] === "string" ? (value as unknown as HubFrame) : undefined;
+    case "welcome":
+      return isObject(value["limits"]) && isSeq(value["lamport_clock"]) ? (value as unknown as HubFrame) : undefined;
+    case "ping":
+    case "pong":
+    case "unsubscribed":
+      return value as unknown as HubFrame;
+    default:
+      return undefined;
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
