@@ -8,7 +8,7 @@
  */
 import type { Envelope, MessageFrame, ResetFrame } from "@events/schema";
 import { Emitter } from "./emitter.js";
-import { ClientError } from "./errors.js";
+import { type ClientError } from "./errors.js";
 
 export type SubscriptionState =
   /** Not (or no longer) asking the hub for events: before the client connects, after `unsubscribe()`, or refused. */

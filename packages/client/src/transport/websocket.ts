@@ -128,7 +128,7 @@ class WebSocketTransport implements Transport {
       this.#welcomed = true;
       clearTimeout(this.#connectTimer);
       this.#watchSilence(frame.heartbeat_ms > 0 ? frame.heartbeat_ms : DEFAULT_HEARTBEAT_MS);
-      this.#handlers.opened({ limits: frame.limits as Limits, heartbeatMs: frame.heartbeat_ms, lamportClock: frame.lamport_clock, nodeId: frame.node_id, hubVersion: frame.hub_version });
+      this.#handlers.opened({ limits: frame.limits, heartbeatMs: frame.heartbeat_ms, lamportClock: frame.lamport_clock, nodeId: frame.node_id, hubVersion: frame.hub_version });
       return;
     }
     if (frame.type === "error") {
@@ -161,7 +161,7 @@ class WebSocketTransport implements Transport {
 }
 
 function decodeText(data: unknown): string {
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data as ArrayBuffer);
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
   return String(data);
 }
 
