@@ -5,7 +5,7 @@
  * watch: after `heartbeat_ms` of silence it sends a JSON `ping`, and a connection
  * that stays silent past twice that (plus a grace) is closed with 4408 and reopened.
  */
-import { CLOSE_CODES, PROTOCOL_VERSION, type HubFrame, type Limits } from "@events/schema";
+import { CLOSE_CODES, PROTOCOL_VERSION, type HubFrame } from "@events/schema";
 import { parseJson, readHubFrame } from "../frames.js";
 import type { Transport, TransportConfig, TransportFactory, TransportHandlers } from "./transport.js";
 
