@@ -193,6 +193,14 @@ export class EventsClient implements SubscriptionHost {
     this.#setState({ state: "disconnected", reason: "disconnect", message: "disconnected by the client" });
   }
 
+  /** While waiting to retry (the network came back, the page became visible): tries now instead of after the backoff delay. */
+  reconnectNow(): void {
+    if (this.#state !== "connecting" || this.#retry === undefined) return;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#open();
+  }
+
   /** Resolves once connected; rejects when the client stops for good (or after `timeoutMs`). */
   ready(timeoutMs = this.#options.connectTimeoutMs ?? 10_000): Promise<void> {
     if (this.#state === "connected") return Promise.resolve();
