@@ -65,8 +65,10 @@ export interface ClientEvents {
   attempt: { readonly attempt: number; readonly transport: TransportKind };
   /** A connection opened. */
   connected: { readonly transport: TransportKind } & OpenInfo;
-  /** A frame from the hub that the client could not use (counted; never thrown). */
+  /** A frame from the hub that the client could not read (dropped and counted; never thrown). */
   malformed: { readonly count: number };
+  /** The hub reported an error about the connection, not about one publish or subscription (e.g. `bad_frame` for something sent). */
+  error: ClientError;
 }
 
 export interface PublishResult {
@@ -328,6 +330,9 @@ export class EventsClient implements SubscriptionHost {
       frame: (frame) => {
         if (this.#transport === transport) this.#onFrame(frame);
       },
+      malformed: () => {
+        if (this.#transport === transport) this.#events.emit("malformed", { count: ++this.#malformed });
+      },
       expired: (sub) => {
         const subscription = this.#byWireId.get(sub);
         if (this.#transport === transport && subscription !== undefined) this.resubscribe(subscription, "stream_expired");
@@ -405,8 +410,7 @@ export class EventsClient implements SubscriptionHost {
       subscription.refuse(new ClientError(frame.code, frame.message, { channel: frame.channel ?? subscription.channel }));
       return;
     }
-    this.#malformed++;
-    this.#events.emit("malformed", { count: this.#malformed });
+    this.#events.emit("error", new ClientError(frame.code, frame.message, { ...(frame.issues === undefined ? {} : { issues: frame.issues }) }));
   }
 
   #settle(ref: string): PendingPublish | undefined {

@@ -148,7 +148,7 @@ class SseTransport implements Transport {
   #onMessage(sub: string, stream: Stream, message: SseMessage): void {
     if (this.#streams.get(sub) !== stream) return;
     const data = parseJson(message.data) as Record<string, unknown> | undefined;
-    if (typeof data !== "object" || data === null) return;
+    if (typeof data !== "object" || data === null) return this.#handlers.malformed();
     switch (message.event) {
       case "ready":
         stream.heartbeatMs = typeof data["heartbeat_ms"] === "number" && data["heartbeat_ms"] > 0 ? data["heartbeat_ms"] : DEFAULT_HEARTBEAT_MS;
@@ -173,7 +173,7 @@ class SseTransport implements Transport {
       }
       default: {
         const seq = Number(message.id);
-        if (!Number.isSafeInteger(seq) || !isEnvelopeLike(data)) return;
+        if (!Number.isSafeInteger(seq) || !isEnvelopeLike(data)) return this.#handlers.malformed();
         const event = data as unknown as Envelope;
         this.#handlers.frame({ type: "message", sub, seq, channel: channelOf(event) ?? stream.channel ?? "", event });
       }

@@ -34,6 +34,8 @@ export interface TransportHandlers {
   frame(frame: HubFrame): void;
   /** A subscription's stream ended on its own and must be opened again from its position (SSE lifetime). */
   expired(sub: string): void;
+  /** A frame that could not be read (not JSON, or not a shape the client knows): dropped and counted. */
+  malformed(): void;
   /** Once, when the connection is gone: a WebSocket close code (or the SSE equivalent) and reason. */
   closed(code: number, reason: string): void;
 }

@@ -114,7 +114,7 @@ class WebSocketTransport implements Transport {
   #onMessage(data: unknown): void {
     this.#lastFrameAt = Date.now();
     const frame = readHubFrame(parseJson(typeof data === "string" ? data : decodeText(data)));
-    if (frame === undefined) return;
+    if (frame === undefined) return this.#handlers.malformed();
     if (!this.#welcomed) return this.#beforeWelcome(frame);
     if (frame.type === "ping") {
       this.#send(JSON.stringify(frame.ts === undefined ? { type: "pong" } : { type: "pong", ts: frame.ts }));
