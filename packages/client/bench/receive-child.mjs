@@ -1,0 +1,49 @@
+// One measured receiver, in its own process: connects to the hub, subscribes from
+// seq 0 and counts `count` events, with either a bare `ws` handler that only parses
+// each frame's JSON (the floor) or @events/client. Prints the CPU time this process
+// spent from the first event to the last, and the wall time.
+import { performance } from "node:perf_hooks";
+
+const [mode, url, token, countText] = process.argv.slice(2);
+const count = Number(countText);
+let received = 0;
+let cpuStart;
+let wallStart;
+
+function first() {
+  cpuStart = process.cpuUsage();
+  wallStart = performance.now();
+}
+
+function done() {
+  const cpu = process.cpuUsage(cpuStart);
+  process.stdout.write(`${JSON.stringify({ mode, received, cpuUs: cpu.user + cpu.system, wallMs: performance.now() - wallStart })}\n`);
+  process.exit(0);
+}
+
+if (mode === "bare") {
+  const { default: WebSocket } = await import("ws");
+  const socket = new WebSocket(url.replace(/^http/, "ws") + "/api/v1/ws", { perMessageDeflate: false });
+  socket.on("open", () => {
+    socket.send(JSON.stringify({ type: "hello", protocol: 1, token, client: "bench-bare" }));
+    socket.send(JSON.stringify({ type: "subscribe", sub: "b", channel: "events", since: 0 }));
+  });
+  socket.on("message", (data) => {
+    const frame = JSON.parse(data.toString());
+    if (frame.type !== "message") return;
+    if (received++ === 0) first();
+    if (received === count) done();
+  });
+} else {
+  const { createClient } = await import("@events/client");
+  const client = createClient({ url, token, transport: mode === "client-sse" ? "sse" : "websocket", name: "bench-client" });
+  client.subscribe("events", { since: 0 }).on("event", () => {
+    if (received++ === 0) first();
+    if (received === count) done();
+  });
+  client.connect();
+}
+setTimeout(() => {
+  process.stderr.write(`timed out with ${received} of ${count}\n`);
+  process.exit(1);
+}, 120_000).unref();
