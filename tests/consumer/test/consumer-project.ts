@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The published packages, by the directory they are built in. */
 export const PUBLISHED = [
   { name: "@events/schema", dir: "packages/schema" },
+  { name: "@events/client", dir: "packages/client" },
   { name: "@events/sdk", dir: "packages/sdk" },
   { name: "@events/server", dir: "packages/server" },
   { name: "@events/cli", dir: "apps/cli" },
