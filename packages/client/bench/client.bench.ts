@@ -17,7 +17,7 @@ const EVENTS = Number(process.env["BENCH_CLIENT_EVENTS"] ?? 50_000);
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 7);
 const BATCH = 1_000;
 const TOKEN = "bench-admin";
-const child = fileURLToPath(new URL("./receive-child.mjs", import.meta.url));
+const child = fileURLToPath(new URL("./receive-child.ts", import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), "events-client-bench-"));
 const hub = await startHub({ host: "127.0.0.1", port: 0, dataDir: join(dir, "data"), socketPath: false, controlDir: dir, logger: "silent", adminToken: TOKEN });
@@ -35,7 +35,7 @@ type Mode = "bare" | "client" | "client-sse";
 /** One child run (spawned, not spawnSync: the hub in this process must keep serving). */
 function once(mode: Mode): Promise<{ cpuUs: number; wallMs: number }> {
   return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, [child, mode, hub.url, TOKEN, String(EVENTS)], { stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 });
+    const run = spawn(process.execPath, ["--import", "tsx", child, mode, hub.url, TOKEN, String(EVENTS)], { stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 });
     let stdout = "";
     let stderr = "";
     run.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,21 +1,22 @@
-// One measured receiver, in its own process: connects to the hub, subscribes from
+// One measured receiver, in its own process (run by plain Node through tsx's loader;
+// the measured span starts at the first event, after every module is loaded): connects to the hub, subscribes from
 // seq 0 and counts `count` events, with either a bare `ws` handler that only parses
 // each frame's JSON (the floor) or @events/client. Prints the CPU time this process
 // spent from the first event to the last, and the wall time.
 import { performance } from "node:perf_hooks";
 
-const [mode, url, token, countText] = process.argv.slice(2);
+const [mode, url = "", token = "", countText] = process.argv.slice(2);
 const count = Number(countText);
 let received = 0;
-let cpuStart;
-let wallStart;
+let cpuStart: NodeJS.CpuUsage | undefined;
+let wallStart = 0;
 
-function first() {
+function first(): void {
   cpuStart = process.cpuUsage();
   wallStart = performance.now();
 }
 
-function done() {
+function done(): void {
   const cpu = process.cpuUsage(cpuStart);
   process.stdout.write(`${JSON.stringify({ mode, received, cpuUs: cpu.user + cpu.system, wallMs: performance.now() - wallStart })}\n`);
   process.exit(0);
@@ -28,8 +29,8 @@ if (mode === "bare") {
     socket.send(JSON.stringify({ type: "hello", protocol: 1, token, client: "bench-bare" }));
     socket.send(JSON.stringify({ type: "subscribe", sub: "b", channel: "events", since: 0 }));
   });
-  socket.on("message", (data) => {
-    const frame = JSON.parse(data.toString());
+  socket.on("message", (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as { type: string };
     if (frame.type !== "message") return;
     if (received++ === 0) first();
     if (received === count) done();
