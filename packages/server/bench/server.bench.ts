@@ -1,7 +1,9 @@
 /**
- * @events/server benchmark: fan-out, latency, ingest and memory, side by side with
- * the floors (raw `ws` / raw SSE writing one pre-built buffer per event, raw
- * better-sqlite3 inserts) and with Socket.IO 4, in one run.
+ * @events/server benchmark: fan-out, latency, fixed offered rates, ingest and memory,
+ * side by side with the floors (raw `ws` / raw SSE writing one pre-built buffer per
+ * event, raw better-sqlite3 inserts) and with Socket.IO 4, in one run. Fan-out and
+ * ingest publish in batches (their rows say "batched"); latency and rates publish
+ * one event per frame.
  *
  * How it measures: each server runs alone in a child process (bench/children/
  * server.ts); the 1,000 subscribers run in another child (bench/children/clients.ts)
@@ -11,19 +13,19 @@
  * first; turbo does), src for the type checker (the @events/source condition).
  */
 import { report, type BenchRow } from "../../../scripts/bench-kit.js";
-import { Child } from "./lib/ipc.js";
-import { log, server, TOKEN } from "./lib/setup.js";
+import { log, server, subscribers, TOKEN } from "./lib/setup.js";
 import { fanout } from "./sections/fanout.js";
 import { ingest } from "./sections/ingest.js";
 import { latencyOne, latencyThousand } from "./sections/latency.js";
 import { memory } from "./sections/memory.js";
+import { rates } from "./sections/rates.js";
 
-/** `BENCH_ONLY=fanout,latency,ingest,memory` runs a subset (all by default). */
-const ONLY = new Set((process.env["BENCH_ONLY"] ?? "fanout,latency,ingest,memory").split(","));
+/** `BENCH_ONLY=fanout,latency,rates,ingest,memory` runs a subset (all by default). */
+const ONLY = new Set((process.env["BENCH_ONLY"] ?? "fanout,latency,rates,ingest,memory").split(","));
 
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
-  const clients = new Child(new URL("./children/clients.ts", import.meta.url));
+  const clients = subscribers();
   const hub = server();
   try {
     const { port } = await hub.request<{ cmd: string; port: number }>({ cmd: "start", kind: "hub", token: TOKEN });
@@ -34,6 +36,10 @@ async function main(): Promise<void> {
       rows.push(await latencyThousand(clients, port));
     }
     await hub.request({ cmd: "stop" });
+    if (ONLY.has("rates")) {
+      log("rates");
+      rows.push(...(await rates()));
+    }
     if (ONLY.has("ingest")) {
       log("ingest");
       rows.push(...(await ingest()));

@@ -1,15 +1,16 @@
 /**
  * The bench's client process: many raw subscribers (hub WebSocket or SSE, the
- * floors, Socket.IO) that only scan bytes for the last event's id, raw latency
- * clients that note when each event's bytes arrive, and idle connections for
- * memory. Driven over IPC.
+ * floors, Socket.IO) that only scan bytes for the last event's id, or, once
+ * tracked, note when each event's bytes arrive at each of them (lib/deliveries);
+ * and idle connections for memory. Driven over IPC.
  */
+import { Deliveries } from "../lib/deliveries.js";
 import { now, serve, text } from "../lib/ipc.js";
 import { RawClient, type RawTarget } from "../lib/raw-socket.js";
 
 const groups = new Map<string, RawClient[]>();
 let armed: Promise<void> | undefined;
-let latency: { clients: RawClient[]; seen: Map<string, number>; counts: number[] } | undefined;
+let tracked: Deliveries | undefined;
 
 function target(kind: string, port: number, token: string): RawTarget {
   const auth = { authorization: `Bearer ${token}` };
@@ -70,40 +71,6 @@ async function open(name: string, kind: string, port: number, count: number, tok
   groups.set(name, clients);
 }
 
-/**
- * Latency subscribers: raw clients that note, per event id, when its bytes arrived
- * (before any parsing), so the figure is the hub's and the network's, not JSON.parse's.
- */
-async function openLatency(port: number, count: number, token: string): Promise<void> {
-  const seen = new Map<string, number>();
-  const counts: number[] = [];
-  const clients = await Promise.all(Array.from({ length: count }, () => openOne("hub-ws", port, token)));
-  clients.forEach((client, index) => {
-    counts.push(0);
-    const mine = new Set<string>();
-    let tail = Buffer.alloc(0);
-    client.onData((chunk) => {
-      const at = now();
-      // Ids split across two chunks are found in the seam; whole ones in the chunk itself.
-      const bytes = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
-      for (let at_ = bytes.indexOf(EVENT_ID); at_ >= 0; at_ = bytes.indexOf(EVENT_ID, at_ + 1)) {
-        const start = at_ + EVENT_ID.length;
-        if (start + 26 > bytes.length) break;
-        const id = bytes.toString("latin1", start, start + 26);
-        if (mine.has(id)) continue;
-        mine.add(id);
-        counts[index]!++;
-        // The time the last subscriber got it: keep the latest first-arrival per event.
-        if ((seen.get(id) ?? 0) < at) seen.set(id, at);
-      }
-      tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 48)));
-    });
-  });
-  latency = { clients, seen, counts };
-}
-
-const EVENT_ID = Buffer.from('"event_id":"');
-
 serve(async (message) => {
   const name = text(message, "name", "default");
   switch (message.cmd) {
@@ -131,21 +98,16 @@ serve(async (message) => {
       for (const client of groups.get(name) ?? []) client.close();
       groups.delete(name);
       return {};
-    case "latency-open":
-      await openLatency(Number(message["port"]), Number(message["count"]), text(message, "token"));
+    case "track":
+      tracked = new Deliveries(groups.get(name) ?? [], message["ids"] as string[]);
       return {};
-    case "latency-collect": {
-      const expected = Number(message["expected"]);
-      const state = latency;
-      if (state === undefined) throw new Error("no latency clients");
-      const started = Date.now();
-      while (state.counts.some((count) => count < expected) && Date.now() - started < 30_000) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const times = Object.fromEntries(state.seen);
-      for (const client of state.clients) client.close();
-      latency = undefined;
-      return { times, complete: state.counts.every((count) => count >= expected) };
+    case "collect": {
+      const state = tracked;
+      if (state === undefined) throw new Error("nothing tracked");
+      const deadline = Date.now() + Number(message["timeoutMs"] ?? 30_000);
+      while (!state.complete && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      tracked = undefined;
+      return { ...state.summarise(message["sent"] as number[]) };
     }
     default:
       throw new Error(`unknown command ${message.cmd}`);

@@ -1,18 +1,19 @@
 /**
  * The bench's server process: one of the hub (from ../dist), the raw `ws` floor,
  * the raw SSE floor, or Socket.IO 4, driven over IPC. Servers run here, alone on
- * their event loop; clients run in another process.
+ * their event loop; clients (and the rates section's publisher) run in other
+ * processes. Under load it can be watched: peak RSS, CPU, the hub's commits.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Server as SocketIoServer } from "socket.io";
 import { WebSocketServer, type WebSocket } from "ws";
 // Self-reference: type-checked against src (the @events/source condition), run from dist.
-import { startHub, type Hub } from "@events/server";
-import { serve, text } from "../lib/ipc.js";
+// The hub and Socket.IO are loaded only by the child that runs them, so the floors' RSS is the floors'.
+import type { Hub } from "@events/server";
+import { now, serve, text } from "../lib/ipc.js";
 
 let hub: Hub | undefined;
 let dataDir: string | undefined;
@@ -31,15 +32,23 @@ async function start(kind: string, token: string): Promise<number> {
       dataDir = mkdtempSync(join(tmpdir(), "events-bench-"));
       // The raw bench clients answer no pings (the floors send none): keep the hub's
       // liveness check out of a run that lasts minutes.
+      const { startHub } = await import("@events/server");
       hub = await startHub({ port: 0, dataDir, socketPath: false, adminToken: token, logger: "silent", heartbeatMs: 600_000, pingTimeoutMs: 1_200_000 });
       return Number(new URL(hub.url).port);
     }
     case "floor-ws": {
-      // The floor: raw ws, one pre-built buffer per event sent to every client.
+      // The floor: raw ws, one pre-built buffer per event sent to every client; from a
+      // publisher on /publish, each message's own buffer, as it came.
       const server = createServer();
       const wss = new WebSocketServer({ server, perMessageDeflate: false });
       const clients = new Set<WebSocket>();
-      wss.on("connection", (ws) => {
+      wss.on("connection", (ws, request) => {
+        if (request.url === "/publish") {
+          ws.on("message", (data: Buffer) => {
+            for (const client of clients) client.send(data, TEXT);
+          });
+          return;
+        }
         clients.add(ws);
         ws.on("close", () => clients.delete(ws));
       });
@@ -92,7 +101,10 @@ async function start(kind: string, token: string): Promise<number> {
     }
     case "socketio": {
       const server = createServer();
+      const { Server: SocketIoServer } = await import("socket.io");
       const io = new SocketIoServer(server, { transports: ["websocket"], perMessageDeflate: false, pingInterval: 600_000, pingTimeout: 600_000 });
+      // A publisher emits "publish"; every other socket gets it as "event" (one encode per broadcast).
+      io.on("connection", (socket) => socket.on("publish", (event: unknown) => socket.broadcast.emit("event", event)));
       broadcast = () => {
         for (const text of loaded) io.emit("event", JSON.parse(text) as unknown);
       };
@@ -101,6 +113,54 @@ async function start(kind: string, token: string): Promise<number> {
     default:
       throw new Error(`unknown server ${kind}`);
   }
+}
+
+export interface Watched {
+  /** RSS in bytes when watching began. */
+  readonly rssStart: number;
+  /** Peak RSS in bytes, sampled every 50 ms. */
+  readonly rss: number;
+  /** CPU time as a share of one core. */
+  readonly cpu: number;
+  /** The hub's store transactions meanwhile, and their seconds in total. */
+  readonly commits: number;
+  readonly commitSeconds: number;
+  /** Frames the hub dropped for slow subscribers meanwhile. */
+  readonly drops: number;
+}
+
+let watching: { stop(): Promise<Watched> } | undefined;
+
+/** Starts watching this process under load: peak RSS, CPU, and the hub's commits and drops. */
+async function watch(): Promise<{ stop(): Promise<Watched> }> {
+  const rssStart = process.memoryUsage.rss();
+  let rss = rssStart;
+  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage.rss())), 50);
+  const before = { writes: await storeWrites(), drops: hub?.stats().drops ?? 0, cpu: process.cpuUsage(), at: now() };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      const cpu = process.cpuUsage(before.cpu);
+      const seconds = (now() - before.at) / 1000;
+      const writes = await storeWrites();
+      return {
+        rssStart,
+        rss: Math.max(rss, process.memoryUsage.rss()),
+        cpu: (cpu.user + cpu.system) / 1e6 / seconds,
+        commits: writes.count - before.writes.count,
+        commitSeconds: writes.seconds - before.writes.seconds,
+        drops: (hub?.stats().drops ?? 0) - before.drops,
+      };
+    },
+  };
+}
+
+/** The hub's store-transaction histogram (count, sum) from its /metrics; zeros for the other servers. */
+async function storeWrites(): Promise<{ count: number; seconds: number }> {
+  if (hub === undefined) return { count: 0, seconds: 0 };
+  const body = await (await fetch(`${hub.url}/metrics`)).text();
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(body)?.[1] ?? 0);
+  return { count: read("events_store_write_seconds_count"), seconds: read("events_store_write_seconds_sum") };
 }
 
 serve(async (message) => {
@@ -121,6 +181,15 @@ serve(async (message) => {
       }
       const usage = process.memoryUsage();
       return { rss: usage.rss, heap: usage.heapUsed, external: usage.external, connections: hub?.stats().connections.ws ?? 0 };
+    }
+    case "watch":
+      await watching?.stop();
+      watching = await watch();
+      return {};
+    case "watched": {
+      const seen = await watching?.stop();
+      watching = undefined;
+      return { ...seen };
     }
     case "stop":
       await hub?.close();

@@ -36,6 +36,53 @@ export class MarkerScan {
   }
 }
 
+const EVENT_ID = Buffer.from('"event_id":"');
+/** A ULID's length: the id that follows the marker. */
+const ID_LENGTH = 26;
+
+/** The bytes an id and its marker take. */
+const SPAN = EVENT_ID.length + ID_LENGTH;
+
+/**
+ * Finds every event id (the 26 characters after `"event_id":"`) in a byte stream,
+ * each once, including ids split across chunks: the last SPAN - 1 bytes of the
+ * stream are kept and joined with the next chunk's first ones (the seam), where only
+ * ids that straddle the boundary count. No allocation per chunk but the id string.
+ */
+export class IdScan {
+  readonly #seam = Buffer.alloc(2 * (SPAN - 1));
+  /** How many of the stream's last bytes sit at the start of #seam. */
+  #kept = 0;
+
+  feed(chunk: Buffer, found: (id: string) => void): void {
+    if (this.#kept > 0) {
+      const joined = this.#kept + chunk.copy(this.#seam, this.#kept, 0, SPAN - 1);
+      const seam = this.#seam.subarray(0, joined);
+      for (let at = seam.indexOf(EVENT_ID); at >= 0 && at < this.#kept; at = seam.indexOf(EVENT_ID, at + 1)) {
+        const end = at + SPAN;
+        if (end > this.#kept && end <= joined) found(seam.toString("latin1", end - ID_LENGTH, end));
+      }
+    }
+    for (let at = chunk.indexOf(EVENT_ID); at >= 0; at = chunk.indexOf(EVENT_ID, at + 1)) {
+      const end = at + SPAN;
+      if (end > chunk.length) break;
+      found(chunk.toString("latin1", end - ID_LENGTH, end));
+    }
+    this.#keep(chunk);
+  }
+
+  /** Keeps the stream's last SPAN - 1 bytes (a short chunk adds to what was kept). */
+  #keep(chunk: Buffer): void {
+    if (chunk.length >= SPAN - 1) {
+      this.#kept = chunk.copy(this.#seam, 0, chunk.length - (SPAN - 1));
+      return;
+    }
+    const drop = Math.max(0, this.#kept + chunk.length - (SPAN - 1));
+    this.#seam.copy(this.#seam, 0, drop, this.#kept);
+    this.#kept = this.#kept - drop + chunk.copy(this.#seam, this.#kept - drop);
+  }
+}
+
 export class RawClient {
   readonly socket: Socket;
   #listener: ((chunk: Buffer) => void) | undefined;

@@ -1,7 +1,7 @@
-/** What every bench section shares: run counts, the server process, a hub publisher. */
+/** What every bench section shares: run counts, the bench's processes, a hub publisher, pacing. */
 import WebSocket from "ws";
 import type { Envelope } from "@events/schema";
-import { Child } from "./ipc.js";
+import { Child, now } from "./ipc.js";
 
 export const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 export const SUBSCRIBERS = Number(process.env["BENCH_SUBSCRIBERS"] ?? 1_000);
@@ -9,6 +9,10 @@ export const TOKEN = "bench-admin-token";
 
 /** A server process (bench/children/server.ts). */
 export const server = (execArgv: string[] = []): Child => new Child(new URL("../children/server.ts", import.meta.url), { execArgv });
+/** A subscribers process (bench/children/clients.ts). */
+export const subscribers = (): Child => new Child(new URL("../children/clients.ts", import.meta.url));
+/** A publisher process (bench/children/publisher.ts). */
+export const publishers = (): Child => new Child(new URL("../children/publisher.ts", import.meta.url));
 
 export const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -19,11 +23,31 @@ export async function publisher(port: number): Promise<{ socket: WebSocket; acks
   socket.on("message", (data: Buffer) => {
     if (data.subarray(0, 16).toString().includes('"ack"')) acks++;
   });
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
+  await opened(socket);
+  return { socket, acks: () => acks, close: () => socket.close() };
+}
+
+export function opened(socket: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve());
     socket.once("error", reject);
   });
-  return { socket, acks: () => acks, close: () => socket.close() };
+}
+
+/**
+ * Calls `send(index)` `count` times, `intervalMs` apart on a fixed schedule (open
+ * loop: a late call does not push the next ones back); returns when each call began.
+ */
+export async function paced(count: number, intervalMs: number, send: (index: number) => void): Promise<number[]> {
+  const sent: number[] = [];
+  const started = now();
+  for (let index = 0; index < count; index++) {
+    const due = started + index * intervalMs;
+    for (let wait = due - now(); wait > 0; wait = due - now()) await new Promise((resolve) => setTimeout(resolve, wait));
+    sent.push(now());
+    send(index);
+  }
+  return sent;
 }
 
 export function frames(events: readonly Envelope[], size: number): string[] {

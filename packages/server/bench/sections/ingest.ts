@@ -41,8 +41,8 @@ export async function ingest(): Promise<BenchRow[]> {
   const hub = median(hubRates);
   const floor = median(floorRates);
   return [
-    { name: "ingest floor: raw better-sqlite3 inserts, 500/txn", value: floor, unit: "events/s" },
-    { name: "ingest: 1 WS client, acks, stored in SQLite", value: hub, unit: "events/s", baseline: "raw better-sqlite3", ratio: hub / floor, target: ">= 20,000/s", pass: hub >= 20_000 },
+    { name: "ingest (batched) floor: raw better-sqlite3 inserts, 500/txn", value: floor, unit: "events/s" },
+    { name: "ingest (batched, 500 events/frame): 1 WS client, acks, stored in SQLite", value: hub, unit: "events/s", baseline: "raw better-sqlite3", ratio: hub / floor, target: ">= 20,000/s", pass: hub >= 20_000 },
   ];
 }
 

@@ -7,8 +7,9 @@ import WebSocket from "ws";
 import type { Envelope } from "@events/schema";
 import { percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
 import { benchEvents } from "../lib/events.js";
-import { now, type Child } from "../lib/ipc.js";
-import { log, publisher, RUNS, SUBSCRIBERS, TOKEN, waitUntil } from "../lib/setup.js";
+import type { DeliverySummary } from "../lib/deliveries.js";
+import { now, type Child, type Message } from "../lib/ipc.js";
+import { log, paced, publisher, RUNS, SUBSCRIBERS, TOKEN, waitUntil } from "../lib/setup.js";
 
 /** p99 publish-to-deliver at 100 events/s to one subscriber; both ends in this process. */
 export async function latencyOne(hubPort: number): Promise<BenchRow> {
@@ -30,14 +31,11 @@ export async function latencyOne(hubPort: number): Promise<BenchRow> {
     });
     const pub = await publisher(hubPort);
     const events = benchEvents(500);
-    const started = now();
-    for (let index = 0; index < events.length; index++) {
-      const due = started + index * 10;
-      while (now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(5, due - now()))));
+    await paced(events.length, 10, (index) => {
       const event = events[index]!;
       sent.set(event.event_id, now());
       pub.socket.send(JSON.stringify({ type: "publish", ref: `l${index}`, events: [event] }));
-    }
+    });
     await waitUntil(() => latencies.length >= events.length, 10_000);
     samples.push(...latencies);
     subscriber.close();
@@ -51,24 +49,17 @@ export async function latencyOne(hubPort: number): Promise<BenchRow> {
 export async function latencyThousand(clients: Child, hubPort: number): Promise<BenchRow> {
   const samples: number[] = [];
   for (let run = 0; run < Math.min(RUNS, 3); run++) {
-    await clients.request({ cmd: "latency-open", port: hubPort, count: SUBSCRIBERS, token: TOKEN });
+    await clients.request({ cmd: "open", name: "latency", kind: "hub-ws", port: hubPort, count: SUBSCRIBERS, token: TOKEN });
     const pub = await publisher(hubPort);
     const events = benchEvents(80);
-    const sent = new Map<string, number>();
-    const started = now();
-    for (let index = 0; index < events.length; index++) {
-      const due = started + index * 100;
-      while (now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(20, due - now()))));
-      const event = events[index]!;
-      sent.set(event.event_id, now());
-      pub.socket.send(JSON.stringify({ type: "publish", ref: `k${index}`, events: [event] }));
-    }
-    const { times, complete } = await clients.request<{ cmd: string; times: Record<string, number>; complete: boolean }>({ cmd: "latency-collect", expected: events.length });
-    if (!complete) throw new Error("not every subscriber got every event");
-    const lat = events.map((event) => times[event.event_id]! - sent.get(event.event_id)!);
+    await clients.request({ cmd: "track", name: "latency", ids: events.map((event) => event.event_id) });
+    const sent = await paced(events.length, 100, (index) => pub.socket.send(JSON.stringify({ type: "publish", ref: `k${index}`, events: [events[index]] })));
+    const { last: lat } = await clients.request<Message & DeliverySummary>({ cmd: "collect", sent, timeoutMs: 30_000 });
+    if (lat.includes(-1)) throw new Error("not every subscriber got every event");
     log(`  last-of-${SUBSCRIBERS} latency p50 ${percentile(lat, 50).toFixed(1)} p90 ${percentile(lat, 90).toFixed(1)} max ${Math.max(...lat).toFixed(1)} ms`);
     samples.push(...lat);
     pub.close();
+    await clients.request({ cmd: "close", name: "latency" });
   }
   const value = percentile(samples, 99);
   return { name: `p99 publish->deliver to the last of ${SUBSCRIBERS}, 10 ev/s (${samples.length} samples)`, value, unit: "ms", target: "<= 50 ms", pass: value <= 50 };
