@@ -1,6 +1,7 @@
 /**
- * Constants every package shares at run time: versions, error codes and WebSocket
- * close codes. Each code has one meaning and one thing the client should do.
+ * Constants every package shares at run time: versions, error codes, WebSocket
+ * close codes and the names of the SSE stream's control events. Each code has one
+ * meaning and one thing the client should do.
  */
 
 /** The envelope version this package writes. */
@@ -78,3 +79,43 @@ export const CLOSE_CODES = {
 } as const;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/**
+ * The `event:` names of the control events on `GET /api/events` (Server-Sent Events),
+ * each with its data schema in `@events/schema/typebox` (`SseReadyData`, ...). Every
+ * other `event:` is an event type with the stored event as its data; no event type
+ * uses one of these names.
+ */
+export const SSE_EVENTS = Object.freeze({
+  /** First on every stream: where delivery starts, the head, the heartbeat. */
+  ready: "ready",
+  /** After `ready` when the position cannot be served; `id:` is where delivery continues. */
+  reset: "reset",
+  /** Events were dropped for this slow stream; still stored. */
+  gap: "gap",
+  /** The last event: the hub closes the stream, and says why. */
+  end: "end",
+} as const);
+
+export type SseEventName = (typeof SSE_EVENTS)[keyof typeof SSE_EVENTS];
+
+/**
+ * Why an SSE stream ended (`end.reason`); the close code is in `end.code`. Reconnect
+ * with `Last-Event-ID` on every reason but `revoked`, which needs a new credential.
+ */
+export const SSE_END_REASONS = [
+  /** The stream reached `sseMaxLifetimeMs` (close code 1000). */
+  "lifetime",
+  /** The hub is shutting down (1001). */
+  "shutdown",
+  /** The client stayed behind past the queue limits (4429). */
+  "slow_consumer",
+  /** The hub failed, e.g. a replay from the store (1011). */
+  "error",
+  /** The stream's token was revoked (4401). */
+  "revoked",
+  /** Any other close code. */
+  "closed",
+] as const;
+
+export type SseEndReason = (typeof SSE_END_REASONS)[number];

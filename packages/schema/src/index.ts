@@ -24,6 +24,10 @@ export {
   problemsSnapshotCodec,
   findingCodec,
   issueCodec,
+  sseReadyDataCodec,
+  sseResetDataCodec,
+  sseGapDataCodec,
+  sseEndDataCodec,
   decodeEnvelope,
   decodeSessionFrame,
   decodeProblemsFrame,
@@ -78,8 +82,10 @@ export {
   TERMINAL_SESSION_KINDS,
   ERROR_CODES,
   CLOSE_CODES,
+  SSE_EVENTS,
+  SSE_END_REASONS,
 } from "./constants.js";
-export type { RealtimeType, ErrorCode, CloseCode } from "./constants.js";
+export type { RealtimeType, ErrorCode, CloseCode, SseEventName, SseEndReason } from "./constants.js";
 export * from "./patterns.js";
 
 export type {
@@ -138,6 +144,7 @@ export type {
   SubscribeFrame,
   UnsubscribeFrame,
   SubscribedFrame,
+  UnsubscribedFrame,
   MessageFrame,
   GapFrame,
   ResetFrame,
@@ -151,3 +158,4 @@ export type { EventPage, StoredEvent } from "./schemas/protocol/history.js";
 export type { ErrorBody, ErrorResponse } from "./schemas/protocol/errors.js";
 export type { Issue } from "./schemas/protocol/issue.js";
 export type { Limits } from "./schemas/protocol/limits.js";
+export type { SseReadyData, SseResetData, SseGapData, SseEndData, SseControlData } from "./schemas/protocol/sse.js";

@@ -21,4 +21,5 @@ export * from "./schemas/protocol/errors.js";
 export * from "./schemas/protocol/frames.js";
 export * from "./schemas/protocol/batch.js";
 export * from "./schemas/protocol/history.js";
+export * from "./schemas/protocol/sse.js";
 export { UNIONS, MESSAGES, namedSchemas, membersByTag } from "./schemas/registry.js";

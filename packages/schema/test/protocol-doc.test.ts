@@ -1,14 +1,15 @@
 /**
  * docs/protocol.md, written for clients in other languages, is held to the schema:
  * every frame of the live protocol (each ClientFrame and HubFrame `type`, each
- * SessionFrame and ProblemsFrame `kind`) is named in it and in the AsyncAPI export,
- * and every close code and error code is in it.
+ * SessionFrame and ProblemsFrame `kind`, each SSE control event with its data's
+ * fields and each `end` reason) is named in it and in the AsyncAPI export, and every
+ * close code and error code is in it.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CLOSE_CODES, DEFAULT_LIMITS, ERROR_CODES, PROTOCOL_VERSION } from "@events/schema";
+import { CLOSE_CODES, DEFAULT_LIMITS, ERROR_CODES, PROTOCOL_VERSION, SSE_END_REASONS, SSE_EVENTS } from "@events/schema";
 import { exportAsyncApi } from "@events/schema/export";
-import { ClientFrame, HubFrame, membersByTag, ProblemsFrame, SessionFrame } from "@events/schema/typebox";
+import { ClientFrame, GapFrame, HubFrame, membersByTag, ProblemsFrame, SessionFrame, SSE_EVENT_DATA } from "@events/schema/typebox";
 
 const doc = readFileSync(new URL("../../../docs/protocol.md", import.meta.url), "utf8");
 
@@ -30,7 +31,8 @@ const UNIONS: readonly { name: string; union: Union; channel: string }[] = [
 type Refs = Record<string, { $ref: string }>;
 const asyncApi = exportAsyncApi() as {
   channels: Record<string, { messages: Refs }>;
-  components: { messages: Record<string, { name: string; payload: { $ref: string } }> };
+  operations: Record<string, { channel: { $ref: string }; messages: { $ref: string }[] }>;
+  components: { messages: Record<string, { name: string; payload: { $ref: string } }>; schemas: Record<string, unknown> };
 };
 
 describe("docs/protocol.md", () => {
@@ -56,6 +58,48 @@ describe("docs/protocol.md", () => {
       }
     });
   }
+
+  describe("the SSE stream's control events", () => {
+    const controls = Object.entries(SSE_EVENT_DATA).map(([event, schema]) => ({
+      event,
+      title: String(schema.title),
+      fields: Object.keys(schema.properties),
+    }));
+
+    it("has a data schema for every name in SSE_EVENTS", () => {
+      expect(Object.keys(SSE_EVENT_DATA).sort()).toEqual(Object.values(SSE_EVENTS).sort());
+    });
+
+    it("gives each a row, `event: <name>`, naming its data's fields", () => {
+      for (const { event, fields } of controls) {
+        const row = doc.split("\n").find((line) => line.startsWith(`| \`event: ${event}\` |`));
+        expect(row, `a table row for ${event}`).toBeDefined();
+        for (const field of fields) expect(row, `${event}.${field}`).toContain(`\`${field}\``);
+      }
+    });
+
+    it("gives every end reason", () => {
+      for (const reason of SSE_END_REASONS) expect(doc, `end reason ${reason}`).toContain(`\`${reason}\``);
+    });
+
+    it("finds each on the AsyncAPI channel \"stream\", keyed by its event name, with its data schema", () => {
+      const messages = asyncApi.channels["stream"]?.messages ?? {};
+      const received = asyncApi.operations["receiveStream"]?.messages.map((message) => message.$ref) ?? [];
+      for (const { event, title } of controls) {
+        expect(messages[event], `stream message ${event}`).toEqual({ $ref: `#/components/messages/${title}` });
+        expect(asyncApi.components.messages[title]?.payload).toEqual({ $ref: `#/components/schemas/${title}` });
+        expect(asyncApi.components.schemas[title], `components.schemas.${title}`).toBeDefined();
+        expect(received).toContain(`#/channels/stream/messages/${event}`);
+      }
+    });
+  });
+
+  it("says gap's bus_gap is reserved (never sent), here and in the schema, and keeps it valid", () => {
+    const reason = GapFrame.properties.reason;
+    expect(reason.enum).toContain("bus_gap");
+    expect(reason.description).toMatch(/bus_gap is reserved/);
+    expect(doc).toMatch(/`bus_gap` is reserved/);
+  });
 
   it("gives every close code with its name", () => {
     for (const [name, code] of Object.entries(CLOSE_CODES)) {

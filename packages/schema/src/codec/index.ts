@@ -10,6 +10,7 @@ import type { EventPage } from "../schemas/protocol/history.js";
 import type { Issue } from "../schemas/protocol/issue.js";
 import type { Limits } from "../schemas/protocol/limits.js";
 import type { EventResult } from "../schemas/protocol/results.js";
+import type { SseEndData, SseGapData, SseReadyData, SseResetData } from "../schemas/protocol/sse.js";
 import { messageCodec, unionCodec, type Codec } from "./codec.js";
 
 export { referenceUnavailable } from "./codec.js";
@@ -36,6 +37,10 @@ export const problemsSnapshotCodec: Codec<ProblemsSnapshotPayload> =
   messageCodec<ProblemsSnapshotPayload>("ProblemsSnapshotPayload");
 export const findingCodec: Codec<Finding> = messageCodec<Finding>("Finding");
 export const issueCodec: Codec<Issue> = messageCodec<Issue>("Issue");
+export const sseReadyDataCodec: Codec<SseReadyData> = messageCodec<SseReadyData>("SseReadyData");
+export const sseResetDataCodec: Codec<SseResetData> = messageCodec<SseResetData>("SseResetData");
+export const sseGapDataCodec: Codec<SseGapData> = messageCodec<SseGapData>("SseGapData");
+export const sseEndDataCodec: Codec<SseEndData> = messageCodec<SseEndData>("SseEndData");
 
 /** Every codec by message name, for tools that pick one at run time. */
 export const codecs = {
@@ -55,6 +60,10 @@ export const codecs = {
   ProblemsSnapshotPayload: problemsSnapshotCodec,
   Finding: findingCodec,
   Issue: issueCodec,
+  SseReadyData: sseReadyDataCodec,
+  SseResetData: sseResetDataCodec,
+  SseGapData: sseGapDataCodec,
+  SseEndData: sseEndDataCodec,
 } as const;
 
 export type MessageName = keyof typeof codecs;

@@ -5,9 +5,21 @@
  */
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from "../constants.js";
 import { MESSAGES, UNIONS, membersByTag } from "../schemas/registry.js";
+import { SSE_EVENT_DATA } from "../schemas/protocol/sse.js";
 import { collectTitled, referenceNamed, type JsonSchema } from "../schemas/primitives/definitions.js";
 
 const ref = (path: string): { $ref: string } => ({ $ref: path });
+
+/** A message whose payload is the named schema. */
+function message(title: string, description?: string): JsonSchema {
+  return {
+    name: title,
+    title,
+    ...(description === undefined ? {} : { description }),
+    contentType: "application/json",
+    payload: ref(`#/components/schemas/${title}`),
+  };
+}
 
 export function exportAsyncApi(): JsonSchema {
   const all = new Map<string, unknown>();
@@ -28,12 +40,7 @@ export function exportAsyncApi(): JsonSchema {
     if (entry === undefined) throw new Error(`no union ${union}`);
     const out: Record<string, { $ref: string }> = {};
     for (const [tag, title] of membersByTag(entry.schema)) {
-      messages[title] ??= {
-        name: title,
-        title,
-        contentType: "application/json",
-        payload: ref(`#/components/schemas/${title}`),
-      };
+      messages[title] ??= message(title);
       out[tag.replace(/[^A-Za-z0-9_]/g, "_")] = ref(`#/components/messages/${title}`);
     }
     return out;
@@ -42,12 +49,14 @@ export function exportAsyncApi(): JsonSchema {
   const hubMessages = messageRefs("HubFrame");
   const sessionMessages = messageRefs("SessionFrame");
   const problemsMessages = messageRefs("ProblemsFrame");
-  messages["Envelope"] = {
-    name: "Envelope",
-    title: "Envelope",
-    contentType: "application/json",
-    payload: ref("#/components/schemas/Envelope"),
-  };
+  messages["Envelope"] = message("Envelope");
+  // The stream's control events, keyed by their `event:` name.
+  const streamMessages: Record<string, { $ref: string }> = { envelope: ref("#/components/messages/Envelope") };
+  for (const [event, schema] of Object.entries(SSE_EVENT_DATA)) {
+    const title = String(schema.title);
+    messages[title] = message(title, `The data of \`event: ${event}\` on the SSE stream.`);
+    streamMessages[event] = ref(`#/components/messages/${title}`);
+  }
 
   const channels = {
     hub: {
@@ -75,9 +84,11 @@ export function exportAsyncApi(): JsonSchema {
     stream: {
       address: "/api/events",
       title: "Server-Sent Events",
-      description: "Named frames `event: <event_type>`, `id: <seq>`; resumable with Last-Event-ID or ?since=.",
+      description:
+        "Named frames `event: <event_type>`, `id: <seq>`, the envelope as data; resumable with Last-Event-ID or ?since=. " +
+        "Control events `ready`, `reset`, `gap` and `end` carry the data named after them; `: keep-alive` comments carry nothing.",
       servers: [ref("#/servers/http")],
-      messages: { envelope: ref("#/components/messages/Envelope") },
+      messages: streamMessages,
     },
   };
   const operation = (action: "send" | "receive", channel: keyof typeof channels, keys: string[]) => ({
@@ -104,7 +115,7 @@ export function exportAsyncApi(): JsonSchema {
       receiveFromHub: operation("receive", "hub", Object.keys(hubMessages)),
       receiveSessionFrames: operation("receive", "session", Object.keys(sessionMessages)),
       receiveProblemsFrames: operation("receive", "problems", Object.keys(problemsMessages)),
-      receiveStream: operation("receive", "stream", ["envelope"]),
+      receiveStream: operation("receive", "stream", Object.keys(streamMessages)),
     },
     components: { schemas, messages },
   };

@@ -2681,7 +2681,7 @@ function check_HubFrame(v) {
   const p892 = v["type"];
   if (p892 === undefined) return false;
   if (!(typeof p892 === "string")) return false;
-  if (p892 !== "welcome" && p892 !== "ack" && p892 !== "subscribed" && p892 !== "message" && p892 !== "gap" && p892 !== "reset" && p892 !== "ping" && p892 !== "pong" && p892 !== "error") return false;
+  if (p892 !== "welcome" && p892 !== "ack" && p892 !== "subscribed" && p892 !== "unsubscribed" && p892 !== "message" && p892 !== "gap" && p892 !== "reset" && p892 !== "ping" && p892 !== "pong" && p892 !== "error") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "welcome":
@@ -2692,6 +2692,9 @@ function check_HubFrame(v) {
       break;
     case "subscribed":
       if (!check_SubscribedFrame(v)) return false;
+      break;
+    case "unsubscribed":
+      if (!check_UnsubscribedFrame(v)) return false;
       break;
     case "message":
       if (!check_MessageFrame(v)) return false;
@@ -2718,289 +2721,310 @@ function check_HubFrame(v) {
 }
 function check_WelcomeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n903 = 0;
-  const p904 = v["type"];
-  if (p904 === undefined) return false;
-  n903++;
-  if (!(typeof p904 === "string")) return false;
-  if (p904 !== "welcome") return false;
-  const p906 = v["protocol"];
-  if (p906 === undefined) return false;
-  n903++;
-  if (!(typeof p906 === "number" && isFinite(p906))) return false;
-  if (p906 !== 1) return false;
-  const p908 = v["hub_version"];
-  if (p908 === undefined) return false;
-  n903++;
-  if (!(typeof p908 === "string")) return false;
-  if (p908.length > 256 && (p908.length > 512 || ucs2length(p908) > 256)) return false;
-  if (p908.length < 1 || (p908.length < 2 && ucs2length(p908) < 1)) return false;
-  const p910 = v["node_id"];
-  if (p910 === undefined) return false;
-  n903++;
-  if (!(typeof p910 === "string")) return false;
-  if (p910.length > 256 && (p910.length > 512 || ucs2length(p910) > 256)) return false;
-  if (p910.length < 1 || (p910.length < 2 && ucs2length(p910) < 1)) return false;
-  const p912 = v["limits"];
-  if (p912 === undefined) return false;
-  n903++;
-  if (!check_Limits(p912)) return false;
-  const p914 = v["heartbeat_ms"];
-  if (p914 === undefined) return false;
-  n903++;
-  if (!(typeof p914 === "number" && !(p914 % 1) && !isNaN(p914) && isFinite(p914))) return false;
-  if (p914 < 0) return false;
-  const p916 = v["lamport_clock"];
-  if (p916 === undefined) return false;
-  n903++;
-  if (!(typeof p916 === "number" && !(p916 % 1) && !isNaN(p916) && isFinite(p916))) return false;
-  if (p916 < 0) return false;
-  const p918 = v["head_seq"];
-  if (p918 === undefined) return false;
-  n903++;
-  if (!(typeof p918 === "number" && !(p918 % 1) && !isNaN(p918) && isFinite(p918))) return false;
-  if (p918 < 0) return false;
-  let t921 = 0;
-  for (const k920 in v) t921++;
-  if (t921 !== n903) {
-    for (const k920 in v) if (!(k920 === "type" || k920 === "protocol" || k920 === "hub_version" || k920 === "node_id" || k920 === "limits" || k920 === "heartbeat_ms" || k920 === "lamport_clock" || k920 === "head_seq")) return false;
+  let n904 = 0;
+  const p905 = v["type"];
+  if (p905 === undefined) return false;
+  n904++;
+  if (!(typeof p905 === "string")) return false;
+  if (p905 !== "welcome") return false;
+  const p907 = v["protocol"];
+  if (p907 === undefined) return false;
+  n904++;
+  if (!(typeof p907 === "number" && isFinite(p907))) return false;
+  if (p907 !== 1) return false;
+  const p909 = v["hub_version"];
+  if (p909 === undefined) return false;
+  n904++;
+  if (!(typeof p909 === "string")) return false;
+  if (p909.length > 256 && (p909.length > 512 || ucs2length(p909) > 256)) return false;
+  if (p909.length < 1 || (p909.length < 2 && ucs2length(p909) < 1)) return false;
+  const p911 = v["node_id"];
+  if (p911 === undefined) return false;
+  n904++;
+  if (!(typeof p911 === "string")) return false;
+  if (p911.length > 256 && (p911.length > 512 || ucs2length(p911) > 256)) return false;
+  if (p911.length < 1 || (p911.length < 2 && ucs2length(p911) < 1)) return false;
+  const p913 = v["limits"];
+  if (p913 === undefined) return false;
+  n904++;
+  if (!check_Limits(p913)) return false;
+  const p915 = v["heartbeat_ms"];
+  if (p915 === undefined) return false;
+  n904++;
+  if (!(typeof p915 === "number" && !(p915 % 1) && !isNaN(p915) && isFinite(p915))) return false;
+  if (p915 < 0) return false;
+  const p917 = v["lamport_clock"];
+  if (p917 === undefined) return false;
+  n904++;
+  if (!(typeof p917 === "number" && !(p917 % 1) && !isNaN(p917) && isFinite(p917))) return false;
+  if (p917 < 0) return false;
+  const p919 = v["head_seq"];
+  if (p919 === undefined) return false;
+  n904++;
+  if (!(typeof p919 === "number" && !(p919 % 1) && !isNaN(p919) && isFinite(p919))) return false;
+  if (p919 < 0) return false;
+  let t922 = 0;
+  for (const k921 in v) t922++;
+  if (t922 !== n904) {
+    for (const k921 in v) if (!(k921 === "type" || k921 === "protocol" || k921 === "hub_version" || k921 === "node_id" || k921 === "limits" || k921 === "heartbeat_ms" || k921 === "lamport_clock" || k921 === "head_seq")) return false;
   }
   return true;
 }
 function check_AckFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n922 = 0;
-  const p923 = v["type"];
-  if (p923 === undefined) return false;
-  n922++;
-  if (!(typeof p923 === "string")) return false;
-  if (p923 !== "ack") return false;
-  const p925 = v["ref"];
-  if (p925 === undefined) return false;
-  n922++;
-  if (!(typeof p925 === "string")) return false;
-  if (p925.length > 64 && (p925.length > 128 || ucs2length(p925) > 64)) return false;
-  if (p925.length < 1 || (p925.length < 2 && ucs2length(p925) < 1)) return false;
-  const p927 = v["results"];
-  if (p927 === undefined) return false;
-  n922++;
-  if (!(Array.isArray(p927))) return false;
-  for (let i928 = 0; i928 < p927.length; i928++) {
-    const x929 = p927[i928];
-    if (!check_EventResult(x929)) return false;
+  let n923 = 0;
+  const p924 = v["type"];
+  if (p924 === undefined) return false;
+  n923++;
+  if (!(typeof p924 === "string")) return false;
+  if (p924 !== "ack") return false;
+  const p926 = v["ref"];
+  if (p926 === undefined) return false;
+  n923++;
+  if (!(typeof p926 === "string")) return false;
+  if (p926.length > 64 && (p926.length > 128 || ucs2length(p926) > 64)) return false;
+  if (p926.length < 1 || (p926.length < 2 && ucs2length(p926) < 1)) return false;
+  const p928 = v["results"];
+  if (p928 === undefined) return false;
+  n923++;
+  if (!(Array.isArray(p928))) return false;
+  for (let i929 = 0; i929 < p928.length; i929++) {
+    const x930 = p928[i929];
+    if (!check_EventResult(x930)) return false;
   }
-  const p932 = v["lamport_clock"];
-  if (p932 === undefined) return false;
-  n922++;
-  if (!(typeof p932 === "number" && !(p932 % 1) && !isNaN(p932) && isFinite(p932))) return false;
-  if (p932 < 0) return false;
-  let t935 = 0;
-  for (const k934 in v) t935++;
-  if (t935 !== n922) {
-    for (const k934 in v) if (!(k934 === "type" || k934 === "ref" || k934 === "results" || k934 === "lamport_clock")) return false;
+  const p933 = v["lamport_clock"];
+  if (p933 === undefined) return false;
+  n923++;
+  if (!(typeof p933 === "number" && !(p933 % 1) && !isNaN(p933) && isFinite(p933))) return false;
+  if (p933 < 0) return false;
+  let t936 = 0;
+  for (const k935 in v) t936++;
+  if (t936 !== n923) {
+    for (const k935 in v) if (!(k935 === "type" || k935 === "ref" || k935 === "results" || k935 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_SubscribedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n936 = 0;
-  const p937 = v["type"];
-  if (p937 === undefined) return false;
-  n936++;
-  if (!(typeof p937 === "string")) return false;
-  if (p937 !== "subscribed") return false;
-  const p939 = v["sub"];
-  if (p939 === undefined) return false;
-  n936++;
-  if (!(typeof p939 === "string")) return false;
-  if (p939.length > 64 && (p939.length > 128 || ucs2length(p939) > 64)) return false;
-  if (p939.length < 1 || (p939.length < 2 && ucs2length(p939) < 1)) return false;
-  const p941 = v["from_seq"];
-  if (p941 === undefined) return false;
-  n936++;
-  if (!(typeof p941 === "number" && !(p941 % 1) && !isNaN(p941) && isFinite(p941))) return false;
-  if (p941 < 0) return false;
-  const p943 = v["head_seq"];
-  if (p943 === undefined) return false;
-  n936++;
-  if (!(typeof p943 === "number" && !(p943 % 1) && !isNaN(p943) && isFinite(p943))) return false;
-  if (p943 < 0) return false;
-  let t946 = 0;
-  for (const k945 in v) t946++;
-  if (t946 !== n936) {
-    for (const k945 in v) if (!(k945 === "type" || k945 === "sub" || k945 === "from_seq" || k945 === "head_seq")) return false;
+  let n937 = 0;
+  const p938 = v["type"];
+  if (p938 === undefined) return false;
+  n937++;
+  if (!(typeof p938 === "string")) return false;
+  if (p938 !== "subscribed") return false;
+  const p940 = v["sub"];
+  if (p940 === undefined) return false;
+  n937++;
+  if (!(typeof p940 === "string")) return false;
+  if (p940.length > 64 && (p940.length > 128 || ucs2length(p940) > 64)) return false;
+  if (p940.length < 1 || (p940.length < 2 && ucs2length(p940) < 1)) return false;
+  const p942 = v["from_seq"];
+  if (p942 === undefined) return false;
+  n937++;
+  if (!(typeof p942 === "number" && !(p942 % 1) && !isNaN(p942) && isFinite(p942))) return false;
+  if (p942 < 0) return false;
+  const p944 = v["head_seq"];
+  if (p944 === undefined) return false;
+  n937++;
+  if (!(typeof p944 === "number" && !(p944 % 1) && !isNaN(p944) && isFinite(p944))) return false;
+  if (p944 < 0) return false;
+  let t947 = 0;
+  for (const k946 in v) t947++;
+  if (t947 !== n937) {
+    for (const k946 in v) if (!(k946 === "type" || k946 === "sub" || k946 === "from_seq" || k946 === "head_seq")) return false;
+  }
+  return true;
+}
+function check_UnsubscribedFrame(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n948 = 0;
+  const p949 = v["type"];
+  if (p949 === undefined) return false;
+  n948++;
+  if (!(typeof p949 === "string")) return false;
+  if (p949 !== "unsubscribed") return false;
+  const p951 = v["sub"];
+  if (p951 === undefined) return false;
+  n948++;
+  if (!(typeof p951 === "string")) return false;
+  if (p951.length > 64 && (p951.length > 128 || ucs2length(p951) > 64)) return false;
+  if (p951.length < 1 || (p951.length < 2 && ucs2length(p951) < 1)) return false;
+  let t954 = 0;
+  for (const k953 in v) t954++;
+  if (t954 !== n948) {
+    for (const k953 in v) if (!(k953 === "type" || k953 === "sub")) return false;
   }
   return true;
 }
 function check_MessageFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n947 = 0;
-  const p948 = v["type"];
-  if (p948 === undefined) return false;
-  n947++;
-  if (!(typeof p948 === "string")) return false;
-  if (p948 !== "message") return false;
-  const p950 = v["sub"];
-  if (p950 === undefined) return false;
-  n947++;
-  if (!(typeof p950 === "string")) return false;
-  if (p950.length > 64 && (p950.length > 128 || ucs2length(p950) > 64)) return false;
-  if (p950.length < 1 || (p950.length < 2 && ucs2length(p950) < 1)) return false;
-  const p952 = v["seq"];
-  if (p952 === undefined) return false;
-  n947++;
-  if (!(typeof p952 === "number" && !(p952 % 1) && !isNaN(p952) && isFinite(p952))) return false;
-  if (p952 < 1) return false;
-  const p954 = v["channel"];
-  if (p954 === undefined) return false;
-  n947++;
-  if (!(typeof p954 === "string")) return false;
-  if (p954.length > 256 && (p954.length > 512 || ucs2length(p954) > 256)) return false;
-  if (p954.length < 1 || (p954.length < 2 && ucs2length(p954) < 1)) return false;
-  const p956 = v["event"];
+  let n955 = 0;
+  const p956 = v["type"];
   if (p956 === undefined) return false;
-  n947++;
-  if (!check_Envelope(p956)) return false;
-  let t959 = 0;
-  for (const k958 in v) t959++;
-  if (t959 !== n947) {
-    for (const k958 in v) if (!(k958 === "type" || k958 === "sub" || k958 === "seq" || k958 === "channel" || k958 === "event")) return false;
+  n955++;
+  if (!(typeof p956 === "string")) return false;
+  if (p956 !== "message") return false;
+  const p958 = v["sub"];
+  if (p958 === undefined) return false;
+  n955++;
+  if (!(typeof p958 === "string")) return false;
+  if (p958.length > 64 && (p958.length > 128 || ucs2length(p958) > 64)) return false;
+  if (p958.length < 1 || (p958.length < 2 && ucs2length(p958) < 1)) return false;
+  const p960 = v["seq"];
+  if (p960 === undefined) return false;
+  n955++;
+  if (!(typeof p960 === "number" && !(p960 % 1) && !isNaN(p960) && isFinite(p960))) return false;
+  if (p960 < 1) return false;
+  const p962 = v["channel"];
+  if (p962 === undefined) return false;
+  n955++;
+  if (!(typeof p962 === "string")) return false;
+  if (p962.length > 256 && (p962.length > 512 || ucs2length(p962) > 256)) return false;
+  if (p962.length < 1 || (p962.length < 2 && ucs2length(p962) < 1)) return false;
+  const p964 = v["event"];
+  if (p964 === undefined) return false;
+  n955++;
+  if (!check_Envelope(p964)) return false;
+  let t967 = 0;
+  for (const k966 in v) t967++;
+  if (t967 !== n955) {
+    for (const k966 in v) if (!(k966 === "type" || k966 === "sub" || k966 === "seq" || k966 === "channel" || k966 === "event")) return false;
   }
   return true;
 }
 function check_GapFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n960 = 0;
-  const p961 = v["type"];
-  if (p961 === undefined) return false;
-  n960++;
-  if (!(typeof p961 === "string")) return false;
-  if (p961 !== "gap") return false;
-  const p963 = v["sub"];
-  if (p963 === undefined) return false;
-  n960++;
-  if (!(typeof p963 === "string")) return false;
-  if (p963.length > 64 && (p963.length > 128 || ucs2length(p963) > 64)) return false;
-  if (p963.length < 1 || (p963.length < 2 && ucs2length(p963) < 1)) return false;
-  const p965 = v["from_seq"];
-  if (p965 === undefined) return false;
-  n960++;
-  if (!(typeof p965 === "number" && !(p965 % 1) && !isNaN(p965) && isFinite(p965))) return false;
-  if (p965 < 0) return false;
-  const p967 = v["to_seq"];
-  if (p967 === undefined) return false;
-  n960++;
-  if (!(typeof p967 === "number" && !(p967 % 1) && !isNaN(p967) && isFinite(p967))) return false;
-  if (p967 < 0) return false;
-  const p969 = v["reason"];
+  let n968 = 0;
+  const p969 = v["type"];
   if (p969 === undefined) return false;
-  n960++;
+  n968++;
   if (!(typeof p969 === "string")) return false;
-  if (p969 !== "slow_consumer" && p969 !== "bus_gap") return false;
-  let t972 = 0;
-  for (const k971 in v) t972++;
-  if (t972 !== n960) {
-    for (const k971 in v) if (!(k971 === "type" || k971 === "sub" || k971 === "from_seq" || k971 === "to_seq" || k971 === "reason")) return false;
+  if (p969 !== "gap") return false;
+  const p971 = v["sub"];
+  if (p971 === undefined) return false;
+  n968++;
+  if (!(typeof p971 === "string")) return false;
+  if (p971.length > 64 && (p971.length > 128 || ucs2length(p971) > 64)) return false;
+  if (p971.length < 1 || (p971.length < 2 && ucs2length(p971) < 1)) return false;
+  const p973 = v["from_seq"];
+  if (p973 === undefined) return false;
+  n968++;
+  if (!(typeof p973 === "number" && !(p973 % 1) && !isNaN(p973) && isFinite(p973))) return false;
+  if (p973 < 0) return false;
+  const p975 = v["to_seq"];
+  if (p975 === undefined) return false;
+  n968++;
+  if (!(typeof p975 === "number" && !(p975 % 1) && !isNaN(p975) && isFinite(p975))) return false;
+  if (p975 < 0) return false;
+  const p977 = v["reason"];
+  if (p977 === undefined) return false;
+  n968++;
+  if (!(typeof p977 === "string")) return false;
+  if (p977 !== "slow_consumer" && p977 !== "bus_gap") return false;
+  let t980 = 0;
+  for (const k979 in v) t980++;
+  if (t980 !== n968) {
+    for (const k979 in v) if (!(k979 === "type" || k979 === "sub" || k979 === "from_seq" || k979 === "to_seq" || k979 === "reason")) return false;
   }
   return true;
 }
 function check_ResetFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n973 = 0;
-  const p974 = v["type"];
-  if (p974 === undefined) return false;
-  n973++;
-  if (!(typeof p974 === "string")) return false;
-  if (p974 !== "reset") return false;
-  const p976 = v["sub"];
-  if (p976 === undefined) return false;
-  n973++;
-  if (!(typeof p976 === "string")) return false;
-  if (p976.length > 64 && (p976.length > 128 || ucs2length(p976) > 64)) return false;
-  if (p976.length < 1 || (p976.length < 2 && ucs2length(p976) < 1)) return false;
-  const p978 = v["reason"];
-  if (p978 === undefined) return false;
-  n973++;
-  if (!(typeof p978 === "string")) return false;
-  if (p978 !== "position_unavailable" && p978 !== "position_ahead") return false;
-  const p980 = v["seq"];
-  if (p980 === undefined) return false;
-  n973++;
-  if (!(typeof p980 === "number" && !(p980 % 1) && !isNaN(p980) && isFinite(p980))) return false;
-  if (p980 < 0) return false;
-  const p982 = v["message"];
+  let n981 = 0;
+  const p982 = v["type"];
   if (p982 === undefined) return false;
-  n973++;
+  n981++;
   if (!(typeof p982 === "string")) return false;
-  if (p982.length > 1024 && (p982.length > 2048 || ucs2length(p982) > 1024)) return false;
-  let t985 = 0;
-  for (const k984 in v) t985++;
-  if (t985 !== n973) {
-    for (const k984 in v) if (!(k984 === "type" || k984 === "sub" || k984 === "reason" || k984 === "seq" || k984 === "message")) return false;
+  if (p982 !== "reset") return false;
+  const p984 = v["sub"];
+  if (p984 === undefined) return false;
+  n981++;
+  if (!(typeof p984 === "string")) return false;
+  if (p984.length > 64 && (p984.length > 128 || ucs2length(p984) > 64)) return false;
+  if (p984.length < 1 || (p984.length < 2 && ucs2length(p984) < 1)) return false;
+  const p986 = v["reason"];
+  if (p986 === undefined) return false;
+  n981++;
+  if (!(typeof p986 === "string")) return false;
+  if (p986 !== "position_unavailable" && p986 !== "position_ahead") return false;
+  const p988 = v["seq"];
+  if (p988 === undefined) return false;
+  n981++;
+  if (!(typeof p988 === "number" && !(p988 % 1) && !isNaN(p988) && isFinite(p988))) return false;
+  if (p988 < 0) return false;
+  const p990 = v["message"];
+  if (p990 === undefined) return false;
+  n981++;
+  if (!(typeof p990 === "string")) return false;
+  if (p990.length > 1024 && (p990.length > 2048 || ucs2length(p990) > 1024)) return false;
+  let t993 = 0;
+  for (const k992 in v) t993++;
+  if (t993 !== n981) {
+    for (const k992 in v) if (!(k992 === "type" || k992 === "sub" || k992 === "reason" || k992 === "seq" || k992 === "message")) return false;
   }
   return true;
 }
 function check_ErrorFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n986 = 0;
-  const p987 = v["type"];
-  if (p987 === undefined) return false;
-  n986++;
-  if (!(typeof p987 === "string")) return false;
-  if (p987 !== "error") return false;
-  const p989 = v["code"];
-  if (p989 === undefined) return false;
-  n986++;
-  if (!(typeof p989 === "string")) return false;
-  if (p989 !== "bad_request" && p989 !== "bad_frame" && p989 !== "unknown_type" && p989 !== "unauthenticated" && p989 !== "forbidden" && p989 !== "not_found" && p989 !== "method_not_allowed" && p989 !== "unsupported_media_type" && p989 !== "unknown_channel" && p989 !== "frame_too_large" && p989 !== "batch_too_large" && p989 !== "rate_limited" && p989 !== "unavailable" && p989 !== "storage_full" && p989 !== "internal") return false;
-  const p991 = v["message"];
-  if (p991 === undefined) return false;
-  n986++;
-  if (!(typeof p991 === "string")) return false;
-  if (p991.length > 8192 && (p991.length > 16384 || ucs2length(p991) > 8192)) return false;
-  const p993 = v["ref"];
-  if (p993 !== undefined) {
-    n986++;
-    if (!(typeof p993 === "string")) return false;
-    if (p993.length > 64 && (p993.length > 128 || ucs2length(p993) > 64)) return false;
-    if (p993.length < 1 || (p993.length < 2 && ucs2length(p993) < 1)) return false;
+  let n994 = 0;
+  const p995 = v["type"];
+  if (p995 === undefined) return false;
+  n994++;
+  if (!(typeof p995 === "string")) return false;
+  if (p995 !== "error") return false;
+  const p997 = v["code"];
+  if (p997 === undefined) return false;
+  n994++;
+  if (!(typeof p997 === "string")) return false;
+  if (p997 !== "bad_request" && p997 !== "bad_frame" && p997 !== "unknown_type" && p997 !== "unauthenticated" && p997 !== "forbidden" && p997 !== "not_found" && p997 !== "method_not_allowed" && p997 !== "unsupported_media_type" && p997 !== "unknown_channel" && p997 !== "frame_too_large" && p997 !== "batch_too_large" && p997 !== "rate_limited" && p997 !== "unavailable" && p997 !== "storage_full" && p997 !== "internal") return false;
+  const p999 = v["message"];
+  if (p999 === undefined) return false;
+  n994++;
+  if (!(typeof p999 === "string")) return false;
+  if (p999.length > 8192 && (p999.length > 16384 || ucs2length(p999) > 8192)) return false;
+  const p1001 = v["ref"];
+  if (p1001 !== undefined) {
+    n994++;
+    if (!(typeof p1001 === "string")) return false;
+    if (p1001.length > 64 && (p1001.length > 128 || ucs2length(p1001) > 64)) return false;
+    if (p1001.length < 1 || (p1001.length < 2 && ucs2length(p1001) < 1)) return false;
   }
-  const p995 = v["sub"];
-  if (p995 !== undefined) {
-    n986++;
-    if (!(typeof p995 === "string")) return false;
-    if (p995.length > 64 && (p995.length > 128 || ucs2length(p995) > 64)) return false;
-    if (p995.length < 1 || (p995.length < 2 && ucs2length(p995) < 1)) return false;
+  const p1003 = v["sub"];
+  if (p1003 !== undefined) {
+    n994++;
+    if (!(typeof p1003 === "string")) return false;
+    if (p1003.length > 64 && (p1003.length > 128 || ucs2length(p1003) > 64)) return false;
+    if (p1003.length < 1 || (p1003.length < 2 && ucs2length(p1003) < 1)) return false;
   }
-  const p997 = v["channel"];
-  if (p997 !== undefined) {
-    n986++;
-    if (!(typeof p997 === "string")) return false;
-    if (p997.length > 256 && (p997.length > 512 || ucs2length(p997) > 256)) return false;
-    if (p997.length < 1 || (p997.length < 2 && ucs2length(p997) < 1)) return false;
+  const p1005 = v["channel"];
+  if (p1005 !== undefined) {
+    n994++;
+    if (!(typeof p1005 === "string")) return false;
+    if (p1005.length > 256 && (p1005.length > 512 || ucs2length(p1005) > 256)) return false;
+    if (p1005.length < 1 || (p1005.length < 2 && ucs2length(p1005) < 1)) return false;
   }
-  const p999 = v["issues"];
-  if (p999 !== undefined) {
-    n986++;
-    if (!(Array.isArray(p999))) return false;
-    for (let i1000 = 0; i1000 < p999.length; i1000++) {
-      const x1001 = p999[i1000];
-      if (!check_Issue(x1001)) return false;
+  const p1007 = v["issues"];
+  if (p1007 !== undefined) {
+    n994++;
+    if (!(Array.isArray(p1007))) return false;
+    for (let i1008 = 0; i1008 < p1007.length; i1008++) {
+      const x1009 = p1007[i1008];
+      if (!check_Issue(x1009)) return false;
     }
   }
-  let t1005 = 0;
-  for (const k1004 in v) t1005++;
-  if (t1005 !== n986) {
-    for (const k1004 in v) if (!(k1004 === "type" || k1004 === "code" || k1004 === "message" || k1004 === "ref" || k1004 === "sub" || k1004 === "channel" || k1004 === "issues")) return false;
+  let t1013 = 0;
+  for (const k1012 in v) t1013++;
+  if (t1013 !== n994) {
+    for (const k1012 in v) if (!(k1012 === "type" || k1012 === "code" || k1012 === "message" || k1012 === "ref" || k1012 === "sub" || k1012 === "channel" || k1012 === "issues")) return false;
   }
   return true;
 }
 function check_EventResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1007 = v["status"];
-  if (p1007 === undefined) return false;
-  if (!(typeof p1007 === "string")) return false;
-  if (p1007 !== "accepted" && p1007 !== "duplicate" && p1007 !== "rejected") return false;
+  const p1015 = v["status"];
+  if (p1015 === undefined) return false;
+  if (!(typeof p1015 === "string")) return false;
+  if (p1015 !== "accepted" && p1015 !== "duplicate" && p1015 !== "rejected") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["status"]) {
     case "accepted":
@@ -3019,407 +3043,508 @@ function check_EventResult(v) {
 }
 function check_AcceptedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1012 = 0;
-  const p1013 = v["status"];
-  if (p1013 === undefined) return false;
-  n1012++;
-  if (!(typeof p1013 === "string")) return false;
-  if (p1013 !== "accepted") return false;
-  const p1015 = v["event_id"];
-  if (p1015 === undefined) return false;
-  n1012++;
-  if (!(typeof p1015 === "string")) return false;
-  if (p1015.length > 64 && (p1015.length > 128 || ucs2length(p1015) > 64)) return false;
-  const p1017 = v["seq"];
-  if (p1017 === undefined) return false;
-  n1012++;
-  if (!(typeof p1017 === "number" && !(p1017 % 1) && !isNaN(p1017) && isFinite(p1017))) return false;
-  if (p1017 < 1) return false;
-  let t1020 = 0;
-  for (const k1019 in v) t1020++;
-  if (t1020 !== n1012) {
-    for (const k1019 in v) if (!(k1019 === "status" || k1019 === "event_id" || k1019 === "seq")) return false;
+  let n1020 = 0;
+  const p1021 = v["status"];
+  if (p1021 === undefined) return false;
+  n1020++;
+  if (!(typeof p1021 === "string")) return false;
+  if (p1021 !== "accepted") return false;
+  const p1023 = v["event_id"];
+  if (p1023 === undefined) return false;
+  n1020++;
+  if (!(typeof p1023 === "string")) return false;
+  if (p1023.length > 64 && (p1023.length > 128 || ucs2length(p1023) > 64)) return false;
+  const p1025 = v["seq"];
+  if (p1025 === undefined) return false;
+  n1020++;
+  if (!(typeof p1025 === "number" && !(p1025 % 1) && !isNaN(p1025) && isFinite(p1025))) return false;
+  if (p1025 < 1) return false;
+  let t1028 = 0;
+  for (const k1027 in v) t1028++;
+  if (t1028 !== n1020) {
+    for (const k1027 in v) if (!(k1027 === "status" || k1027 === "event_id" || k1027 === "seq")) return false;
   }
   return true;
 }
 function check_DuplicateResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1021 = 0;
-  const p1022 = v["status"];
-  if (p1022 === undefined) return false;
-  n1021++;
-  if (!(typeof p1022 === "string")) return false;
-  if (p1022 !== "duplicate") return false;
-  const p1024 = v["event_id"];
-  if (p1024 === undefined) return false;
-  n1021++;
-  if (!(typeof p1024 === "string")) return false;
-  if (p1024.length > 64 && (p1024.length > 128 || ucs2length(p1024) > 64)) return false;
-  const p1026 = v["seq"];
-  if (p1026 === undefined) return false;
-  n1021++;
-  if (!(typeof p1026 === "number" && !(p1026 % 1) && !isNaN(p1026) && isFinite(p1026))) return false;
-  if (p1026 < 1) return false;
-  let t1029 = 0;
-  for (const k1028 in v) t1029++;
-  if (t1029 !== n1021) {
-    for (const k1028 in v) if (!(k1028 === "status" || k1028 === "event_id" || k1028 === "seq")) return false;
+  let n1029 = 0;
+  const p1030 = v["status"];
+  if (p1030 === undefined) return false;
+  n1029++;
+  if (!(typeof p1030 === "string")) return false;
+  if (p1030 !== "duplicate") return false;
+  const p1032 = v["event_id"];
+  if (p1032 === undefined) return false;
+  n1029++;
+  if (!(typeof p1032 === "string")) return false;
+  if (p1032.length > 64 && (p1032.length > 128 || ucs2length(p1032) > 64)) return false;
+  const p1034 = v["seq"];
+  if (p1034 === undefined) return false;
+  n1029++;
+  if (!(typeof p1034 === "number" && !(p1034 % 1) && !isNaN(p1034) && isFinite(p1034))) return false;
+  if (p1034 < 1) return false;
+  let t1037 = 0;
+  for (const k1036 in v) t1037++;
+  if (t1037 !== n1029) {
+    for (const k1036 in v) if (!(k1036 === "status" || k1036 === "event_id" || k1036 === "seq")) return false;
   }
   return true;
 }
 function check_RejectedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1030 = 0;
-  const p1031 = v["status"];
-  if (p1031 === undefined) return false;
-  n1030++;
-  if (!(typeof p1031 === "string")) return false;
-  if (p1031 !== "rejected") return false;
-  const p1033 = v["event_id"];
-  if (p1033 === undefined) return false;
-  n1030++;
-  if (p1033 !== null) {
-    if (!(typeof p1033 === "string")) return false;
-    if (p1033.length > 64 && (p1033.length > 128 || ucs2length(p1033) > 64)) return false;
+  let n1038 = 0;
+  const p1039 = v["status"];
+  if (p1039 === undefined) return false;
+  n1038++;
+  if (!(typeof p1039 === "string")) return false;
+  if (p1039 !== "rejected") return false;
+  const p1041 = v["event_id"];
+  if (p1041 === undefined) return false;
+  n1038++;
+  if (p1041 !== null) {
+    if (!(typeof p1041 === "string")) return false;
+    if (p1041.length > 64 && (p1041.length > 128 || ucs2length(p1041) > 64)) return false;
   }
-  const p1035 = v["index"];
-  if (p1035 === undefined) return false;
-  n1030++;
-  if (!(typeof p1035 === "number" && !(p1035 % 1) && !isNaN(p1035) && isFinite(p1035))) return false;
-  if (p1035 < 0) return false;
-  const p1037 = v["issues"];
-  if (p1037 === undefined) return false;
-  n1030++;
-  if (!(Array.isArray(p1037))) return false;
-  if (p1037.length < 1) return false;
-  for (let i1038 = 0; i1038 < p1037.length; i1038++) {
-    const x1039 = p1037[i1038];
-    if (!check_Issue(x1039)) return false;
+  const p1043 = v["index"];
+  if (p1043 === undefined) return false;
+  n1038++;
+  if (!(typeof p1043 === "number" && !(p1043 % 1) && !isNaN(p1043) && isFinite(p1043))) return false;
+  if (p1043 < 0) return false;
+  const p1045 = v["issues"];
+  if (p1045 === undefined) return false;
+  n1038++;
+  if (!(Array.isArray(p1045))) return false;
+  if (p1045.length < 1) return false;
+  for (let i1046 = 0; i1046 < p1045.length; i1046++) {
+    const x1047 = p1045[i1046];
+    if (!check_Issue(x1047)) return false;
   }
-  let t1043 = 0;
-  for (const k1042 in v) t1043++;
-  if (t1043 !== n1030) {
-    for (const k1042 in v) if (!(k1042 === "status" || k1042 === "event_id" || k1042 === "index" || k1042 === "issues")) return false;
+  let t1051 = 0;
+  for (const k1050 in v) t1051++;
+  if (t1051 !== n1038) {
+    for (const k1050 in v) if (!(k1050 === "status" || k1050 === "event_id" || k1050 === "index" || k1050 === "issues")) return false;
   }
   return true;
 }
 function check_BatchRequest(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1044 = 0;
-  const p1045 = v["events"];
-  if (p1045 === undefined) return false;
-  n1044++;
-  if (!(Array.isArray(p1045))) return false;
-  for (let i1046 = 0; i1046 < p1045.length; i1046++) {
-    const x1047 = p1045[i1046];
-    if (!(typeof x1047 === "object" && x1047 !== null && !Array.isArray(x1047))) return false;
-  }
-  let t1051 = 0;
-  for (const k1050 in v) t1051++;
-  if (t1051 !== n1044) {
-    for (const k1050 in v) if (!(k1050 === "events")) return false;
-  }
-  return true;
-}
-function check_BatchResponse(v) {
-  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   let n1052 = 0;
-  const p1053 = v["results"];
+  const p1053 = v["events"];
   if (p1053 === undefined) return false;
   n1052++;
   if (!(Array.isArray(p1053))) return false;
   for (let i1054 = 0; i1054 < p1053.length; i1054++) {
     const x1055 = p1053[i1054];
-    if (!check_EventResult(x1055)) return false;
+    if (!(typeof x1055 === "object" && x1055 !== null && !Array.isArray(x1055))) return false;
   }
-  const p1058 = v["lamport_clock"];
-  if (p1058 === undefined) return false;
-  n1052++;
-  if (!(typeof p1058 === "number" && !(p1058 % 1) && !isNaN(p1058) && isFinite(p1058))) return false;
-  if (p1058 < 0) return false;
-  let t1061 = 0;
-  for (const k1060 in v) t1061++;
-  if (t1061 !== n1052) {
-    for (const k1060 in v) if (!(k1060 === "results" || k1060 === "lamport_clock")) return false;
+  let t1059 = 0;
+  for (const k1058 in v) t1059++;
+  if (t1059 !== n1052) {
+    for (const k1058 in v) if (!(k1058 === "events")) return false;
+  }
+  return true;
+}
+function check_BatchResponse(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1060 = 0;
+  const p1061 = v["results"];
+  if (p1061 === undefined) return false;
+  n1060++;
+  if (!(Array.isArray(p1061))) return false;
+  for (let i1062 = 0; i1062 < p1061.length; i1062++) {
+    const x1063 = p1061[i1062];
+    if (!check_EventResult(x1063)) return false;
+  }
+  const p1066 = v["lamport_clock"];
+  if (p1066 === undefined) return false;
+  n1060++;
+  if (!(typeof p1066 === "number" && !(p1066 % 1) && !isNaN(p1066) && isFinite(p1066))) return false;
+  if (p1066 < 0) return false;
+  let t1069 = 0;
+  for (const k1068 in v) t1069++;
+  if (t1069 !== n1060) {
+    for (const k1068 in v) if (!(k1068 === "results" || k1068 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_ErrorResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1062 = 0;
-  const p1063 = v["error"];
-  if (p1063 === undefined) return false;
-  n1062++;
-  if (!(typeof p1063 === "object" && p1063 !== null && !Array.isArray(p1063))) return false;
-  let n1064 = 0;
-  const p1065 = p1063["code"];
-  if (p1065 === undefined) return false;
-  n1064++;
-  if (!(typeof p1065 === "string")) return false;
-  if (p1065 !== "bad_request" && p1065 !== "bad_frame" && p1065 !== "unknown_type" && p1065 !== "unauthenticated" && p1065 !== "forbidden" && p1065 !== "not_found" && p1065 !== "method_not_allowed" && p1065 !== "unsupported_media_type" && p1065 !== "unknown_channel" && p1065 !== "frame_too_large" && p1065 !== "batch_too_large" && p1065 !== "rate_limited" && p1065 !== "unavailable" && p1065 !== "storage_full" && p1065 !== "internal") return false;
-  const p1067 = p1063["message"];
-  if (p1067 === undefined) return false;
-  n1064++;
-  if (!(typeof p1067 === "string")) return false;
-  if (p1067.length > 8192 && (p1067.length > 16384 || ucs2length(p1067) > 8192)) return false;
-  const p1069 = p1063["issues"];
-  if (p1069 !== undefined) {
-    n1064++;
-    if (!(Array.isArray(p1069))) return false;
-    for (let i1070 = 0; i1070 < p1069.length; i1070++) {
-      const x1071 = p1069[i1070];
-      if (!check_Issue(x1071)) return false;
+  let n1070 = 0;
+  const p1071 = v["error"];
+  if (p1071 === undefined) return false;
+  n1070++;
+  if (!(typeof p1071 === "object" && p1071 !== null && !Array.isArray(p1071))) return false;
+  let n1072 = 0;
+  const p1073 = p1071["code"];
+  if (p1073 === undefined) return false;
+  n1072++;
+  if (!(typeof p1073 === "string")) return false;
+  if (p1073 !== "bad_request" && p1073 !== "bad_frame" && p1073 !== "unknown_type" && p1073 !== "unauthenticated" && p1073 !== "forbidden" && p1073 !== "not_found" && p1073 !== "method_not_allowed" && p1073 !== "unsupported_media_type" && p1073 !== "unknown_channel" && p1073 !== "frame_too_large" && p1073 !== "batch_too_large" && p1073 !== "rate_limited" && p1073 !== "unavailable" && p1073 !== "storage_full" && p1073 !== "internal") return false;
+  const p1075 = p1071["message"];
+  if (p1075 === undefined) return false;
+  n1072++;
+  if (!(typeof p1075 === "string")) return false;
+  if (p1075.length > 8192 && (p1075.length > 16384 || ucs2length(p1075) > 8192)) return false;
+  const p1077 = p1071["issues"];
+  if (p1077 !== undefined) {
+    n1072++;
+    if (!(Array.isArray(p1077))) return false;
+    for (let i1078 = 0; i1078 < p1077.length; i1078++) {
+      const x1079 = p1077[i1078];
+      if (!check_Issue(x1079)) return false;
     }
   }
-  const p1074 = p1063["limits"];
-  if (p1074 !== undefined) {
-    n1064++;
-    if (!check_Limits(p1074)) return false;
+  const p1082 = p1071["limits"];
+  if (p1082 !== undefined) {
+    n1072++;
+    if (!check_Limits(p1082)) return false;
   }
-  let t1077 = 0;
-  for (const k1076 in p1063) t1077++;
-  if (t1077 !== n1064) {
-    for (const k1076 in p1063) if (!(k1076 === "code" || k1076 === "message" || k1076 === "issues" || k1076 === "limits")) return false;
+  let t1085 = 0;
+  for (const k1084 in p1071) t1085++;
+  if (t1085 !== n1072) {
+    for (const k1084 in p1071) if (!(k1084 === "code" || k1084 === "message" || k1084 === "issues" || k1084 === "limits")) return false;
   }
-  let t1079 = 0;
-  for (const k1078 in v) t1079++;
-  if (t1079 !== n1062) {
-    for (const k1078 in v) if (!(k1078 === "error")) return false;
+  let t1087 = 0;
+  for (const k1086 in v) t1087++;
+  if (t1087 !== n1070) {
+    for (const k1086 in v) if (!(k1086 === "error")) return false;
   }
   return true;
 }
 function check_EventPage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1080 = 0;
-  const p1081 = v["events"];
-  if (p1081 === undefined) return false;
-  n1080++;
-  if (!(Array.isArray(p1081))) return false;
-  for (let i1082 = 0; i1082 < p1081.length; i1082++) {
-    const x1083 = p1081[i1082];
-    if (!(typeof x1083 === "object" && x1083 !== null && !Array.isArray(x1083))) return false;
-    let n1084 = 0;
-    const p1085 = x1083["seq"];
-    if (p1085 === undefined) return false;
-    n1084++;
-    if (!(typeof p1085 === "number" && !(p1085 % 1) && !isNaN(p1085) && isFinite(p1085))) return false;
-    if (p1085 < 1) return false;
-    const p1087 = x1083["channel"];
-    if (p1087 === undefined) return false;
-    n1084++;
-    if (!(typeof p1087 === "string")) return false;
-    if (p1087.length > 256 && (p1087.length > 512 || ucs2length(p1087) > 256)) return false;
-    if (p1087.length < 1 || (p1087.length < 2 && ucs2length(p1087) < 1)) return false;
-    const p1089 = x1083["event"];
-    if (p1089 === undefined) return false;
-    n1084++;
-    if (!check_Envelope(p1089)) return false;
-    let t1092 = 0;
-    for (const k1091 in x1083) t1092++;
-    if (t1092 !== n1084) {
-      for (const k1091 in x1083) if (!(k1091 === "seq" || k1091 === "channel" || k1091 === "event")) return false;
+  let n1088 = 0;
+  const p1089 = v["events"];
+  if (p1089 === undefined) return false;
+  n1088++;
+  if (!(Array.isArray(p1089))) return false;
+  for (let i1090 = 0; i1090 < p1089.length; i1090++) {
+    const x1091 = p1089[i1090];
+    if (!(typeof x1091 === "object" && x1091 !== null && !Array.isArray(x1091))) return false;
+    let n1092 = 0;
+    const p1093 = x1091["seq"];
+    if (p1093 === undefined) return false;
+    n1092++;
+    if (!(typeof p1093 === "number" && !(p1093 % 1) && !isNaN(p1093) && isFinite(p1093))) return false;
+    if (p1093 < 1) return false;
+    const p1095 = x1091["channel"];
+    if (p1095 === undefined) return false;
+    n1092++;
+    if (!(typeof p1095 === "string")) return false;
+    if (p1095.length > 256 && (p1095.length > 512 || ucs2length(p1095) > 256)) return false;
+    if (p1095.length < 1 || (p1095.length < 2 && ucs2length(p1095) < 1)) return false;
+    const p1097 = x1091["event"];
+    if (p1097 === undefined) return false;
+    n1092++;
+    if (!check_Envelope(p1097)) return false;
+    let t1100 = 0;
+    for (const k1099 in x1091) t1100++;
+    if (t1100 !== n1092) {
+      for (const k1099 in x1091) if (!(k1099 === "seq" || k1099 === "channel" || k1099 === "event")) return false;
     }
   }
-  const p1094 = v["has_more"];
-  if (p1094 === undefined) return false;
-  n1080++;
-  if (!(typeof p1094 === "boolean")) return false;
-  let t1097 = 0;
-  for (const k1096 in v) t1097++;
-  if (t1097 !== n1080) {
-    for (const k1096 in v) if (!(k1096 === "events" || k1096 === "has_more")) return false;
+  const p1102 = v["has_more"];
+  if (p1102 === undefined) return false;
+  n1088++;
+  if (!(typeof p1102 === "boolean")) return false;
+  let t1105 = 0;
+  for (const k1104 in v) t1105++;
+  if (t1105 !== n1088) {
+    for (const k1104 in v) if (!(k1104 === "events" || k1104 === "has_more")) return false;
   }
   return true;
 }
 function check_Limits(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1098 = 0;
-  const p1099 = v["max_frame_bytes"];
-  if (p1099 === undefined) return false;
-  n1098++;
-  if (!(typeof p1099 === "number" && !(p1099 % 1) && !isNaN(p1099) && isFinite(p1099))) return false;
-  if (p1099 < 1) return false;
-  const p1101 = v["max_events_per_batch"];
-  if (p1101 === undefined) return false;
-  n1098++;
-  if (!(typeof p1101 === "number" && !(p1101 % 1) && !isNaN(p1101) && isFinite(p1101))) return false;
-  if (p1101 < 1) return false;
-  const p1103 = v["max_batch_bytes"];
-  if (p1103 === undefined) return false;
-  n1098++;
-  if (!(typeof p1103 === "number" && !(p1103 % 1) && !isNaN(p1103) && isFinite(p1103))) return false;
-  if (p1103 < 1) return false;
-  const p1105 = v["max_event_bytes"];
-  if (p1105 === undefined) return false;
-  n1098++;
-  if (!(typeof p1105 === "number" && !(p1105 % 1) && !isNaN(p1105) && isFinite(p1105))) return false;
-  if (p1105 < 1) return false;
-  const p1107 = v["subscriber_queue_events"];
+  let n1106 = 0;
+  const p1107 = v["max_frame_bytes"];
   if (p1107 === undefined) return false;
-  n1098++;
+  n1106++;
   if (!(typeof p1107 === "number" && !(p1107 % 1) && !isNaN(p1107) && isFinite(p1107))) return false;
   if (p1107 < 1) return false;
-  const p1109 = v["subscriber_queue_bytes"];
+  const p1109 = v["max_events_per_batch"];
   if (p1109 === undefined) return false;
-  n1098++;
+  n1106++;
   if (!(typeof p1109 === "number" && !(p1109 % 1) && !isNaN(p1109) && isFinite(p1109))) return false;
   if (p1109 < 1) return false;
-  let t1112 = 0;
-  for (const k1111 in v) t1112++;
-  if (t1112 !== n1098) {
-    for (const k1111 in v) if (!(k1111 === "max_frame_bytes" || k1111 === "max_events_per_batch" || k1111 === "max_batch_bytes" || k1111 === "max_event_bytes" || k1111 === "subscriber_queue_events" || k1111 === "subscriber_queue_bytes")) return false;
+  const p1111 = v["max_batch_bytes"];
+  if (p1111 === undefined) return false;
+  n1106++;
+  if (!(typeof p1111 === "number" && !(p1111 % 1) && !isNaN(p1111) && isFinite(p1111))) return false;
+  if (p1111 < 1) return false;
+  const p1113 = v["max_event_bytes"];
+  if (p1113 === undefined) return false;
+  n1106++;
+  if (!(typeof p1113 === "number" && !(p1113 % 1) && !isNaN(p1113) && isFinite(p1113))) return false;
+  if (p1113 < 1) return false;
+  const p1115 = v["subscriber_queue_events"];
+  if (p1115 === undefined) return false;
+  n1106++;
+  if (!(typeof p1115 === "number" && !(p1115 % 1) && !isNaN(p1115) && isFinite(p1115))) return false;
+  if (p1115 < 1) return false;
+  const p1117 = v["subscriber_queue_bytes"];
+  if (p1117 === undefined) return false;
+  n1106++;
+  if (!(typeof p1117 === "number" && !(p1117 % 1) && !isNaN(p1117) && isFinite(p1117))) return false;
+  if (p1117 < 1) return false;
+  let t1120 = 0;
+  for (const k1119 in v) t1120++;
+  if (t1120 !== n1106) {
+    for (const k1119 in v) if (!(k1119 === "max_frame_bytes" || k1119 === "max_events_per_batch" || k1119 === "max_batch_bytes" || k1119 === "max_event_bytes" || k1119 === "subscriber_queue_events" || k1119 === "subscriber_queue_bytes")) return false;
   }
   return true;
 }
 function check_MachineDatagram(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1114 = v["machine_name"];
-  if (p1114 === undefined) return false;
-  if (!(typeof p1114 === "string")) return false;
-  if (p1114.length > 256 && (p1114.length > 512 || ucs2length(p1114) > 256)) return false;
-  if (p1114.length < 1 || (p1114.length < 2 && ucs2length(p1114) < 1)) return false;
-  const p1116 = v["event_type"];
-  if (p1116 === undefined) return false;
-  if (!(typeof p1116 === "string")) return false;
-  if (!format_identifier(p1116)) return false;
-  const p1118 = v["payload"];
-  if (p1118 !== undefined) {
-    if (!(typeof p1118 === "object" && p1118 !== null && !Array.isArray(p1118))) return false;
+  const p1122 = v["machine_name"];
+  if (p1122 === undefined) return false;
+  if (!(typeof p1122 === "string")) return false;
+  if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
+  if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
+  const p1124 = v["event_type"];
+  if (p1124 === undefined) return false;
+  if (!(typeof p1124 === "string")) return false;
+  if (!format_identifier(p1124)) return false;
+  const p1126 = v["payload"];
+  if (p1126 !== undefined) {
+    if (!(typeof p1126 === "object" && p1126 !== null && !Array.isArray(p1126))) return false;
   }
-  const p1120 = v["target"];
-  if (p1120 !== undefined) {
-    if (!(typeof p1120 === "string")) return false;
-    if (p1120.length > 256 && (p1120.length > 512 || ucs2length(p1120) > 256)) return false;
-    if (p1120.length < 1 || (p1120.length < 2 && ucs2length(p1120) < 1)) return false;
+  const p1128 = v["target"];
+  if (p1128 !== undefined) {
+    if (!(typeof p1128 === "string")) return false;
+    if (p1128.length > 256 && (p1128.length > 512 || ucs2length(p1128) > 256)) return false;
+    if (p1128.length < 1 || (p1128.length < 2 && ucs2length(p1128) < 1)) return false;
   }
-  const p1122 = v["job_id"];
-  if (p1122 !== undefined) {
-    if (p1122 !== null) {
-      if (!(typeof p1122 === "string")) return false;
-      if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
-      if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
+  const p1130 = v["job_id"];
+  if (p1130 !== undefined) {
+    if (p1130 !== null) {
+      if (!(typeof p1130 === "string")) return false;
+      if (p1130.length > 256 && (p1130.length > 512 || ucs2length(p1130) > 256)) return false;
+      if (p1130.length < 1 || (p1130.length < 2 && ucs2length(p1130) < 1)) return false;
     }
   }
   return true;
 }
 function check_MachineControlMessage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1124 = 0;
-  const p1125 = v["type"];
-  if (p1125 === undefined) return false;
-  n1124++;
-  if (!(typeof p1125 === "string")) return false;
-  if (p1125.length > 256 && (p1125.length > 512 || ucs2length(p1125) > 256)) return false;
-  if (p1125.length < 1 || (p1125.length < 2 && ucs2length(p1125) < 1)) return false;
-  const p1127 = v["payload"];
-  if (p1127 === undefined) return false;
-  n1124++;
-  if (!(typeof p1127 === "object" && p1127 !== null && !Array.isArray(p1127))) return false;
-  const p1129 = v["job_id"];
-  if (p1129 === undefined) return false;
-  n1124++;
-  if (p1129 !== null) {
-    if (!(typeof p1129 === "string")) return false;
-    if (p1129.length > 256 && (p1129.length > 512 || ucs2length(p1129) > 256)) return false;
-    if (p1129.length < 1 || (p1129.length < 2 && ucs2length(p1129) < 1)) return false;
+  let n1132 = 0;
+  const p1133 = v["type"];
+  if (p1133 === undefined) return false;
+  n1132++;
+  if (!(typeof p1133 === "string")) return false;
+  if (p1133.length > 256 && (p1133.length > 512 || ucs2length(p1133) > 256)) return false;
+  if (p1133.length < 1 || (p1133.length < 2 && ucs2length(p1133) < 1)) return false;
+  const p1135 = v["payload"];
+  if (p1135 === undefined) return false;
+  n1132++;
+  if (!(typeof p1135 === "object" && p1135 !== null && !Array.isArray(p1135))) return false;
+  const p1137 = v["job_id"];
+  if (p1137 === undefined) return false;
+  n1132++;
+  if (p1137 !== null) {
+    if (!(typeof p1137 === "string")) return false;
+    if (p1137.length > 256 && (p1137.length > 512 || ucs2length(p1137) > 256)) return false;
+    if (p1137.length < 1 || (p1137.length < 2 && ucs2length(p1137) < 1)) return false;
   }
-  let t1132 = 0;
-  for (const k1131 in v) t1132++;
-  if (t1132 !== n1124) {
-    for (const k1131 in v) if (!(k1131 === "type" || k1131 === "payload" || k1131 === "job_id")) return false;
+  let t1140 = 0;
+  for (const k1139 in v) t1140++;
+  if (t1140 !== n1132) {
+    for (const k1139 in v) if (!(k1139 === "type" || k1139 === "payload" || k1139 === "job_id")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotPayload(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1133 = 0;
-  const p1134 = v["findings"];
-  if (p1134 === undefined) return false;
-  n1133++;
-  if (!(Array.isArray(p1134))) return false;
-  if (p1134.length > 100000) return false;
-  for (let i1135 = 0; i1135 < p1134.length; i1135++) {
-    const x1136 = p1134[i1135];
-    if (!check_Finding(x1136)) return false;
+  let n1141 = 0;
+  const p1142 = v["findings"];
+  if (p1142 === undefined) return false;
+  n1141++;
+  if (!(Array.isArray(p1142))) return false;
+  if (p1142.length > 100000) return false;
+  for (let i1143 = 0; i1143 < p1142.length; i1143++) {
+    const x1144 = p1142[i1143];
+    if (!check_Finding(x1144)) return false;
   }
-  const p1139 = v["audit_at"];
-  if (p1139 === undefined) return false;
-  n1133++;
-  if (!(typeof p1139 === "string")) return false;
-  if (!format_utc_timestamp(p1139)) return false;
-  let t1142 = 0;
-  for (const k1141 in v) t1142++;
-  if (t1142 !== n1133) {
-    for (const k1141 in v) if (!(k1141 === "findings" || k1141 === "audit_at")) return false;
+  const p1147 = v["audit_at"];
+  if (p1147 === undefined) return false;
+  n1141++;
+  if (!(typeof p1147 === "string")) return false;
+  if (!format_utc_timestamp(p1147)) return false;
+  let t1150 = 0;
+  for (const k1149 in v) t1150++;
+  if (t1150 !== n1141) {
+    for (const k1149 in v) if (!(k1149 === "findings" || k1149 === "audit_at")) return false;
   }
   return true;
 }
 function check_Finding(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1143 = 0;
-  const p1144 = v["rule"];
-  if (p1144 === undefined) return false;
-  n1143++;
-  if (!(typeof p1144 === "string")) return false;
-  if (p1144.length > 256 && (p1144.length > 512 || ucs2length(p1144) > 256)) return false;
-  if (p1144.length < 1 || (p1144.length < 2 && ucs2length(p1144) < 1)) return false;
-  const p1146 = v["offending_path"];
-  if (p1146 === undefined) return false;
-  n1143++;
-  if (!(typeof p1146 === "string")) return false;
-  if (p1146.length > 4096 && (p1146.length > 8192 || ucs2length(p1146) > 4096)) return false;
-  if (p1146.length < 1 || (p1146.length < 2 && ucs2length(p1146) < 1)) return false;
-  const p1148 = v["severity"];
-  if (p1148 !== undefined) {
-    n1143++;
-    if (!(typeof p1148 === "string")) return false;
-    if (p1148 !== "error" && p1148 !== "warning" && p1148 !== "info") return false;
+  let n1151 = 0;
+  const p1152 = v["rule"];
+  if (p1152 === undefined) return false;
+  n1151++;
+  if (!(typeof p1152 === "string")) return false;
+  if (p1152.length > 256 && (p1152.length > 512 || ucs2length(p1152) > 256)) return false;
+  if (p1152.length < 1 || (p1152.length < 2 && ucs2length(p1152) < 1)) return false;
+  const p1154 = v["offending_path"];
+  if (p1154 === undefined) return false;
+  n1151++;
+  if (!(typeof p1154 === "string")) return false;
+  if (p1154.length > 4096 && (p1154.length > 8192 || ucs2length(p1154) > 4096)) return false;
+  if (p1154.length < 1 || (p1154.length < 2 && ucs2length(p1154) < 1)) return false;
+  const p1156 = v["severity"];
+  if (p1156 !== undefined) {
+    n1151++;
+    if (!(typeof p1156 === "string")) return false;
+    if (p1156 !== "error" && p1156 !== "warning" && p1156 !== "info") return false;
   }
-  const p1150 = v["message"];
-  if (p1150 !== undefined) {
-    n1143++;
-    if (!(typeof p1150 === "string")) return false;
-    if (p1150.length > 65536 && (p1150.length > 131072 || ucs2length(p1150) > 65536)) return false;
+  const p1158 = v["message"];
+  if (p1158 !== undefined) {
+    n1151++;
+    if (!(typeof p1158 === "string")) return false;
+    if (p1158.length > 65536 && (p1158.length > 131072 || ucs2length(p1158) > 65536)) return false;
   }
-  const p1152 = v["data"];
-  if (p1152 !== undefined) {
-    n1143++;
-    if (!(typeof p1152 === "object" && p1152 !== null && !Array.isArray(p1152))) return false;
+  const p1160 = v["data"];
+  if (p1160 !== undefined) {
+    n1151++;
+    if (!(typeof p1160 === "object" && p1160 !== null && !Array.isArray(p1160))) return false;
   }
-  let t1155 = 0;
-  for (const k1154 in v) t1155++;
-  if (t1155 !== n1143) {
-    for (const k1154 in v) if (!(k1154 === "rule" || k1154 === "offending_path" || k1154 === "severity" || k1154 === "message" || k1154 === "data")) return false;
+  let t1163 = 0;
+  for (const k1162 in v) t1163++;
+  if (t1163 !== n1151) {
+    for (const k1162 in v) if (!(k1162 === "rule" || k1162 === "offending_path" || k1162 === "severity" || k1162 === "message" || k1162 === "data")) return false;
   }
   return true;
 }
 function check_Issue(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1156 = 0;
-  const p1157 = v["path"];
-  if (p1157 === undefined) return false;
-  n1156++;
-  if (!(typeof p1157 === "string")) return false;
-  if (p1157.length > 4096 && (p1157.length > 8192 || ucs2length(p1157) > 4096)) return false;
-  const p1159 = v["expected"];
-  if (p1159 === undefined) return false;
-  n1156++;
-  if (!(typeof p1159 === "string")) return false;
-  if (p1159.length > 4096 && (p1159.length > 8192 || ucs2length(p1159) > 4096)) return false;
-  const p1161 = v["received"];
-  if (p1161 === undefined) return false;
-  n1156++;
-  if (!(typeof p1161 === "string")) return false;
-  if (p1161.length > 4096 && (p1161.length > 8192 || ucs2length(p1161) > 4096)) return false;
-  const p1163 = v["message"];
-  if (p1163 === undefined) return false;
-  n1156++;
-  if (!(typeof p1163 === "string")) return false;
-  if (p1163.length > 8192 && (p1163.length > 16384 || ucs2length(p1163) > 8192)) return false;
-  let t1166 = 0;
-  for (const k1165 in v) t1166++;
-  if (t1166 !== n1156) {
-    for (const k1165 in v) if (!(k1165 === "path" || k1165 === "expected" || k1165 === "received" || k1165 === "message")) return false;
+  let n1164 = 0;
+  const p1165 = v["path"];
+  if (p1165 === undefined) return false;
+  n1164++;
+  if (!(typeof p1165 === "string")) return false;
+  if (p1165.length > 4096 && (p1165.length > 8192 || ucs2length(p1165) > 4096)) return false;
+  const p1167 = v["expected"];
+  if (p1167 === undefined) return false;
+  n1164++;
+  if (!(typeof p1167 === "string")) return false;
+  if (p1167.length > 4096 && (p1167.length > 8192 || ucs2length(p1167) > 4096)) return false;
+  const p1169 = v["received"];
+  if (p1169 === undefined) return false;
+  n1164++;
+  if (!(typeof p1169 === "string")) return false;
+  if (p1169.length > 4096 && (p1169.length > 8192 || ucs2length(p1169) > 4096)) return false;
+  const p1171 = v["message"];
+  if (p1171 === undefined) return false;
+  n1164++;
+  if (!(typeof p1171 === "string")) return false;
+  if (p1171.length > 8192 && (p1171.length > 16384 || ucs2length(p1171) > 8192)) return false;
+  let t1174 = 0;
+  for (const k1173 in v) t1174++;
+  if (t1174 !== n1164) {
+    for (const k1173 in v) if (!(k1173 === "path" || k1173 === "expected" || k1173 === "received" || k1173 === "message")) return false;
+  }
+  return true;
+}
+function check_SseReadyData(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1175 = 0;
+  const p1176 = v["from_seq"];
+  if (p1176 === undefined) return false;
+  n1175++;
+  if (!(typeof p1176 === "number" && !(p1176 % 1) && !isNaN(p1176) && isFinite(p1176))) return false;
+  if (p1176 < 0) return false;
+  const p1178 = v["head_seq"];
+  if (p1178 === undefined) return false;
+  n1175++;
+  if (!(typeof p1178 === "number" && !(p1178 % 1) && !isNaN(p1178) && isFinite(p1178))) return false;
+  if (p1178 < 0) return false;
+  const p1180 = v["heartbeat_ms"];
+  if (p1180 === undefined) return false;
+  n1175++;
+  if (!(typeof p1180 === "number" && !(p1180 % 1) && !isNaN(p1180) && isFinite(p1180))) return false;
+  if (p1180 < 0) return false;
+  let t1183 = 0;
+  for (const k1182 in v) t1183++;
+  if (t1183 !== n1175) {
+    for (const k1182 in v) if (!(k1182 === "from_seq" || k1182 === "head_seq" || k1182 === "heartbeat_ms")) return false;
+  }
+  return true;
+}
+function check_SseResetData(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1184 = 0;
+  const p1185 = v["reason"];
+  if (p1185 === undefined) return false;
+  n1184++;
+  if (!(typeof p1185 === "string")) return false;
+  if (p1185 !== "position_unavailable" && p1185 !== "position_ahead") return false;
+  const p1187 = v["seq"];
+  if (p1187 === undefined) return false;
+  n1184++;
+  if (!(typeof p1187 === "number" && !(p1187 % 1) && !isNaN(p1187) && isFinite(p1187))) return false;
+  if (p1187 < 0) return false;
+  const p1189 = v["message"];
+  if (p1189 === undefined) return false;
+  n1184++;
+  if (!(typeof p1189 === "string")) return false;
+  if (p1189.length > 1024 && (p1189.length > 2048 || ucs2length(p1189) > 1024)) return false;
+  let t1192 = 0;
+  for (const k1191 in v) t1192++;
+  if (t1192 !== n1184) {
+    for (const k1191 in v) if (!(k1191 === "reason" || k1191 === "seq" || k1191 === "message")) return false;
+  }
+  return true;
+}
+function check_SseGapData(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1193 = 0;
+  const p1194 = v["from_seq"];
+  if (p1194 === undefined) return false;
+  n1193++;
+  if (!(typeof p1194 === "number" && !(p1194 % 1) && !isNaN(p1194) && isFinite(p1194))) return false;
+  if (p1194 < 0) return false;
+  const p1196 = v["to_seq"];
+  if (p1196 === undefined) return false;
+  n1193++;
+  if (!(typeof p1196 === "number" && !(p1196 % 1) && !isNaN(p1196) && isFinite(p1196))) return false;
+  if (p1196 < 0) return false;
+  const p1198 = v["reason"];
+  if (p1198 === undefined) return false;
+  n1193++;
+  if (!(typeof p1198 === "string")) return false;
+  if (p1198 !== "slow_consumer" && p1198 !== "bus_gap") return false;
+  let t1201 = 0;
+  for (const k1200 in v) t1201++;
+  if (t1201 !== n1193) {
+    for (const k1200 in v) if (!(k1200 === "from_seq" || k1200 === "to_seq" || k1200 === "reason")) return false;
+  }
+  return true;
+}
+function check_SseEndData(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1202 = 0;
+  const p1203 = v["reason"];
+  if (p1203 === undefined) return false;
+  n1202++;
+  if (!(typeof p1203 === "string")) return false;
+  if (p1203 !== "lifetime" && p1203 !== "shutdown" && p1203 !== "slow_consumer" && p1203 !== "error" && p1203 !== "revoked" && p1203 !== "closed") return false;
+  const p1205 = v["code"];
+  if (p1205 === undefined) return false;
+  n1202++;
+  if (!(typeof p1205 === "number" && !(p1205 % 1) && !isNaN(p1205) && isFinite(p1205))) return false;
+  if (p1205 < 1000) return false;
+  if (p1205 > 4999) return false;
+  const p1207 = v["message"];
+  if (p1207 === undefined) return false;
+  n1202++;
+  if (!(typeof p1207 === "string")) return false;
+  if (p1207.length > 1024 && (p1207.length > 2048 || ucs2length(p1207) > 1024)) return false;
+  let t1210 = 0;
+  for (const k1209 in v) t1210++;
+  if (t1210 !== n1202) {
+    for (const k1209 in v) if (!(k1209 === "reason" || k1209 === "code" || k1209 === "message")) return false;
   }
   return true;
 }
@@ -3459,6 +3584,7 @@ export const CHECKS = {
   "WelcomeFrame": check_WelcomeFrame,
   "AckFrame": check_AckFrame,
   "SubscribedFrame": check_SubscribedFrame,
+  "UnsubscribedFrame": check_UnsubscribedFrame,
   "MessageFrame": check_MessageFrame,
   "GapFrame": check_GapFrame,
   "ResetFrame": check_ResetFrame,
@@ -3477,6 +3603,10 @@ export const CHECKS = {
   "ProblemsSnapshotPayload": check_ProblemsSnapshotPayload,
   "Finding": check_Finding,
   "Issue": check_Issue,
+  "SseReadyData": check_SseReadyData,
+  "SseResetData": check_SseResetData,
+  "SseGapData": check_SseGapData,
+  "SseEndData": check_SseEndData,
 };
-export const UNIONS = {"Envelope":{"tag":"event_type","members":{"WPStatusChanged":"WPStatusChangedEvent","WPCreated":"WPCreatedEvent","WPAssigned":"WPAssignedEvent","FeatureCreated":"FeatureCreatedEvent","FeatureCompleted":"FeatureCompletedEvent","HistoryAdded":"HistoryAddedEvent","ErrorLogged":"ErrorLoggedEvent","DependencyResolved":"DependencyResolvedEvent","MachineEvent":"MachineEventEnvelope","task.created":"TaskCreatedEvent","task.status":"TaskStatusEvent","SessionEvent":"SessionEventEnvelope","ProblemsSnapshot":"ProblemsSnapshotEvent"}},"SessionFrame":{"tag":"kind","members":{"phase":"PhaseFrame","progress":"ProgressFrame","input_required":"InputRequiredFrame","warning":"WarningFrame","done":"DoneFrame","failed":"FailedFrame"}},"ProblemsFrame":{"tag":"kind","members":{"snapshot":"SnapshotFrame","delta":"DeltaFrame"}},"ClientFrame":{"tag":"type","members":{"hello":"HelloFrame","publish":"PublishFrame","subscribe":"SubscribeFrame","unsubscribe":"UnsubscribeFrame","ping":"PingFrame","pong":"PongFrame"}},"HubFrame":{"tag":"type","members":{"welcome":"WelcomeFrame","ack":"AckFrame","subscribed":"SubscribedFrame","message":"MessageFrame","gap":"GapFrame","reset":"ResetFrame","ping":"PingFrame","pong":"PongFrame","error":"ErrorFrame"}},"EventResult":{"tag":"status","members":{"accepted":"AcceptedResult","duplicate":"DuplicateResult","rejected":"RejectedResult"}}};
+export const UNIONS = {"Envelope":{"tag":"event_type","members":{"WPStatusChanged":"WPStatusChangedEvent","WPCreated":"WPCreatedEvent","WPAssigned":"WPAssignedEvent","FeatureCreated":"FeatureCreatedEvent","FeatureCompleted":"FeatureCompletedEvent","HistoryAdded":"HistoryAddedEvent","ErrorLogged":"ErrorLoggedEvent","DependencyResolved":"DependencyResolvedEvent","MachineEvent":"MachineEventEnvelope","task.created":"TaskCreatedEvent","task.status":"TaskStatusEvent","SessionEvent":"SessionEventEnvelope","ProblemsSnapshot":"ProblemsSnapshotEvent"}},"SessionFrame":{"tag":"kind","members":{"phase":"PhaseFrame","progress":"ProgressFrame","input_required":"InputRequiredFrame","warning":"WarningFrame","done":"DoneFrame","failed":"FailedFrame"}},"ProblemsFrame":{"tag":"kind","members":{"snapshot":"SnapshotFrame","delta":"DeltaFrame"}},"ClientFrame":{"tag":"type","members":{"hello":"HelloFrame","publish":"PublishFrame","subscribe":"SubscribeFrame","unsubscribe":"UnsubscribeFrame","ping":"PingFrame","pong":"PongFrame"}},"HubFrame":{"tag":"type","members":{"welcome":"WelcomeFrame","ack":"AckFrame","subscribed":"SubscribedFrame","unsubscribed":"UnsubscribedFrame","message":"MessageFrame","gap":"GapFrame","reset":"ResetFrame","ping":"PingFrame","pong":"PongFrame","error":"ErrorFrame"}},"EventResult":{"tag":"status","members":{"accepted":"AcceptedResult","duplicate":"DuplicateResult","rejected":"RejectedResult"}}};
 export const NESTED_UNION_BY_TAG = {"event_type":"Envelope","kind":"SessionFrame","status":"EventResult"};

@@ -15,6 +15,7 @@ import { EventPage } from "./protocol/history.js";
 import { Issue } from "./protocol/issue.js";
 import { Limits } from "./protocol/limits.js";
 import { EventResult } from "./protocol/results.js";
+import { SseEndData, SseGapData, SseReadyData, SseResetData } from "./protocol/sse.js";
 
 export interface UnionEntry {
   readonly name: string;
@@ -43,6 +44,10 @@ export const MESSAGES = [
   { name: "ProblemsSnapshotPayload", schema: ProblemsSnapshotPayload },
   { name: "Finding", schema: Finding },
   { name: "Issue", schema: Issue },
+  { name: "SseReadyData", schema: SseReadyData },
+  { name: "SseResetData", schema: SseResetData },
+  { name: "SseGapData", schema: SseGapData },
+  { name: "SseEndData", schema: SseEndData },
 ] as const satisfies readonly { name: string; schema: TSchema }[];
 
 export type UnionName = (typeof UNIONS)[number]["name"];

@@ -2,9 +2,10 @@
  * The hub's WebSocket protocol at `/api/v1/ws`, tagged by `type`. A client says
  * `hello` and gets `welcome` (with the hub's limits); it may then `publish` events
  * (each answered in one `ack`, per event) and `subscribe` from a `seq` (replay from
- * the store, then live, with no gap and no duplicate). `gap` says events were
- * dropped for a slow subscriber and where to re-read them; `reset` says a position
- * can no longer be served. Silence is never a signal.
+ * the store, then live, with no gap and no duplicate); `unsubscribe` is answered
+ * `unsubscribed`. `gap` says events were dropped for a slow subscriber and where to
+ * re-read them; `reset` says a position can no longer be served. Silence is never a
+ * signal.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Envelope } from "../envelope.js";
@@ -85,6 +86,12 @@ export const UnsubscribeFrame = Type.Object(
   { ...closed, title: "UnsubscribeFrame" },
 );
 
+/** The answer to an `unsubscribe`: nothing more is sent for `sub`. */
+export const UnsubscribedFrame = Type.Object(
+  { type: Type.Literal("unsubscribed"), sub: Ref },
+  { ...closed, title: "UnsubscribedFrame" },
+);
+
 export const SubscribedFrame = Type.Object(
   {
     type: Type.Literal("subscribed"),
@@ -102,27 +109,31 @@ export const MessageFrame = Type.Object(
   { ...closed, title: "MessageFrame" },
 );
 
+/** The fields of a `gap`, shared with the SSE `gap` event's data. */
+export const GapFields = {
+  /** Events after `from_seq` up to and including `to_seq` were not delivered. */
+  from_seq: Seq,
+  to_seq: Seq,
+  reason: StringEnum(["slow_consumer", "bus_gap"], {
+    description: "slow_consumer: dropped for a slow subscriber. bus_gap is reserved: the hub does not send it at present.",
+  }),
+};
+
+/** The fields of a `reset`, shared with the SSE `reset` event's data. */
+export const ResetFields = {
+  reason: StringEnum(["position_unavailable", "position_ahead"]),
+  /** Where delivery continues from. */
+  seq: Seq,
+  message: Type.String({ maxLength: 1024 }),
+};
+
 export const GapFrame = Type.Object(
-  {
-    type: Type.Literal("gap"),
-    sub: Ref,
-    /** Events after `from_seq` up to and including `to_seq` were not delivered. */
-    from_seq: Seq,
-    to_seq: Seq,
-    reason: StringEnum(["slow_consumer", "bus_gap"]),
-  },
+  { type: Type.Literal("gap"), sub: Ref, ...GapFields },
   { ...closed, title: "GapFrame" },
 );
 
 export const ResetFrame = Type.Object(
-  {
-    type: Type.Literal("reset"),
-    sub: Ref,
-    reason: StringEnum(["position_unavailable", "position_ahead"]),
-    /** Where delivery continues from. */
-    seq: Seq,
-    message: Type.String({ maxLength: 1024 }),
-  },
+  { type: Type.Literal("reset"), sub: Ref, ...ResetFields },
   { ...closed, title: "ResetFrame" },
 );
 
@@ -142,7 +153,7 @@ export const ErrorFrame = Type.Object(
     code: ErrorCodeSchema,
     message: Type.String({ maxLength: 8192 }),
     ref: Type.Optional(Ref),
-    /** The subscription refused (`unknown_channel`, `forbidden`). */
+    /** The subscription refused (`unknown_channel`, `forbidden`, `bad_request` past 64 per connection). */
     sub: Type.Optional(Ref),
     /** The channel refused, as the subscribe frame named it. */
     channel: Type.Optional(Label),
@@ -159,7 +170,7 @@ export const ClientFrame = TaggedUnion(
 
 export const HubFrame = TaggedUnion(
   "type",
-  [WelcomeFrame, AckFrame, SubscribedFrame, MessageFrame, GapFrame, ResetFrame, PingFrame, PongFrame, ErrorFrame],
+  [WelcomeFrame, AckFrame, SubscribedFrame, UnsubscribedFrame, MessageFrame, GapFrame, ResetFrame, PingFrame, PongFrame, ErrorFrame],
   { title: "HubFrame", description: "A frame the hub sends on /api/v1/ws." },
 );
 
@@ -170,6 +181,7 @@ export type AckFrame = Static<typeof AckFrame>;
 export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type SubscribedFrame = Static<typeof SubscribedFrame>;
+export type UnsubscribedFrame = Static<typeof UnsubscribedFrame>;
 export type MessageFrame = Static<typeof MessageFrame>;
 export type GapFrame = Static<typeof GapFrame>;
 export type ResetFrame = Static<typeof ResetFrame>;
