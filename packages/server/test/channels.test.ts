@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { describe, expect, it, vi } from "vitest";
-import { CLOSE_CODES, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
+import { CLOSE_CODES, errorResponseCodec, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
 import { PROJECT_A, problemsSnapshot, sessionEvent } from "./helpers/envelopes.js";
 import { projectToken, testHub } from "./helpers/hub.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -47,6 +49,60 @@ describe("session channels (GET /api/v1/sessions/{id}/events)", () => {
     expect(reader.raw.map((text) => (JSON.parse(text) as { kind: string }).kind)).toEqual(["phase", "failed"]);
   });
 });
+
+describe("refused upgrades", () => {
+  it("answers a session's ?since= that is not a seq with 400 and an ErrorResponse naming it", async () => {
+    const hub = await testHub();
+    for (const since of ["abc", "-1", "1e3", "0x10", "1.5", ""]) {
+      const refused = await upgradeRefusal(`${hub.url}/api/v1/sessions/s1/events?since=${encodeURIComponent(since)}`, hub.admin);
+      expect(refused.status, `since=${since}`).toBe(400);
+      expect(refused.contentType).toBe("application/json; charset=utf-8");
+      const body = errorResponseCodec.decodeJson(refused.body);
+      expect(body.ok && body.value.error).toEqual({
+        code: "bad_request",
+        message: `since: expected a seq (a non-negative integer), received ${JSON.stringify(since)}`,
+      });
+    }
+    // A seq is taken: the upgrade goes through (and the unknown session closes 4404).
+    const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/sessions/s1/events?since=7`, { token: hub.admin });
+    expect((await socket.closed).code).toBe(CLOSE_CODES.notFound);
+  });
+
+  it("answers an unknown path with 404 and an ErrorResponse", async () => {
+    const hub = await testHub();
+    const refused = await upgradeRefusal(`${hub.url}/api/v1/nope`, hub.admin);
+    expect(refused.status).toBe(404);
+    const body = errorResponseCodec.decodeJson(refused.body);
+    expect(body.ok && body.value.error.code).toBe("not_found");
+  });
+});
+
+/** The answer to a WebSocket upgrade the hub refuses: its status, content type and body. */
+function upgradeRefusal(url: string, token: string): Promise<{ status: number; contentType: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": randomBytes(16).toString("base64"),
+      },
+    });
+    request.on("upgrade", (_response, socket) => {
+      socket.destroy();
+      reject(new Error(`${url} was upgraded`));
+    });
+    request.on("response", (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, contentType: response.headers["content-type"], body }));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
 
 describe("problems channel (GET /api/v1/problems/events)", () => {
   it("sends the latest snapshot on join, then the deltas the hub computes", async () => {

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import { CLOSE_CODES } from "@events/schema";
+import { CLOSE_CODES, SSE_EVENTS, sseEndDataCodec, sseGapDataCodec } from "@events/schema";
 import { sizedEvent } from "./helpers/envelopes.js";
 import { testHub } from "./helpers/hub.js";
 import { RawSse } from "./helpers/sse-client.js";
@@ -121,10 +121,12 @@ describe("slow consumers", () => {
     const published = hub.hub.stats().headSeq;
     stalled.resume();
     await stalled.waitFor(() => stalled.ended, 20_000);
-    const gap = JSON.parse(stalled.named("gap")[0]!.data) as { from_seq: number; to_seq: number; reason: string };
-    expect(gap.reason).toBe("slow_consumer");
-    expect(gap.to_seq).toBeGreaterThan(gap.from_seq);
-    expect(JSON.parse(stalled.named("end")[0]!.data)).toMatchObject({ reason: "slow_consumer" });
+    const gap = sseGapDataCodec.decodeJson(stalled.named(SSE_EVENTS.gap)[0]!.data);
+    if (!gap.ok) throw new Error(`gap data: ${gap.issues[0]?.message}`);
+    expect(gap.value.reason).toBe("slow_consumer");
+    expect(gap.value.to_seq).toBeGreaterThan(gap.value.from_seq);
+    const end = sseEndDataCodec.decodeJson(stalled.named(SSE_EVENTS.end)[0]!.data);
+    expect(end.ok && end.value).toMatchObject({ reason: "slow_consumer", code: CLOSE_CODES.slowConsumer });
     await healthy.waitFor(() => healthy.named("MachineEvent").length === published, 30_000);
     expect(healthy.named("gap")).toEqual([]);
     expect(healthy.named("end")).toEqual([]);

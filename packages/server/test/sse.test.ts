@@ -1,6 +1,14 @@
 import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import { envelopeCodec, type Envelope } from "@events/schema";
+import {
+  CLOSE_CODES,
+  SSE_EVENTS,
+  envelopeCodec,
+  sseEndDataCodec,
+  sseReadyDataCodec,
+  sseResetDataCodec,
+  type Envelope,
+} from "@events/schema";
 import { createLogger } from "../src/index.js";
 import { event, events, fixture, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
 import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
@@ -26,7 +34,8 @@ describe("SSE (GET /api/events)", () => {
     expect(sse.headers["cache-control"]).toContain("no-cache");
     await sse.waitFor(() => sse.events.length > 0);
     expect(sse.text.startsWith("retry: 1234\nevent: ready\n")).toBe(true);
-    expect(JSON.parse(sse.events[0]!.data)).toMatchObject({ from_seq: 0, head_seq: 0 });
+    expect(sse.events[0]!.event).toBe(SSE_EVENTS.ready);
+    expect(sseReadyDataCodec.decodeJson(sse.events[0]!.data)).toEqual({ ok: true, value: { from_seq: 0, head_seq: 0, heartbeat_ms: 15_000 } });
     const sent = event({ project_uuid: PROJECT_A });
     const [seq] = await publish(hub, [sent]);
     const frame = await sse.waitFor(() => sse.named("WPAssigned")[0]);
@@ -43,7 +52,7 @@ describe("SSE (GET /api/events)", () => {
     await sse.waitFor(() => sse.ended);
     const end = sse.named("end");
     expect(end.length).toBe(1);
-    expect(JSON.parse(end[0]!.data)).toMatchObject({ reason: "lifetime" });
+    expect(sseEndDataCodec.decodeJson(end[0]!.data)).toEqual({ ok: true, value: { reason: "lifetime", code: CLOSE_CODES.normal, message: "lifetime" } });
     expect(sse.events.at(-1)?.event).toBe("end");
   });
 
@@ -131,11 +140,13 @@ describe("SSE (GET /api/events)", () => {
     const ahead = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "99999" });
     const reset = await ahead.waitFor(() => ahead.named("reset")[0]);
     expect(reset.id).toBe(String(seqs[7]));
-    expect(JSON.parse(reset.data)).toMatchObject({ reason: "position_ahead", seq: seqs[7] });
+    const ahead7 = sseResetDataCodec.decodeJson(reset.data);
+    expect(ahead7.ok && ahead7.value).toMatchObject({ reason: "position_ahead", seq: seqs[7] });
     await hub.hub.prune();
     const pruned = await RawSse.open(`${hub.url}/api/events?since=1`, bearer(hub.admin));
     const unavailable = await pruned.waitFor(() => pruned.named("reset")[0]);
-    expect(JSON.parse(unavailable.data)).toMatchObject({ reason: "position_unavailable", seq: seqs[4] });
+    const pruned4 = sseResetDataCodec.decodeJson(unavailable.data);
+    expect(pruned4.ok && pruned4.value).toMatchObject({ reason: "position_unavailable", seq: seqs[4] });
     await pruned.waitFor(() => pruned.named("WPAssigned").length === 3);
     expect(pruned.events.map((item) => item.event)).toEqual(["ready", "reset", "WPAssigned", "WPAssigned", "WPAssigned"]);
     ahead.close();
@@ -179,7 +190,8 @@ describe("SSE (GET /api/events)", () => {
     expect(revoked.status).toBe(204);
     for (const stream of [byTicket, byHeader]) {
       const [end] = await stream.waitFor(() => (stream.named("end").length > 0 ? stream.named("end") : undefined));
-      expect(JSON.parse(end!.data)).toMatchObject({ reason: "revoked", code: 4401 });
+      const data = sseEndDataCodec.decodeJson(end!.data);
+      expect(data.ok && data.value).toMatchObject({ reason: "revoked", code: CLOSE_CODES.unauthenticated });
       await stream.waitFor(() => stream.ended);
     }
     // A stream of another token carries on.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { envelopeCodec, hubFrameCodec } from "@events/schema";
 import { event, events, machineEvent, PROJECT_A, PROJECT_B, sessionEvent } from "./helpers/envelopes.js";
 import { testHub } from "./helpers/hub.js";
@@ -116,7 +116,7 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     expect(fine.of("reset")).toEqual([]);
   });
 
-  it("stops delivering after unsubscribe and answers an unknown one with not_found", async () => {
+  it("answers unsubscribe with unsubscribed, stops delivering, and answers an unknown one with not_found", async () => {
     const hub = await testHub();
     const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     reader.send({ type: "subscribe", sub: "x" });
@@ -125,9 +125,49 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     reader.send({ type: "unsubscribe", sub: "x" });
     reader.send({ type: "unsubscribe", sub: "nope" });
     expect((await reader.next("error")).code).toBe("not_found");
+    const unsubscribed = await reader.next("unsubscribed");
+    expect(unsubscribed).toEqual({ type: "unsubscribed", sub: "x" });
+    expect(hubFrameCodec.decode(unsubscribed).ok).toBe(true);
+    // Only a subscription that was there is confirmed, once; a refused `nope` is not.
+    expect(reader.of("unsubscribed")).toEqual([unsubscribed]);
+    // Replacing a subscription (the same sub again) is not an unsubscribe.
+    reader.send({ type: "subscribe", sub: "y" });
+    await reader.next("subscribed", () => reader.of("subscribed").filter((frame) => frame.sub === "y").length === 2);
+    expect(reader.of("unsubscribed")).toEqual([unsubscribed]);
     const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     await writer.publish(events(3));
     await reader.next("message", () => reader.of("message").length === 3);
     expect(new Set(reader.of("message").map((message) => message.sub))).toEqual(new Set(["y"]));
+  });
+
+  it("refuses the 65th subscription on a connection with an error naming its sub and channel; the 64 stay", async () => {
+    const hub = await testHub();
+    const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    for (let i = 1; i <= 64; i++) reader.send({ type: "subscribe", sub: `s${i}`, channel: "tasks" });
+    await reader.next("subscribed", () => reader.of("subscribed").length === 64);
+    reader.send({ type: "subscribe", sub: "s65", channel: "tasks" });
+    reader.send({ type: "subscribe", sub: "all" });
+    const refusals = await vi.waitFor(() => {
+      const errors = reader.of("error");
+      if (errors.length < 2) throw new Error("waiting for both refusals");
+      return errors;
+    });
+    expect(refusals[0]).toEqual({
+      type: "error",
+      code: "bad_request",
+      sub: "s65",
+      channel: "tasks",
+      message: "at most 64 subscriptions per connection; unsubscribe one first",
+    });
+    expect(refusals.every((frame) => hubFrameCodec.decode(frame).ok)).toBe(true);
+    // Without a channel, none is named.
+    expect(refusals[1]).toMatchObject({ code: "bad_request", sub: "all" });
+    expect(refusals[1]).not.toHaveProperty("channel");
+    // Re-subscribing one of the 64 replaces it; unsubscribing one makes room.
+    reader.send({ type: "subscribe", sub: "s1", channel: "tasks" });
+    reader.send({ type: "unsubscribe", sub: "s2" });
+    reader.send({ type: "subscribe", sub: "s65", channel: "tasks" });
+    await reader.next("subscribed", (frame) => frame.sub === "s65");
+    expect(reader.of("error")).toHaveLength(2);
   });
 });

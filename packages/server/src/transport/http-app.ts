@@ -3,7 +3,6 @@
  * failure with an ErrorResponse, a 503 while shutting down, and a request log
  * that prints paths only (query strings may carry stream tickets).
  */
-import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
@@ -12,7 +11,7 @@ import { dashboardRoutes } from "./dashboard.js";
 import { historyRoutes } from "./history-routes.js";
 import { learnCredentials } from "../auth/authenticate.js";
 import { pathOf, ticketOf } from "./http-auth.js";
-import { codeForStatus, errorBody, HTTP_STATUS, wireCode } from "./http-errors.js";
+import { codeForStatus, errorBody, HTTP_STATUS, rawErrorResponse, wireCode } from "./http-errors.js";
 import { opsRoutes } from "./ops-routes.js";
 import { requestIssues, validatedPart } from "./request-issues.js";
 import type { SseStreams } from "./sse.js";
@@ -54,8 +53,7 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
     clientErrorHandler: (error, socket) => {
       const { status, message } = clientFailure(error);
       if (!socket.writable) return void socket.destroy();
-      const body = JSON.stringify(errorBody(codeForStatus(status), message));
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(rawErrorResponse(status, errorBody(codeForStatus(status), message)));
     },
     // Strict validation of the token routes: no silent removal or coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },

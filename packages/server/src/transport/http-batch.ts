@@ -1,15 +1,17 @@
 /**
  * `POST /api/v1/events/batch`: a JSON `{events: [...]}` body (gzip or deflate
  * allowed) answered with one result per event. Past `max_batch_bytes` (inflated) or
- * `max_events_per_batch` the answer is 413 with the limits in the body.
+ * `max_events_per_batch` the answer is 413 with the limits in the body. Whether the
+ * batch is taken is core/publish-access.ts's rule; this route gives it its status.
  */
 import { batchRequestCodec, type BatchResponse } from "@events/schema";
 import type { FastifyInstance } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
+import { ingestFailure, publishAccess } from "../core/publish-access.js";
 import { authorise } from "./http-auth.js";
-import { errorBody } from "./http-errors.js";
+import { errorBody, HTTP_STATUS } from "./http-errors.js";
 import { eventsDespiteElements } from "./element-issues.js";
 import { readBody } from "./read-body.js";
 
@@ -27,7 +29,8 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
       );
     });
     scope.post("/api/v1/events/batch", {
-      // Authenticated before the body is read: an unknown client costs no inflating.
+      // Authenticated (and the write scope checked) before the body is read: an unknown
+      // client or a reader costs no inflating. publishAccess then decides on the batch.
       onRequest: async (request, reply) => {
         const principal = authorise({ core: core, request, reply }, { scope: "write" });
         if (principal === undefined) return reply;
@@ -46,22 +49,20 @@ export function batchRoutes(app: FastifyInstance, core: HubCore): void {
           const issues = decoded.ok ? [] : decoded.issues;
           return reply.code(400).send(errorBody("bad_request", "the body is not a batch: {\"events\": [...]}", { issues }));
         }
-        if (events.length > limits.max_events_per_batch) {
-          core.metrics.malformed.inc({ transport: "http" });
-          return reply
-            .code(413)
-            .send(errorBody("batch_too_large", `${events.length} events > max_events_per_batch ${limits.max_events_per_batch}; split the batch`, { limits }));
+        const access = publishAccess(principal, events.length, { limits, closing: core.closing });
+        if (!access.ok) {
+          if (access.code === "batch_too_large") core.metrics.malformed.inc({ transport: "http" });
+          const extra = access.limits === undefined ? {} : { limits: access.limits };
+          return reply.code(HTTP_STATUS[access.code]).send(errorBody(access.code, access.message, extra));
         }
         let result;
         try {
-          result = await core.ingest(events, principal, "http");
+          result = await core.ingest(events, access.principal, "http");
         } catch (error) {
           core.logger.error("storing a batch failed", { error });
-          // 507 for a full store, 503 otherwise: both retryable, and nothing of the batch was stored.
-          if (error instanceof HubError && error.code === "storage_full") {
-            throw new HubError("storage_full", "the hub's store is full (no space left); nothing of this batch was stored: retry it later", { cause: error });
-          }
-          throw new HubError("unavailable", "the hub could not store this batch; retry it later", { cause: error });
+          // 507 for a full store, 503 otherwise.
+          const failure = ingestFailure(error, "batch");
+          throw new HubError(failure.code, failure.message, { cause: error });
         }
         const response: BatchResponse = { results: result.results, lamport_clock: result.lamportClock };
         return reply.code(200).send(response);

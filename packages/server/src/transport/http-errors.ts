@@ -2,6 +2,7 @@
  * One mapping from hub error codes to HTTP statuses and WebSocket close codes, and
  * the ErrorResponse body every non-2xx HTTP answer carries.
  */
+import { STATUS_CODES } from "node:http";
 import { CLOSE_CODES, type ErrorCode, type ErrorResponse, type Issue, type Limits } from "@events/schema";
 import type { HubErrorCode } from "../errors.js";
 
@@ -75,4 +76,11 @@ export function errorBody(
       ...(extra.limits === undefined ? {} : { limits: { ...extra.limits } }),
     },
   };
+}
+
+/** A whole HTTP answer with an ErrorResponse, for a socket no framework answers on (a bad request line, a refused upgrade); the connection closes after it. */
+export function rawErrorResponse(status: number, body: ErrorResponse): string {
+  const json = JSON.stringify(body);
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close`;
+  return `${head}\r\n\r\n${json}`;
 }

@@ -7,10 +7,22 @@
  * `Last-Event-ID` (wins) or `?since=`. A position the hub cannot serve gets an
  * explicit `reset` event; dropped frames a `gap` event. `?data=payload` sends each
  * event's payload alone as `data` (the flat frames of kube-coder's stream) instead of
- * the envelope.
+ * the envelope. The control events' names and data are @events/schema's (`SSE_EVENTS`,
+ * `SseReadyData`, ...), so what is written here cannot drift from what clients decode.
  */
 import type { ServerResponse } from "node:http";
-import { CLOSE_CODES, receivedText } from "@events/schema";
+import {
+  CLOSE_CODES,
+  SSE_EVENTS,
+  receivedText,
+  type SseControlData,
+  type SseEndData,
+  type SseEndReason,
+  type SseGapData,
+  type SseReadyData,
+  type SseResetData,
+  type SseEventName,
+} from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { httpChunk, type PublishedEvent } from "../broker/published-event.js";
 import type { Sink } from "../broker/sink.js";
@@ -19,6 +31,7 @@ import type { HubCore } from "../core/hub-core.js";
 import { subscriptionAccess } from "../core/subscription-access.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
+import { parseSeq } from "./seq-param.js";
 
 const HEARTBEAT = Buffer.from(": keep-alive\n\n");
 
@@ -31,7 +44,8 @@ interface Stream {
   readonly tokenId: string | undefined;
 }
 
-const END_REASONS: Readonly<Record<number, string>> = {
+/** `end.reason` by close code; any other code is `closed`. */
+const END_REASONS: Readonly<Record<number, SseEndReason>> = {
   [CLOSE_CODES.normal]: "lifetime",
   [CLOSE_CODES.goingAway]: "shutdown",
   [CLOSE_CODES.slowConsumer]: "slow_consumer",
@@ -129,17 +143,18 @@ export class SseStreams {
       framer: {
         event: eventFramer(query),
         gap: (fromSeq, toSeq) => {
-          const gap = Buffer.from(`event: gap\ndata: ${JSON.stringify({ from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" })}\n\n`);
+          const gap = Buffer.from(control(SSE_EVENTS.gap, { from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies SseGapData));
           return query.chunked ? httpChunk(gap) : gap;
         },
       },
       sink: responseSink(response, core.options.closeGraceMs),
       since: query.since,
       opened: (opened) => {
-        const ready = JSON.stringify({ from_seq: opened.fromSeq, head_seq: opened.headSeq, heartbeat_ms: core.options.heartbeatMs });
-        let head = `retry: ${core.options.sseRetryMs}\nevent: ready\ndata: ${ready}\n\n`;
+        const ready = { from_seq: opened.fromSeq, head_seq: opened.headSeq, heartbeat_ms: core.options.heartbeatMs } satisfies SseReadyData;
+        let head = `retry: ${core.options.sseRetryMs}\n${control(SSE_EVENTS.ready, ready)}`;
         if (opened.reset !== undefined) {
-          head += `id: ${opened.reset.seq}\nevent: reset\ndata: ${JSON.stringify(opened.reset)}\n\n`;
+          const { reason, seq, message } = opened.reset;
+          head += `id: ${seq}\n${control(SSE_EVENTS.reset, { reason, seq, message } satisfies SseResetData)}`;
         }
         response.write(head);
       },
@@ -177,9 +192,14 @@ function responseSink(response: ServerResponse, closeGraceMs: number): Sink {
 
 function endStream(response: ServerResponse, why: { code: number; reason: string; closeGraceMs: number }): void {
   if (response.writableEnded || response.destroyed) return;
-  const data = JSON.stringify({ reason: END_REASONS[why.code] ?? "closed", code: why.code, message: why.reason });
-  response.end(`event: end\ndata: ${data}\n\n`);
+  const end = { reason: END_REASONS[why.code] ?? "closed", code: why.code, message: why.reason } satisfies SseEndData;
+  response.end(control(SSE_EVENTS.end, end));
   setTimeout(() => response.destroy(), why.closeGraceMs).unref();
+}
+
+/** A control event: its name and its data, typed by @events/schema for that name. */
+function control<Name extends SseEventName>(event: Name, data: SseControlData[Name]): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 interface SseQuery {
@@ -200,13 +220,11 @@ function parseQuery(request: FastifyRequest): SseQuery | string {
   if (channel !== undefined && (channel.length === 0 || channel.length > 256)) return "channel: expected 1 to 256 characters";
   if (project !== undefined && (project.length === 0 || project.length > 256)) return "project: expected 1 to 256 characters";
   const header = request.headers["last-event-id"];
-  const position = typeof header === "string" && header !== "" ? header : single(query["since"]);
+  const byHeader = typeof header === "string" && header !== "";
+  const position = byHeader ? header : single(query["since"]);
   if (position === undefined) return { channel, project, since: undefined, payloadOnly };
-  const since = Number(position);
-  if (!/^\d{1,16}$/.test(position) || !Number.isSafeInteger(since)) {
-    return `${typeof header === "string" && header !== "" ? "Last-Event-ID" : "since"}: expected a seq (a non-negative integer), received ${receivedText(position)}`;
-  }
-  return { channel, project, since, payloadOnly };
+  const since = parseSeq(byHeader ? "Last-Event-ID" : "since", position);
+  return since.ok ? { channel, project, since: since.seq, payloadOnly } : since.message;
 }
 
 function single(value: unknown): string | undefined {

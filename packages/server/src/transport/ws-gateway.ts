@@ -3,15 +3,19 @@
  * open connection's liveness. One timer (the hub's sweep) pings every peer each
  * `heartbeatMs` and closes with 4408 a peer silent for `pingTimeoutMs`, and with
  * 4401 one still unauthenticated after `helloTimeoutMs`: no timer per connection.
+ * An upgrade it refuses is answered with an ErrorResponse: 404 for an unknown path,
+ * 400 for a query an endpoint cannot take, 503 while shutting down.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { CLOSE_CODES } from "@events/schema";
+import { CLOSE_CODES, type ErrorResponse } from "@events/schema";
 import { WebSocketServer, type WebSocket } from "ws";
 import { fromRequest, learnCredentials } from "../auth/authenticate.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import { ticketOf } from "./http-auth.js";
+import { errorBody, rawErrorResponse } from "./http-errors.js";
+import { parseSeq } from "./seq-param.js";
 import { openProblemsChannel, openSessionChannel } from "./ws-channels.js";
 import { WsProtocolConnection } from "./ws.js";
 import { WsPeer } from "./ws-peer.js";
@@ -48,8 +52,16 @@ export class WsGateway {
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const route = routeOf(request.url ?? "/");
-    if (route === undefined || this.#closing) {
-      refuse(socket, route === undefined ? "404 Not Found" : "503 Service Unavailable");
+    if (route === undefined) {
+      refuse(socket, 404, errorBody("not_found", "no WebSocket endpoint here: /api/v1/ws, /api/v1/sessions/{id}/events, /api/v1/problems/events"));
+      return;
+    }
+    if (route.kind === "refused") {
+      refuse(socket, 400, errorBody("bad_request", route.message));
+      return;
+    }
+    if (this.#closing) {
+      refuse(socket, 503, errorBody("unavailable", "the hub is shutting down; connect again later"));
       return;
     }
     socket.on("error", () => socket.destroy());
@@ -97,7 +109,7 @@ export class WsGateway {
     this.#server.close();
   }
 
-  #accept(input: { ws: WebSocket; socket: Duplex; request: IncomingMessage; route: Route }): void {
+  #accept(input: { ws: WebSocket; socket: Duplex; request: IncomingMessage; route: Endpoint }): void {
     const { ws, socket, request, route } = input;
     const core = this.#core;
     const peer = new WsPeer(ws, socket, core.options.closeGraceMs);
@@ -139,7 +151,7 @@ export class WsGateway {
     });
   }
 
-  #openChannel(peer: WsPeer, route: Exclude<Route, { kind: "protocol" }>, principal: NonNullable<WsPeer["principal"]>): Promise<Subscriber | undefined> {
+  #openChannel(peer: WsPeer, route: Exclude<Endpoint, { kind: "protocol" }>, principal: NonNullable<WsPeer["principal"]>): Promise<Subscriber | undefined> {
     if (route.kind === "problems") {
       return Promise.resolve(openProblemsChannel(this.#core, peer, { principal, project: route.project }));
     }
@@ -151,10 +163,13 @@ export class WsGateway {
   }
 }
 
-type Route =
+type Endpoint =
   | { readonly kind: "protocol" }
   | { readonly kind: "session"; readonly sessionId: string; readonly since: number | undefined }
   | { readonly kind: "problems"; readonly project: string | undefined };
+
+/** An endpoint, or a known one asked for with a query it cannot take (HTTP 400). */
+type Route = Endpoint | { readonly kind: "refused"; readonly message: string };
 
 function routeOf(url: string): Route | undefined {
   const [path = "", query = ""] = url.split("?", 2);
@@ -170,11 +185,11 @@ function routeOf(url: string): Route | undefined {
     return undefined;
   }
   const since = params.get("since");
-  const seq = since === null ? undefined : Number(since);
-  if (seq !== undefined && !(Number.isSafeInteger(seq) && seq >= 0)) return undefined;
-  return { kind: "session", sessionId, since: seq };
+  if (since === null) return { kind: "session", sessionId, since: undefined };
+  const seq = parseSeq("since", since);
+  return seq.ok ? { kind: "session", sessionId, since: seq.seq } : { kind: "refused", message: seq.message };
 }
 
-function refuse(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, body: ErrorResponse): void {
+  socket.end(rawErrorResponse(status, body));
 }

@@ -3,7 +3,7 @@
  * decoded by @events/schema, handed to the core, and answers encoded back.
  *  - hello -> welcome (the token may come in hello, for clients without headers)
  *  - publish -> one ack with a result per event, after the commit
- *  - subscribe (with `since`) -> subscribed, replay, live; unsubscribe
+ *  - subscribe (with `since`) -> subscribed, replay, live; unsubscribe -> unsubscribed
  *  - ping -> pong
  * A malformed frame is answered with an `error` frame and the connection stays up;
  * a frame over `max_frame_bytes` is answered and closed with 1009; a missing or
@@ -22,9 +22,9 @@ import {
 } from "@events/schema";
 import { fromToken, learnCredentials, type Credentials } from "../auth/authenticate.js";
 import { textFrame } from "../broker/published-event.js";
-import { HubError } from "../errors.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
+import { ingestFailure, publishAccess, type PublishAccess } from "../core/publish-access.js";
 import { subscriptionAccess } from "../core/subscription-access.js";
 import { eventsDespiteElements } from "./element-issues.js";
 import type { WsPeer, WsSink } from "./ws-peer.js";
@@ -185,48 +185,46 @@ export class WsProtocolConnection {
   }
 
   #publish(frame: PublishFrame): void {
-    const principal = this.#peer.principal;
-    if (principal === undefined) {
-      this.#peer.close(CLOSE_CODES.unauthenticated, "authenticate first (hello with a token)");
-      return;
-    }
-    if (!principal.scopes.has("write")) {
-      this.#peer.close(CLOSE_CODES.forbidden, "this token has no write scope");
-      return;
-    }
-    if (this.#core.closing) {
-      this.#error({ code: "unavailable", ref: frame.ref, message: "the hub is shutting down; publish again after reconnecting" });
-      return;
-    }
-    const limits = this.#core.options.limits;
-    if (frame.events.length > limits.max_events_per_batch) {
-      this.#core.metrics.malformed.inc({ transport: "ws" });
-      this.#error({
-        code: "batch_too_large",
-        ref: frame.ref,
-        message: `${frame.events.length} events > max_events_per_batch ${limits.max_events_per_batch}; split the frame (limits are in welcome)`,
-      });
+    const core = this.#core;
+    const access = publishAccess(this.#peer.principal, frame.events.length, { limits: core.options.limits, closing: core.closing });
+    if (!access.ok) {
+      this.#refusePublish(frame.ref, access);
       return;
     }
     this.#inFlight++;
     this.#updatePause();
-    this.#core
-      .ingest(frame.events, principal, "ws")
+    core
+      .ingest(frame.events, access.principal, "ws")
       .then(
         (result) => this.#send({ type: "ack", ref: frame.ref, results: result.results, lamport_clock: result.lamportClock }),
         (error: unknown) => {
-          this.#core.logger.error("storing a publish frame failed", { error });
-          this.#error(
-            error instanceof HubError && error.code === "storage_full"
-              ? { code: "storage_full", ref: frame.ref, message: "the hub's store is full (no space left); nothing of this frame was stored: publish it again later" }
-              : { code: "unavailable", ref: frame.ref, message: "the hub could not store this frame; retry it later" },
-          );
+          core.logger.error("storing a publish frame failed", { error });
+          this.#error({ ...ingestFailure(error, "frame"), ref: frame.ref });
         },
       )
       .finally(() => {
         this.#inFlight--;
         this.#updatePause();
       });
+  }
+
+  /** No credential or no write scope closes the connection; the rest is an `error` with the `ref`, and it stays. */
+  #refusePublish(ref: string, refusal: Extract<PublishAccess, { ok: false }>): void {
+    switch (refusal.code) {
+      case "unauthenticated":
+        this.#peer.close(CLOSE_CODES.unauthenticated, refusal.message);
+        return;
+      case "forbidden":
+        this.#peer.close(CLOSE_CODES.forbidden, refusal.message);
+        return;
+      case "batch_too_large":
+        this.#core.metrics.malformed.inc({ transport: "ws" });
+        this.#error({ code: refusal.code, ref, message: refusal.message });
+        return;
+      case "unavailable":
+        this.#error({ code: refusal.code, ref, message: refusal.message });
+        return;
+    }
   }
 
   #subscribe(frame: SubscribeFrame): void {
@@ -236,16 +234,18 @@ export class WsProtocolConnection {
       return;
     }
     const access = subscriptionAccess(principal, frame);
+    // A refusal names the subscription; the connection stays, and so do its other subscriptions.
+    const refuse = (code: ErrorFrame["code"], message: string): void =>
+      this.#error({ code, message, sub: frame.sub, ...(frame.channel === undefined ? {} : { channel: frame.channel }) });
     if (!access.ok) {
-      // The connection stays: other subscriptions and publishes on it are unaffected.
       this.#unsubscribe(frame.sub, true);
-      this.#error({ code: access.code, message: access.message, sub: frame.sub, ...(frame.channel === undefined ? {} : { channel: frame.channel }) });
+      refuse(access.code, access.message);
       return;
     }
     const subscriptions = (this.#subscriptions ??= new Map());
     this.#unsubscribe(frame.sub, true);
     if (subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      this.#error({ code: "bad_request", message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection` });
+      refuse("bad_request", `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection; unsubscribe one first`);
       return;
     }
     const sub = frame.sub;
@@ -276,6 +276,7 @@ export class WsProtocolConnection {
     this.#subscriptions?.delete(sub);
     subscription.sink.detach();
     subscription.subscriber.detach();
+    if (!quiet) this.#send({ type: "unsubscribed", sub });
   }
 
   #send(frame: HubFrame): void {
