@@ -44,7 +44,8 @@ describe("tokens over HTTP", () => {
     expect((await api(hub, "/api/v1/tokens", { token: "eva_wrong" })).status).toBe(401);
     expect((await api(hub, `/api/v1/tokens/${id}`, { method: "DELETE", token: hub.admin })).status).toBe(204);
     expect((await api(hub, `/api/v1/tokens/${id}`, { method: "DELETE", token: hub.admin })).status).toBe(404);
-    expect((await api(hub, "/api/v1/limits", { token })).status).toBe(200);
+    // A revoked token is refused everywhere it is checked, GET /api/v1/limits included (open to no credential, not to a dead one).
+    expect((await api(hub, "/api/v1/limits", { token })).status).toBe(401);
     const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token });
     expect((await socket.closed).code).toBe(CLOSE_CODES.unauthenticated);
   });
