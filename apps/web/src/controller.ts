@@ -10,11 +10,11 @@
  * whatever the size of the store, and nothing between the page and the live
  * stream is missed (the hub replays everything after the cursor).
  */
+import { Backoff } from "@events/client";
 import type { ProblemsFrame } from "@events/schema";
 import { isAdmin, olderEvents, streamTicket, type AuthProblem } from "./net/api.js";
 import { backfill, type BackfillResult } from "./net/backfill.js";
-import { backoffDelay } from "./net/backoff.js";
-import type { ConnectionState } from "./net/connection-state.js";
+import { RETRY_BACKOFF, type ConnectionState } from "./net/connection-state.js";
 import { LiveClient } from "./net/live-client.js";
 import { ProblemsClient } from "./net/problems-client.js";
 import { forgetToken, loadToken, saveToken } from "./net/token-store.js";
@@ -66,7 +66,8 @@ export class Controller {
   #problems: ProblemsClient | undefined;
   /** Bumped whenever the clients stop: async work of an older start drops its result. */
   #generation = 0;
-  #startAttempt = 0;
+  /** Retries of the first history read, when the hub cannot answer it. */
+  readonly #startBackoff = new Backoff(RETRY_BACKOFF);
   #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -187,7 +188,7 @@ export class Controller {
     if (generation !== this.#generation) return;
     if (!page.ok) {
       if (page.auth !== undefined) return this.#onConnection("live", { status: page.auth === "forbidden" ? "forbidden" : "unauthorized", reason: page.message });
-      const delay = backoffDelay(this.#startAttempt++);
+      const delay = this.#startBackoff.next();
       this.#set({ live: { status: "reconnecting", reason: `history: ${page.message}`, retryAt: Date.now() + delay } });
       this.#retry = setTimeout(() => {
         this.#retry = undefined;
@@ -195,7 +196,7 @@ export class Controller {
       }, delay);
       return;
     }
-    this.#startAttempt = 0;
+    this.#startBackoff.reset();
     const data = applyNewest({ ...emptyDashboard(), problems: this.#state.data.problems }, page.value.events, page.value.hasMore);
     this.#set({ data: { ...data, backfill: page.value.hasMore ? "loading" : "done" } });
     this.#startLive(generation, token, project);
@@ -204,10 +205,10 @@ export class Controller {
 
   #startLive(generation: number, token: string, project: string | undefined): void {
     this.#live = new LiveClient({
-      url: `${location.origin.replace(/^http/, "ws")}/api/v1/ws`,
+      url: location.origin,
       token,
       project,
-      lastSeq: () => this.#state.data.cursor.lastSeq,
+      since: this.#state.data.cursor.lastSeq,
       onEvents: (events: readonly LiveEvent[]) => this.#set({ data: applyEvents(this.#state.data, events) }),
       onState: (live) => this.#onConnection("live", live),
       onRestart: () => {

@@ -1,33 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { isLiveEvent, parseHubFrame, parseProblemsFrame } from "../src/net/frames.js";
+import { isLiveEvent, parseProblemsFrame } from "../src/net/frames.js";
 import { activity, delivered } from "./fixtures.js";
 
-describe("frames from the hub", () => {
+describe("what the page reads besides the live stream", () => {
   const event = delivered([activity("hello")], 7)[0]!;
 
-  it("passes the frames the page acts on", () => {
-    expect(parseHubFrame(JSON.stringify({ type: "message", sub: "dashboard", ...event }))?.type).toBe("message");
-    expect(parseHubFrame(JSON.stringify({ type: "gap", sub: "dashboard", from_seq: 1, to_seq: 4 }))?.type).toBe("gap");
+  it("passes history entries and problems frames the page acts on", () => {
+    expect(isLiveEvent(JSON.parse(JSON.stringify(event)))).toBe(true);
     expect(parseProblemsFrame(JSON.stringify({ kind: "snapshot", findings: [{ rule: "r", offending_path: "p" }], audit_at: "x" }))?.kind).toBe("snapshot");
+    expect(parseProblemsFrame(JSON.stringify({ kind: "delta", added: [], changed: [], removed: [{ rule: "r", offending_path: "p" }] }))?.kind).toBe("delta");
   });
 
   it("drops what it cannot read instead of throwing", () => {
-    const broken = [
-      "not json",
-      "null",
-      "[]",
-      "42",
-      JSON.stringify({ no: "type" }),
-      JSON.stringify({ type: "message", seq: "7", channel: "events", event: event.event }),
-      JSON.stringify({ type: "message", seq: -1, channel: "events", event: event.event }),
-      JSON.stringify({ type: "message", seq: 8, channel: "events", event: { ...event.event, payload: null } }),
-      JSON.stringify({ type: "message", seq: 8, channel: "events" }),
-      JSON.stringify({ type: "gap", from_seq: { nested: true } }),
+    const broken: unknown[] = [
+      null,
+      [],
+      42,
+      "<img>",
+      { seq: "7", channel: "events", event: event.event },
+      { seq: -1, channel: "events", event: event.event },
+      { seq: 0, channel: "events", event: event.event },
+      { seq: 8, channel: "events", event: { ...event.event, payload: null } },
+      { seq: 8, channel: "events", event: { ...event.event, node_id: undefined } },
+      { seq: 8, channel: "events" },
+      { seq: 1, channel: "events", event: "<img>" },
     ];
-    for (const text of broken) expect(parseHubFrame(text), text).toBeUndefined();
-    expect(parseHubFrame(undefined)).toBeUndefined();
-    expect(parseProblemsFrame(JSON.stringify({ kind: "delta", added: [], changed: [] }))).toBeUndefined();
-    expect(parseProblemsFrame(JSON.stringify({ kind: "snapshot", findings: [{ rule: 1 }] }))).toBeUndefined();
-    expect(isLiveEvent({ seq: 1, channel: "events", event: "<img>" })).toBe(false);
+    for (const value of broken) expect(isLiveEvent(value), JSON.stringify(value)).toBe(false);
+    for (const text of [undefined, "not json", "null", "[]", JSON.stringify({ kind: "delta", added: [], changed: [] }), JSON.stringify({ kind: "snapshot", findings: [{ rule: 1 }] })]) {
+      expect(parseProblemsFrame(text), String(text)).toBeUndefined();
+    }
   });
 });

@@ -5,9 +5,10 @@
  * retried with backoff a few times; the caller hears `failed` (with the hub's
  * message) rather than a silent hole.
  */
+import { backoffDelay } from "@events/client";
 import type { LiveEvent } from "../state/live-event.js";
 import { olderEvents, type AuthProblem } from "./api.js";
-import { backoffDelay } from "./backoff.js";
+import { RETRY_BACKOFF } from "./connection-state.js";
 
 export interface BackfillOptions {
   readonly token: string;
@@ -52,7 +53,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
         break;
       }
       if (page.auth !== undefined || ++attempt >= attempts) return page.auth === undefined ? { kind: "failed", message: page.message } : { kind: "failed", message: page.message, auth: page.auth };
-      await new Promise((resolve) => setTimeout(resolve, 200 + backoffDelay(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, 200 + backoffDelay(attempt, RETRY_BACKOFF)));
       if (!options.isCurrent()) return { kind: "cancelled" };
     }
   }

@@ -1,7 +1,8 @@
-/** The named states of the page's connections, with the reason of the last change (shown in the indicator). */
+/** The named states of the page's connections, with the reason of the last change (shown in the indicator), and how long they wait between attempts. */
+import type { BackoffOptions } from "@events/client";
 
 export type ConnectionStatus =
-  /** Opening the socket, saying hello, subscribing (and replaying what was missed). */
+  /** Opening the connection, subscribing (and replaying what was missed). */
   | "connecting"
   /** Subscribed: events arrive as the hub stores them. */
   | "live"
@@ -11,7 +12,7 @@ export type ConnectionStatus =
   | "unauthorized"
   /** The token may not read this project (403 / 4403): retrying will not help. */
   | "forbidden"
-  /** Stopped by the page (token changed, page left). */
+  /** Stopped by the page (token changed, page left), or by a hub that will not serve it (another protocol, a refused stream). */
   | "stopped";
 
 export interface ConnectionState {
@@ -20,3 +21,6 @@ export interface ConnectionState {
   /** When the next attempt starts (epoch ms), while reconnecting. */
   readonly retryAt?: number;
 }
+
+/** Reconnect and retry delays of every connection the page keeps: 250 ms doubling to 8 s, full jitter, so a restarted hub is not hit by every page at once. */
+export const RETRY_BACKOFF: BackoffOptions = { minDelayMs: 250, maxDelayMs: 8_000 };

@@ -1,11 +1,12 @@
 /**
- * The least the page checks of what the hub sends before acting on it. The hub
- * validated every event against @events/schema before storing it, so the page does
- * not re-validate envelopes (the generated validators would multiply its size); it
- * only makes sure a frame has the shape its code reads, so a broken or hostile
- * frame is dropped and counted instead of throwing in the middle of a batch.
+ * The least the page checks of what it reads outside the live stream (whose frames
+ * @events/client checks): history entries and the problems channel's frames. The
+ * hub validated every event against @events/schema before storing it, so the page
+ * does not re-validate envelopes (the generated validators would multiply its
+ * size); it only makes sure a value has the shape its code reads, so a broken or
+ * hostile one is dropped instead of throwing in the middle of a batch.
  */
-import type { HubFrame, ProblemsFrame } from "@events/schema";
+import type { ProblemsFrame } from "@events/schema";
 import type { LiveEvent } from "../state/live-event.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -27,15 +28,6 @@ function isEnvelopeLike(value: unknown): boolean {
 
 export function isLiveEvent(value: unknown): value is LiveEvent {
   return isObject(value) && Number.isSafeInteger(value["seq"]) && (value["seq"] as number) > 0 && typeof value["channel"] === "string" && isEnvelopeLike(value["event"]);
-}
-
-/** A hub frame, or undefined when the text is not one the page can act on. */
-export function parseHubFrame(text: unknown): HubFrame | undefined {
-  const value = parseJson(text);
-  if (!isObject(value) || typeof value["type"] !== "string") return undefined;
-  if (value["type"] === "message" && !isLiveEvent(value)) return undefined;
-  if ((value["type"] === "gap" || value["type"] === "reset" || value["type"] === "subscribed") && !Object.values(value).every((item) => item === null || typeof item !== "object")) return undefined;
-  return value as unknown as HubFrame;
 }
 
 /** A problems frame (`snapshot` or `delta` with arrays of findings), or undefined. */

@@ -5,11 +5,11 @@
  * ticket. Reconnects with capped full-jitter backoff; a new snapshot after a
  * reconnect is compared with the old one by the state, so nothing is missed.
  */
+import { Backoff } from "@events/client";
 import type { ProblemsFrame } from "@events/schema";
 import { streamTicket } from "./api.js";
+import { RETRY_BACKOFF, type ConnectionState } from "./connection-state.js";
 import { parseProblemsFrame } from "./frames.js";
-import { backoffDelay } from "./backoff.js";
-import type { ConnectionState } from "./connection-state.js";
 
 export interface ProblemsClientOptions {
   /** `ws(s)://host` of the hub. */
@@ -23,7 +23,7 @@ export interface ProblemsClientOptions {
 export class ProblemsClient {
   readonly #options: ProblemsClientOptions;
   #socket: WebSocket | undefined;
-  #attempt = 0;
+  readonly #backoff = new Backoff(RETRY_BACKOFF);
   #retry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
@@ -59,7 +59,7 @@ export class ProblemsClient {
       const frame = parseProblemsFrame(message.data);
       if (frame === undefined) return;
       if (frame.kind === "snapshot") {
-        this.#attempt = 0;
+        this.#backoff.reset();
         this.#options.onState({ status: "live", reason: "live" });
       }
       this.#options.onFrame(frame);
@@ -74,7 +74,7 @@ export class ProblemsClient {
   }
 
   #later(reason: string): void {
-    const delay = backoffDelay(this.#attempt++);
+    const delay = this.#backoff.next();
     this.#options.onState({ status: "reconnecting", reason, retryAt: Date.now() + delay });
     this.#retry = setTimeout(() => void this.#connect(), delay);
   }
