@@ -2,7 +2,8 @@
  * The bench's publisher process, apart from the servers and the subscribers: one
  * WebSocket connection per server (the hub, the raw `ws` floor, Socket.IO 4), each
  * event published alone, one per frame, at a fixed offered rate. Answers with when
- * each frame was handed to the socket (lib/ipc `now`). Driven over IPC.
+ * each frame was handed to the socket (lib/ipc `now`) and, from the hub, when each
+ * ack came. Driven over IPC.
  */
 import WebSocket from "ws";
 import { serve, text } from "../lib/ipc.js";
@@ -14,6 +15,8 @@ interface Connection {
   send(frame: string): void;
   /** Resolves when the server has taken every frame sent so far (the hub acks; the others do not answer). */
   settled(): Promise<void>;
+  /** When each ack came, in order (empty for servers that do not ack). */
+  readonly ackedAt: readonly number[];
   close(): void;
 }
 
@@ -32,6 +35,7 @@ async function connectTo(kind: string, port: number): Promise<Connection> {
           hub.socket.send(frame);
         },
         settled: () => waitUntil(() => hub.acks() >= sent),
+        ackedAt: hub.ackedAt,
         close: hub.close,
       };
     }
@@ -39,7 +43,7 @@ async function connectTo(kind: string, port: number): Promise<Connection> {
       // The floor's server sends each message from /publish on to every subscriber as it came.
       const socket = new WebSocket(`ws://127.0.0.1:${port}/publish`, { perMessageDeflate: false });
       await opened(socket);
-      return { frame: (event) => event, send: (frame) => socket.send(frame), settled: () => Promise.resolve(), close: () => socket.close() };
+      return { frame: (event) => event, send: (frame) => socket.send(frame), settled: () => Promise.resolve(), ackedAt: [], close: () => socket.close() };
     }
     case "socketio": {
       // Engine.IO open ("0{...}"), then a Socket.IO connect ("40") to the main namespace.
@@ -52,7 +56,7 @@ async function connectTo(kind: string, port: number): Promise<Connection> {
         });
         socket.once("error", reject);
       });
-      return { frame: (event) => `42["publish",${event}]`, send: (frame) => socket.send(frame), settled: () => Promise.resolve(), close: () => socket.close() };
+      return { frame: (event) => `42["publish",${event}]`, send: (frame) => socket.send(frame), settled: () => Promise.resolve(), ackedAt: [], close: () => socket.close() };
     }
     default:
       throw new Error(`unknown server ${kind}`);
@@ -74,9 +78,10 @@ serve(async (message) => {
     case "run": {
       const target = connection(name);
       const frames = (message["events"] as string[]).map((event) => target.frame(event));
+      const before = target.ackedAt.length;
       const sent = await paced(frames.length, 1000 / Number(message["rate"]), (index) => target.send(frames[index]!));
       await target.settled();
-      return { sent };
+      return { sent, acked: target.ackedAt.slice(before) };
     }
     case "disconnect":
       connection(name).close();

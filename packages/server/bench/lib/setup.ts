@@ -16,15 +16,15 @@ export const publishers = (): Child => new Child(new URL("../children/publisher.
 
 export const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
-/** A `ws` client of the hub that publishes pre-serialised frames and counts acks. */
-export async function publisher(port: number): Promise<{ socket: WebSocket; acks: () => number; close: () => void }> {
+/** A `ws` client of the hub that publishes pre-serialised frames and counts acks (noting when each came). */
+export async function publisher(port: number): Promise<{ socket: WebSocket; acks: () => number; ackedAt: readonly number[]; close: () => void }> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`, { headers: { authorization: `Bearer ${TOKEN}` }, perMessageDeflate: false });
-  let acks = 0;
+  const ackedAt: number[] = [];
   socket.on("message", (data: Buffer) => {
-    if (data.subarray(0, 16).toString().includes('"ack"')) acks++;
+    if (data.subarray(0, 16).toString().includes('"ack"')) ackedAt.push(now());
   });
   await opened(socket);
-  return { socket, acks: () => acks, close: () => socket.close() };
+  return { socket, acks: () => ackedAt.length, ackedAt, close: () => socket.close() };
 }
 
 export function opened(socket: WebSocket): Promise<void> {

@@ -48,7 +48,15 @@ const SATURATED = 0.97;
 const range = (values: readonly number[], digits = 1): string => `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
 
 export function rateRows(results: ReadonlyMap<string, readonly CellResult[]>, setup: { rates: readonly number[]; seconds: number; runs: number; placement: string }): BenchRow[] {
-  const rows: BenchRow[] = [{ name: `rates, 1 event per publish from a separate publisher; ${setup.runs} runs; ${setup.placement}`, value: setup.seconds, unit: "s per cell" }];
+  // Other work on a shared machine shows up in every figure: say how much there was.
+  const others = median([...results.values()].flat().map((cell) => cell.othersCpu));
+  const rows: BenchRow[] = [
+    {
+      name: `rates, 1 event per publish from a separate publisher; ${setup.runs} runs; ${setup.placement}; other work on the machine: ${(others * 100).toFixed(0)}% of a core (median)`,
+      value: setup.seconds,
+      unit: "s per cell",
+    },
+  ];
   for (const rate of setup.rates) {
     const cells = (system: RateSystem): readonly CellResult[] => results.get(`${rate} ${system.key}`) ?? [];
     const mid = (system: RateSystem, pick: (cell: CellResult) => number): number => median(cells(system).map(pick));

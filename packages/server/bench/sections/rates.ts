@@ -98,14 +98,19 @@ async function cell(load: Load, target: Child, offer: { system: RateSystem; rate
   await load.clients.request({ cmd: "track", name: system.key, ids: events.map((event) => event.event_id) });
   await target.request({ cmd: "watch" });
   const machine = { busy: busyMs(), at: now() };
-  const { sent } = await load.publisher.request<Message & { sent: number[] }>({ cmd: "run", name: system.key, rate, events: events.map((event) => JSON.stringify(event)) });
+  const { sent, acked } = await load.publisher.request<Message & { sent: number[]; acked: number[] }>({ cmd: "run", name: system.key, rate, events: events.map((event) => JSON.stringify(event)) });
   const seen = await load.clients.request<Message & DeliverySummary>({ cmd: "collect", sent, timeoutMs: DRAIN_MS });
   const watched = await target.request<Message & Watched>({ cmd: "watched" });
   // Everything else that ran meanwhile (other work on a shared machine), in cores.
   const others = (busyMs() - machine.busy) / (now() - machine.at) - watched.cpu - seen.cpu;
   const late = percentile(sent.map((at, index) => at - sent[0]! - (index * 1000) / rate), 99);
   const lastOf = percentile(seen.last.filter((latency) => latency >= 0), 99);
-  const commits = watched.commits === 0 ? "" : `; ${watched.commits} commits, mean ${((watched.commitSeconds / watched.commits) * 1000).toFixed(2)} ms, ${(events.length / watched.commits).toFixed(1)} events each`;
+  // The hub acks after the commit and after handing the event to every subscriber's socket.
+  const ack = acked.map((at, index) => at - sent[index]!);
+  const commits =
+    watched.commits === 0
+      ? ""
+      : `; ${watched.commits} commits, mean ${((watched.commitSeconds / watched.commits) * 1000).toFixed(2)} ms, ${(events.length / watched.commits).toFixed(1)} events each; ack p50 ${percentile(ack, 50).toFixed(1)} p99 ${percentile(ack, 99).toFixed(1)} ms`;
   const lost = seen.expected - seen.delivered;
   log(
     `  ${rate} ev/s ${system.key}: p50 ${seen.p50.toFixed(1)} p99 ${seen.p99.toFixed(1)} max ${seen.max.toFixed(1)} ms, p99 to the last of ${SUBSCRIBERS} ${lastOf.toFixed(1)} ms; ` +
