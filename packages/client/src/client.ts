@@ -389,9 +389,10 @@ export class EventsClient implements SubscriptionHost {
       case "welcome":
       case "ping":
       case "pong":
+      case "unsubscribed":
         return;
       default:
-        // `unsubscribed`, and frames of later protocol versions: nothing to do.
+        // Frames of later protocol versions: nothing to do.
         return;
     }
   }
@@ -426,6 +427,9 @@ export class EventsClient implements SubscriptionHost {
     this.#transport = undefined;
     this.#opened = undefined;
     if (kind === "websocket" && !wasOpen) this.#wsFailures++;
+    // After SSE (opened and lost, or not reachable either), the WebSocket goes first again:
+    // a hub that was down is not a network that blocks WebSockets.
+    if (kind === "sse") this.#wsFailures = 0;
     const reason = reasonOf(code);
     const terminal = TERMINAL.has(code);
     this.#dropConnection(new ClientError(terminal ? "disconnected" : "transport_closed", `the connection closed (${code}${message === "" ? "" : `: ${message}`})`), terminal);

@@ -11,13 +11,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** An envelope as far as the client reads one: ids, type, time and an object payload. */
+/** An envelope as far as a reader uses one: ids, type, time, node and an object payload. */
 export function isEnvelopeLike(value: unknown): boolean {
   return (
     isObject(value) &&
     typeof value["event_id"] === "string" &&
     typeof value["event_type"] === "string" &&
     typeof value["timestamp"] === "string" &&
+    typeof value["node_id"] === "string" &&
     typeof value["aggregate_id"] === "string" &&
     isObject(value["payload"])
   );

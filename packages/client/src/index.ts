@@ -36,6 +36,7 @@ export type { ClientEvents, ClientOptions, ClientState, PublishOptions, PublishR
 export { Subscription, DEFAULT_MAX_BUFFERED } from "./subscription.js";
 export type { Delivery, SubscribeOptions, SubscriptionEvents, SubscriptionState, SubscriptionStateChange } from "./subscription.js";
 export { ClientError } from "./errors.js";
+export { isEnvelopeLike } from "./frames.js";
 export type { ClientErrorCode } from "./errors.js";
 export { Backoff, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";

@@ -196,7 +196,7 @@ describe("the client's rules", () => {
     expect(client.state).toBe("connected");
   });
 
-  it("auto falls back to SSE after two WebSocket attempts that never opened, and tries the WebSocket again after", async () => {
+  it("auto falls back to SSE after two WebSocket attempts that never opened, and tries the WebSocket first again once SSE is lost", async () => {
     const sse = scripted("sse");
     const { client, made } = setup({ sse: sse.factory, transport: "auto" });
     const kinds: string[] = [];
@@ -210,7 +210,15 @@ describe("the client's rules", () => {
     expect(client.transport).toBe("sse");
     sse.made[0]?.handlers.closed(1006, "cut");
     await until(() => kinds.length === 4, "the attempt after SSE dropped");
-    expect(kinds).toEqual(["websocket", "websocket", "sse", "sse"]);
+    expect(kinds).toEqual(["websocket", "websocket", "sse", "websocket"]);
+    // A hub that is down (every transport fails) keeps going round: WebSocket twice, then SSE.
+    made.at(-1)?.handlers.closed(1006, "refused");
+    await until(() => kinds.length === 5, "the next attempt");
+    made.at(-1)?.handlers.closed(1006, "refused");
+    await until(() => sse.made.length === 2, "SSE again");
+    sse.made[1]?.handlers.closed(1006, "refused");
+    await until(() => kinds.length === 7, "the WebSocket after the failed SSE");
+    expect(kinds).toEqual(["websocket", "websocket", "sse", "websocket", "websocket", "sse", "websocket"]);
   });
 
   it("reconnectNow skips the backoff wait; disconnect keeps subscriptions for the next connect", () => {

@@ -6,24 +6,12 @@
  * size); it only makes sure a value has the shape its code reads, so a broken or
  * hostile one is dropped instead of throwing in the middle of a batch.
  */
+import { isEnvelopeLike } from "@events/client";
 import type { ProblemsFrame } from "@events/schema";
 import type { LiveEvent } from "../state/live-event.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** An envelope as far as the page reads one: ids, type, time, node, and an object payload. */
-function isEnvelopeLike(value: unknown): boolean {
-  return (
-    isObject(value) &&
-    typeof value["event_id"] === "string" &&
-    typeof value["event_type"] === "string" &&
-    typeof value["timestamp"] === "string" &&
-    typeof value["node_id"] === "string" &&
-    typeof value["aggregate_id"] === "string" &&
-    isObject(value["payload"])
-  );
 }
 
 export function isLiveEvent(value: unknown): value is LiveEvent {

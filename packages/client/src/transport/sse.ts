@@ -8,7 +8,20 @@
  * `reset` and `gap` are themselves, `end` closes the connection with the code it
  * carries (a stream that reached its lifetime is reopened alone, from its position).
  */
-import { CLOSE_CODES, DEFAULT_LIMITS, channelOf, type Envelope, type ErrorCode, type HubFrame, type Issue, type Limits } from "@events/schema";
+import {
+  CLOSE_CODES,
+  DEFAULT_LIMITS,
+  SSE_EVENTS,
+  channelOf,
+  type Envelope,
+  type ErrorCode,
+  type Issue,
+  type Limits,
+  type SseEndData,
+  type SseGapData,
+  type SseReadyData,
+  type SseResetData,
+} from "@events/schema";
 import { isEnvelopeLike, parseJson } from "../frames.js";
 import { SseParser, type SseMessage } from "./sse-parser.js";
 import type { SubscribeRequest, Transport, TransportConfig, TransportFactory, TransportHandlers } from "./transport.js";
@@ -150,25 +163,35 @@ class SseTransport implements Transport {
     const data = parseJson(message.data) as Record<string, unknown> | undefined;
     if (typeof data !== "object" || data === null) return this.#handlers.malformed();
     switch (message.event) {
-      case "ready":
-        stream.heartbeatMs = typeof data["heartbeat_ms"] === "number" && data["heartbeat_ms"] > 0 ? data["heartbeat_ms"] : DEFAULT_HEARTBEAT_MS;
-        this.#handlers.frame({ type: "subscribed", sub, from_seq: data["from_seq"] as number, head_seq: data["head_seq"] as number });
+      case SSE_EVENTS.ready: {
+        const ready = data as Partial<SseReadyData>;
+        stream.heartbeatMs = typeof ready.heartbeat_ms === "number" && ready.heartbeat_ms > 0 ? ready.heartbeat_ms : DEFAULT_HEARTBEAT_MS;
+        if (!isSeq(ready.from_seq) || !isSeq(ready.head_seq)) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "subscribed", sub, from_seq: ready.from_seq, head_seq: ready.head_seq });
         return;
-      case "reset":
-        this.#handlers.frame({ ...(data as object), type: "reset", sub } as HubFrame);
+      }
+      case SSE_EVENTS.reset: {
+        const reset = data as Partial<SseResetData>;
+        if (!isSeq(reset.seq) || reset.reason === undefined) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "reset", sub, reason: reset.reason, seq: reset.seq, message: reset.message ?? "" });
         return;
-      case "gap":
-        this.#handlers.frame({ ...(data as object), type: "gap", sub } as HubFrame);
+      }
+      case SSE_EVENTS.gap: {
+        const gap = data as Partial<SseGapData>;
+        if (!isSeq(gap.from_seq) || !isSeq(gap.to_seq)) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "gap", sub, from_seq: gap.from_seq, to_seq: gap.to_seq, reason: gap.reason ?? "slow_consumer" });
         return;
-      case "end": {
-        const code = typeof data["code"] === "number" ? data["code"] : CLOSE_CODES.normal;
-        if (data["reason"] === "lifetime") {
+      }
+      case SSE_EVENTS.end: {
+        const end = data as Partial<SseEndData>;
+        if (end.reason === "lifetime") {
           this.#streams.delete(sub);
           stream.controller.abort();
           this.#handlers.expired(sub);
           return;
         }
-        this.close(code, typeof data["message"] === "string" ? data["message"] : String(data["reason"]));
+        // The end's code is the WebSocket close code the same cause would have: the client acts on it alike.
+        this.close(typeof end.code === "number" ? end.code : CLOSE_CODES.normal, end.message ?? String(end.reason));
         return;
       }
       default: {
@@ -225,6 +248,10 @@ async function errorOf(response: Response): Promise<{ code: ErrorCode; message: 
   } catch {
     return { code: fallback, message: `HTTP ${response.status}`, issues: [] };
   }
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 function messageOf(error: unknown): string {
