@@ -9,10 +9,9 @@
  * rates, the systems in another order each run; the rows (sections/rates-rows.ts)
  * are medians over runs. With `taskset`, servers run on CPU 0, subscribers on CPU 1.
  */
-import { cpus } from "node:os";
 import { percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
 import type { Watched } from "../children/server.js";
-import { pin, PINNING } from "../lib/cpu-pin.js";
+import { busyMs, pin, PINNING } from "../lib/cpu.js";
 import type { DeliverySummary } from "../lib/deliveries.js";
 import { benchEvents } from "../lib/events.js";
 import { now, type Child, type Message } from "../lib/ipc.js";
@@ -119,9 +118,4 @@ async function cell(load: Load, target: Child, offer: { system: RateSystem; rate
       `subscribers CPU ${(seen.cpu * 100).toFixed(0)}%; publisher late p99 ${late.toFixed(1)} ms; everything else ${(others * 100).toFixed(0)}% of a core`,
   );
   return { p50: seen.p50, p99: seen.p99, perSecond: seen.perSecond, rssMb: watched.rss / 2 ** 20, rssStartMb: watched.rssStart / 2 ** 20, lost, serverCpu: watched.cpu, clientsCpu: seen.cpu, othersCpu: others, lateMs: late };
-}
-
-/** CPU time the whole machine has spent busy since boot, all CPUs, in ms. */
-function busyMs(): number {
-  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
