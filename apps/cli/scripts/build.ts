@@ -1,7 +1,7 @@
 /**
  * Builds `dist/`: the `events` command as one ES module (`bin.js`) with one chunk per
- * lazily imported command, commander and picocolors inside, the @events packages and
- * `ws` left as imports. A command pays for one file, not for a dozen resolved through
+ * lazily imported command, commander and picocolors inside, the @events packages left
+ * as imports. A command pays for one file, not for a dozen resolved through
  * the module loaders (about 10 ms of every `events emit`), and commander's
  * `child_process` is only loaded if it is ever asked to spawn, which `events` never
  * does; Node's `fs`, `path` and `os` are required, not imported (see
@@ -41,7 +41,7 @@ await build({
   target: "node20",
   sourcemap: true,
   logLevel: "warning",
-  external: ["@events/*", "ws"],
+  external: ["@events/*"],
   define: { __EVENTS_CLI_VERSION__: JSON.stringify(version) },
   // Bundled CommonJS (commander) requires Node's built-ins through this.
   banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },

@@ -207,11 +207,12 @@ function registerHub(program: Command): void {
     .option("--project <uuid>", "a project (admin token only; a project token sees its own)")
     .option("--since <seq>", "start after this seq (default: only new events)")
     .option("--count <n>", "exit after this many events")
+    .option("--transport <name>", "websocket, sse (Server-Sent Events), or auto: WebSocket, SSE where it cannot be opened", "auto")
     .option("--server <url>", "the hub (default: the one you are logged in to)")
     .option("--token <token>", "a read token (default: the one you are logged in with)")
     .option("--home <dir>", "state directory")
     .option("--json", "one JSON line per event, for scripts")
-    .addHelpText("after", "\nExamples:\n  events tail\n  events tail --channel machine:* --since 0 --json")
+    .addHelpText("after", "\nExamples:\n  events tail\n  events tail --channel machine:* --since 0 --json\n  events tail --transport sse")
     .action(async (flags: Flags) => (await import("./commands/tail.js")).tail(flags));
 }
 

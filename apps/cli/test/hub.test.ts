@@ -240,6 +240,33 @@ describe("events token and tail", () => {
     const line = JSON.parse(tail.stdout.trim().split("\n")[0]!) as { seq: number; event: { project_uuid: string } };
     expect(line.event.project_uuid).toBe(u.uuid);
   });
+
+  it("tail over Server-Sent Events prints the same lines as over the WebSocket", async () => {
+    const u = await loggedIn();
+    await u.run(["history", "add", "WP01", "--content", "one"]);
+    await u.run(["history", "add", "WP01", "--content", "two"]);
+    await u.run(["sync", "now"]);
+    const [sse, ws] = await Promise.all(["sse", "websocket"].map((transport) => u.run(["tail", "--transport", transport, "--since", "0", "--count", "2", "--json"])));
+    expect([sse?.code, ws?.code]).toEqual([0, 0]);
+    const lines = sse!.stdout.trim().split("\n").map((line) => JSON.parse(line) as { seq: number; event: { project_uuid: string; payload: { entry_content: string } } });
+    expect(lines.map((line) => [line.event.project_uuid, line.event.payload.entry_content])).toEqual([
+      [u.uuid, "one"],
+      [u.uuid, "two"],
+    ]);
+    expect(sse!.stdout).toBe(ws!.stdout);
+  });
+
+  it("tail exits 1 when the hub refuses the token, over either transport, and 2 for a transport it does not know", async () => {
+    for (const transport of ["websocket", "sse"]) {
+      const refused = await user().run(["tail", "--server", hub.url, "--token", "not-a-token", "--transport", transport]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("the hub refused the token (close 4401)");
+      expect(refused.stderr).toContain("events auth login");
+    }
+    const unknown = await user().run(["tail", "--server", hub.url, "--token", ADMIN, "--transport", "pigeon"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--transport must be one of auto, websocket, sse");
+  });
 });
 
 describe("events tail across a hub restart", () => {

@@ -146,6 +146,23 @@ describe("the background runtime", () => {
     await emitter.close();
   });
 
+  it("retries after the backoff, not the idle poll, while the hub is down, and delivers once it is up", async () => {
+    const port = await freePort();
+    const emitter = client(tempDir("events-rt-"), {
+      serverUrl: `http://127.0.0.1:${port}`,
+      token: ADMIN,
+      syncTuning: { pollMs: 600_000, backoff: { baseMs: 20, maxMs: 100 } },
+    });
+    const errors: string[] = [];
+    emitter.onSync("error", (error) => errors.push(error.errorClass));
+    emitter.emitHistoryAdded({ wp_id: "WP01", entry_type: "note", entry_content: "while down" });
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    expect(new Set(errors)).toEqual(new Set(["network"]));
+    const hub = await inProcessHub({ port });
+    await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(1), { timeout: 10_000 });
+    await emitter.close();
+  });
+
   it("stays idle, quietly, with autoSync off, with sync.auto_start: false, or with no hub configured", async () => {
     const hub = await inProcessHub();
     const project = tempDir("events-rt-project-");

@@ -5,6 +5,7 @@
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import { createEmitter, type Emitter, type EmitterOptions } from "../src/index.js";
@@ -146,15 +147,16 @@ describe("sync over the WebSocket", () => {
 });
 
 describe("sync over HTTP batches", () => {
-  /** A proxy in front of the hub that refuses big batches (413) and asks once to wait (429). */
+  /** A proxy in front of the hub that refuses big batches (413), asks once to wait (429) and refuses WebSocket upgrades (403). */
   interface ProxyLogEntry {
     status: number;
     events: number;
     at: number;
     gzip: boolean;
   }
-  async function strictProxy(hubUrl: string, maxEvents: number): Promise<{ url: string; log: ProxyLogEntry[] }> {
+  async function strictProxy(hubUrl: string, maxEvents: number): Promise<{ url: string; log: ProxyLogEntry[]; upgrades: () => number }> {
     const log: ProxyLogEntry[] = [];
+    let upgrades = 0;
     let askedToWait = false;
     const target = new URL(hubUrl);
     const server: Server = createHttpServer((req: IncomingMessage, res) => {
@@ -188,11 +190,15 @@ describe("sync over HTTP batches", () => {
         forward.end(body);
       });
     });
+    server.on("upgrade", (_req: IncomingMessage, socket: Duplex) => {
+      upgrades += 1;
+      socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : 0;
     afterClose.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    return { url: `http://127.0.0.1:${port}`, log };
+    return { url: `http://127.0.0.1:${port}`, log, upgrades: () => upgrades };
   }
   const afterClose: (() => Promise<void>)[] = [];
 
@@ -209,6 +215,22 @@ describe("sync over HTTP batches", () => {
     expect(statuses).toContain(413);
     expect(proxy.log[1]!.at - proxy.log[0]!.at).toBeGreaterThanOrEqual(900);
     expect(Math.max(...proxy.log.filter((entry) => entry.status === 200).map((entry) => entry.events))).toBeLessThanOrEqual(60);
+    expect(storedEvents(hub.dataDir).rows).toBe(300);
+    await client.close();
+    for (const close of afterClose.splice(0)) await close();
+  });
+
+  it("sends HTTP batches at once when the WebSocket upgrade is refused on the way, without asking for it again on the next drain", async () => {
+    const hub = await inProcessHub();
+    const proxy = await strictProxy(hub.url, 1_000);
+    const client = emitter({ home: tempDir("events-sync-home-"), serverUrl: proxy.url, token: ADMIN });
+    // More than a small drain: the WebSocket is tried first.
+    emitMany(client, 150);
+    expect(await client.syncNow()).toMatchObject({ synced: 150, remaining: 0 });
+    expect(client.connectionStatus()).toBe("batch");
+    emitMany(client, 150, "again");
+    expect(await client.syncNow()).toMatchObject({ synced: 150, remaining: 0 });
+    expect(proxy.upgrades()).toBe(1);
     expect(storedEvents(hub.dataDir).rows).toBe(300);
     await client.close();
     for (const close of afterClose.splice(0)) await close();

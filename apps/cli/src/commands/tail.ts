@@ -1,10 +1,13 @@
 /**
- * `events tail`: the live stream in the terminal. Subscribes over the hub's
- * WebSocket, resumes after a reconnect from the last `seq` it printed (no gap, no
- * duplicate), and says so when the hub reports a gap or a reset.
+ * `events tail`: the live stream in the terminal, through @events/client, which
+ * resumes after a reconnect (and re-reads after a gap) from the last `seq` it
+ * delivered, so nothing is printed twice or missed. Tail prints, says when it
+ * reconnects or the hub cannot serve the position asked for, and exits 1 when the
+ * hub refuses the token or the subscription, since waiting would never show anything.
  */
-import type { Envelope, HubFrame } from "@events/schema";
-import { failure, usageError } from "../errors.js";
+import type { ClientError, Delivery, StateChange } from "@events/client";
+import type { Envelope } from "@events/schema";
+import { failure, usageError, type CliError } from "../errors.js";
 import { colour, print, warn } from "../output.js";
 
 export interface TailFlags {
@@ -17,7 +20,11 @@ export interface TailFlags {
   json?: boolean;
   /** Exit after this many events. */
   count?: string;
+  /** `websocket`, `sse` (Server-Sent Events), or `auto`: WebSocket, SSE when it cannot be opened. */
+  transport?: string;
 }
+
+const TRANSPORTS = ["auto", "websocket", "sse"] as const;
 
 const PALETTE: Array<[RegExp, (text: string) => string]> = [
   [/^WP/, colour.cyan],
@@ -60,108 +67,75 @@ function summary(event: Envelope): string {
 
 export async function tail(flags: TailFlags): Promise<void> {
   const sdk = await import("@events/sdk");
-  const { hubFrameCodec, PROTOCOL_VERSION } = await import("@events/schema");
-  const { default: WebSocket } = await import("ws");
   const resolved = sdk.resolveServer({ home: sdk.resolveHome(flags.home), ...(flags.server === undefined ? {} : { serverUrl: flags.server }), ...(flags.token === undefined ? {} : { token: flags.token }) });
   if (resolved.serverUrl === undefined || resolved.token === undefined) {
     throw failure("no hub or token is configured", "log in with `events auth login --server <url> --token <token>`, or pass --server and --token");
   }
-  let since = flags.since === undefined ? undefined : Number(flags.since);
+  const since = flags.since === undefined ? undefined : Number(flags.since);
   if (since !== undefined && (!Number.isInteger(since) || since < 0)) throw usageError(`--since must be a seq (a whole number >= 0), got "${flags.since}"`);
+  const transport = TRANSPORTS.find((name) => name === (flags.transport ?? "auto"));
+  if (transport === undefined) throw usageError(`--transport must be one of ${TRANSPORTS.join(", ")}, got "${flags.transport}"`);
   const limit = flags.count === undefined ? Infinity : Number(flags.count);
+
+  const { createClient } = await import("@events/client");
+  const client = createClient({ url: resolved.serverUrl, token: resolved.token, transport, name: "events-tail" });
+  const subscription = client.subscribe(flags.channel, { ...(since === undefined ? {} : { since }), ...(flags.project === undefined ? {} : { project: flags.project }) });
   let printed = 0;
-  let attempt = 0;
-  const url = new URL("/api/v1/ws", resolved.serverUrl);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
 
   await new Promise<void>((resolve, reject) => {
-    let stopped = false;
-    let socket: InstanceType<typeof WebSocket> | undefined;
-    const stop = (): void => {
-      stopped = true;
-      socket?.close(1000);
-      resolve();
+    const stop = (error?: CliError): void => {
+      process.off("SIGINT", interrupted);
+      client.disconnect();
+      if (error === undefined) resolve();
+      else reject(error);
     };
-    process.once("SIGINT", stop);
-    const connect = (): void => {
-      socket = new WebSocket(url, { headers: { authorization: `Bearer ${resolved.token}` } });
-      socket.on("open", () => socket?.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION, client: "events-tail" })));
-      socket.on("message", (data: Buffer) => {
-        const decoded = hubFrameCodec.decodeJson(data);
-        if (!decoded.ok) return;
-        const frame: HubFrame = decoded.value;
-        switch (frame.type) {
-          case "welcome":
-            attempt = 0;
-            socket?.send(
-              JSON.stringify({
-                type: "subscribe",
-                sub: "tail",
-                ...(flags.channel === undefined ? {} : { channel: flags.channel }),
-                ...(flags.project === undefined ? {} : { project: flags.project }),
-                ...(since === undefined ? {} : { since }),
-              }),
-            );
-            return;
-          case "message": {
-            if (since !== undefined && frame.seq <= since) return;
-            since = frame.seq;
-            printed += 1;
-            if (flags.json === true) process.stdout.write(`${JSON.stringify({ seq: frame.seq, channel: frame.channel, event: frame.event })}\n`);
-            else print(`${colour.dim(String(frame.seq).padStart(6))} ${colour.dim(frame.event.timestamp.slice(11, 23))} ${paint(frame.event.event_type)} ${summary(frame.event)}`);
-            if (printed >= limit) stop();
-            return;
-          }
-          case "gap":
-            warn(`the hub dropped events ${frame.from_seq + 1}..${frame.to_seq} for this slow terminal; fetching them again`);
-            since = frame.from_seq;
-            socket?.send(JSON.stringify({ type: "unsubscribe", sub: "tail" }));
-            socket?.send(JSON.stringify({ type: "subscribe", sub: "tail", since, ...(flags.channel === undefined ? {} : { channel: flags.channel }), ...(flags.project === undefined ? {} : { project: flags.project }) }));
-            return;
-          case "reset":
-            warn(`the hub cannot serve from that position (${frame.message}); continuing from ${frame.seq}`);
-            since = frame.seq;
-            return;
-          case "ping":
-            socket?.send(JSON.stringify({ type: "pong", ...(frame.ts === undefined ? {} : { ts: frame.ts }) }));
-            return;
-          case "error":
-            if (frame.sub !== undefined && (frame.code === "unknown_channel" || frame.code === "forbidden")) {
-              // The subscription was refused: waiting would show nothing, ever.
-              stopped = true;
-              socket?.close(1000);
-              reject(failure(`the hub refused the subscription: ${frame.message}`, frame.code === "forbidden" ? "use a token of that project, or leave out --project" : "see `events tail --help` for the channels"));
-              return;
-            }
-            warn(`the hub said ${frame.code}: ${frame.message}`);
-            return;
-          case "subscribed":
-          case "ack":
-          case "pong":
-            return;
-        }
-      });
-      socket.on("unexpected-response", (_request, response) => {
-        const status = response.statusCode ?? 0;
-        if (status === 401 || status === 403) {
-          stopped = true;
-          reject(failure(`the hub refused the token (HTTP ${status})`, "log in again with `events auth login --server <url> --token <token>`"));
-        }
-      });
-      socket.on("error", () => undefined);
-      socket.on("close", (code) => {
-        if (stopped) return;
-        if (code === 4401 || code === 4403) {
-          stopped = true;
-          reject(failure(`the hub refused the token (close ${code})`, "log in again with `events auth login --server <url> --token <token>`"));
-          return;
-        }
-        attempt += 1;
-        const delay = Math.floor(Math.random() * Math.min(30_000, 500 * 2 ** attempt));
-        if (flags.json !== true) warn(`disconnected (${code}); reconnecting in ${delay} ms and resuming after seq ${since ?? "now"}`);
-        setTimeout(connect, delay);
-      });
-    };
-    connect();
+    const interrupted = (): void => stop();
+    process.once("SIGINT", interrupted);
+    subscription.on("event", (delivery) => {
+      if (printed >= limit) return;
+      printed += 1;
+      printDelivery(delivery, flags.json === true);
+      if (printed >= limit) stop();
+    });
+    subscription.on("reset", (reset) => warn(`the hub cannot serve from that position (${reset.message}); continuing from ${reset.seq}`));
+    subscription.on("error", (error) => stop(refusedSubscription(error)));
+    client.on("error", (error) => warn(`the hub said ${error.code}: ${error.message}`));
+    client.on("state", (change) => {
+      if (change.state === "connecting" && change.delayMs !== undefined) {
+        if (flags.json !== true) warn(`disconnected (${closeText(change)}); reconnecting in ${change.delayMs} ms and resuming after seq ${subscription.position ?? "now"}`);
+      } else if (change.state === "disconnected" && change.reason !== "disconnect") {
+        stop(refusedConnection(change));
+      }
+    });
+    client.connect();
   });
+}
+
+function printDelivery({ seq, channel, event }: Delivery, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ seq, channel, event })}\n`);
+  else print(`${colour.dim(String(seq).padStart(6))} ${colour.dim(event.timestamp.slice(11, 23))} ${paint(event.event_type)} ${summary(event)}`);
+}
+
+/** The close code and the words with it, without saying the code twice. */
+function closeText(change: StateChange): string {
+  if (change.code === undefined) return change.message;
+  return change.message.includes(String(change.code)) ? change.message : `${change.code}: ${change.message}`;
+}
+
+function refusedSubscription(error: ClientError): CliError {
+  const hint =
+    error.code === "forbidden"
+      ? "use a token of that project, or leave out --project"
+      : error.code === "unknown_channel"
+        ? "see `events tail --help` for the channels"
+        : undefined;
+  return failure(`the hub refused the subscription: ${error.message}`, hint);
+}
+
+/** The client stopped for good: the token, its scope, or a hub of another protocol. */
+function refusedConnection(change: StateChange): CliError {
+  if (change.reason === "bad_protocol") {
+    return failure(`the hub does not speak this client's protocol (${closeText(change)})`, "use an `events` of the hub's version");
+  }
+  return failure(`the hub refused the token (close ${change.code ?? change.reason})`, "log in again with `events auth login --server <url> --token <token>`");
 }

@@ -6,9 +6,9 @@
  * never holds back the ones behind it. A failure of the connection counts against no
  * event: the rows are released and sent again later. Never throws.
  */
+import type { Backoff } from "@events/client/backoff";
 import { DEFAULT_LIMITS, type Limits } from "@events/schema";
 import type { ClaimedEvent, Outbox } from "../outbox/outbox.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
 import { halve, splitBatches, toSendable, type Sendable } from "./batches.js";
 import { TypedEvents, type ConnectionState, type SyncEventMap, type SyncProgress } from "./connection-state.js";
 import { HttpTransport } from "./http-transport.js";
@@ -24,8 +24,8 @@ export interface SyncClientOptions {
   observe?: (value: number) => void;
   /** Rows claimed per round. @default 1_000 */
   claimLimit?: number;
-  /** Reconnect backoff. @default 0.5 s doubling to 30 s, full jitter */
-  backoff?: BackoffOptions;
+  /** Reconnect backoff: the first cap and the largest, in milliseconds (full jitter). @default { baseMs: 500, maxMs: 30_000 } */
+  backoff?: { baseMs?: number; maxMs?: number };
   /** Consecutive WebSocket failures before trying HTTP batches. @default 3 */
   wsFailuresBeforeBatch?: number;
   /** While sending HTTP batches, how often to try the WebSocket again, in milliseconds. @default 60_000 */
@@ -77,6 +77,8 @@ type Transport = { kind: "ws"; limits: Limits; publish: (events: readonly Sendab
 };
 
 const RETRY_AFTER_ATTEMPTS = 5;
+/** The close code of a WebSocket that closed without a close frame, or never opened. */
+const ABNORMAL_CLOSURE = 1006;
 /** Small drains sent over HTTP before the client opens its WebSocket. */
 const SMALL_DRAINS = 3;
 /** What a small drain assumes of a hub it has not asked: the defaults every hub starts with. */
@@ -94,7 +96,8 @@ export class SyncClient {
   private batchSince: number | undefined;
   private lastSyncAt: number | null = null;
   private lastError: SyncStatus["lastError"] = null;
-  private readonly backoff: Backoff;
+  /** Made at the first failure: a host whose drains succeed never loads it. */
+  private backoff: Backoff | undefined;
   private readonly now: () => number;
   private readonly trace: (message: string) => void;
   /** Rows claimed and not yet settled: released if the process exits. */
@@ -110,7 +113,6 @@ export class SyncClient {
     this.serverUrl = options.serverUrl;
     this.token = options.token;
     this.http = this.makeHttp();
-    this.backoff = new Backoff(options.backoff);
     this.now = options.now ?? Date.now;
     this.trace = options.trace ?? (() => undefined);
   }
@@ -231,10 +233,10 @@ export class SyncClient {
       if (this.state !== "unauthenticated") {
         const result = await this.syncNowUnheld();
         if (result.error !== undefined && result.error.errorClass !== "schema") {
-          delay = this.retryDelay ?? this.backoff.next();
+          delay = this.retryDelay ?? (await this.failureBackoff()).next();
           this.retryDelay = undefined;
         } else {
-          this.backoff.reset();
+          this.backoff?.reset();
         }
       }
       if (!this.running) break;
@@ -251,6 +253,13 @@ export class SyncClient {
   }
 
   private retryDelay: number | undefined;
+
+  private async failureBackoff(): Promise<Backoff> {
+    if (this.backoff !== undefined) return this.backoff;
+    const { Backoff } = await import("@events/client/backoff");
+    const tuning = this.options.backoff;
+    return (this.backoff ??= new Backoff({ minDelayMs: tuning?.baseMs ?? 500, maxDelayMs: tuning?.maxMs ?? 30_000 }));
+  }
 
   private syncNowUnheld(): Promise<SyncResult> {
     const run = this.draining.then(() => this.drain(Infinity, undefined, emptyResult(0)));
@@ -416,7 +425,6 @@ export class SyncClient {
           token: this.token,
           connectTimeoutMs: this.options.connectTimeoutMs ?? 5_000,
           ackTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
-          onClock: (value) => this.options.observe?.(value),
           onClose: (error) => {
             if (error.errorClass === "auth") this.markUnauthenticated(error);
             else if (this.ws === ws) this.setState("offline", error.message);
@@ -426,7 +434,9 @@ export class SyncClient {
         this.ws = ws;
         this.wsFailures = 0;
         this.batchSince = undefined;
-        this.setState("connected", `welcome from ${ws.welcome.node_id}`);
+        const { nodeId, lamportClock } = ws.welcome;
+        if (lamportClock !== undefined) this.options.observe?.(lamportClock);
+        this.setState("connected", `welcome from ${nodeId ?? "the hub"}`);
         return { kind: "ws", limits: ws.limits, publish: (events) => ws.publish(events) };
       } catch (error) {
         const failure = toSyncError(error);
@@ -435,8 +445,10 @@ export class SyncClient {
           throw failure;
         }
         this.wsFailures += 1;
-        const refused = failure.errorClass === "server" && failure.status !== undefined && failure.status < 500;
-        if (!refused && this.wsFailures < (this.options.wsFailuresBeforeBatch ?? 3)) {
+        // The socket never opened (an upgrade refused on the way, or no hub at all): asking
+        // for the limits over HTTP tells which, and a hub that answers gets batches at once.
+        const neverOpened = failure.status === ABNORMAL_CLOSURE;
+        if (!neverOpened && this.wsFailures < (this.options.wsFailuresBeforeBatch ?? 3)) {
           this.setState("offline", failure.message);
           throw failure;
         }
