@@ -17,6 +17,8 @@ export interface DeliverySummary {
   readonly max: number;
   /** Deliveries per second from the first publish to the last arrival (plus one publish interval, the last event's slot). */
   readonly perSecond: number;
+  /** Per event, publish to the first subscriber's arrival in ms (-1 if none got it): the server's time before fan-out. */
+  readonly first: number[];
   /** Per event, publish to the last subscriber's arrival in ms (-1 if some never got it). */
   readonly last: number[];
   /** CPU time of the subscribers' process over the tracking, as a share of one core. */
@@ -62,6 +64,7 @@ export class Deliveries {
     for (const client of this.#clients) client.onData(() => undefined);
     const cpu = process.cpuUsage(this.#cpu);
     const latencies = new Float64Array(this.#delivered);
+    const first = new Array<number>(this.#events).fill(Number.POSITIVE_INFINITY);
     const last = new Array<number>(this.#events).fill(0);
     let filled = 0;
     let lastArrival = 0;
@@ -74,6 +77,7 @@ export class Deliveries {
       }
       const latency = arrival - sent[event]!;
       latencies[filled++] = latency;
+      first[event] = Math.min(first[event]!, latency);
       if (last[event]! >= 0) last[event] = Math.max(last[event]!, latency);
       lastArrival = Math.max(lastArrival, arrival);
     }
@@ -87,6 +91,7 @@ export class Deliveries {
       p99: at(99),
       max: latencies[filled - 1] ?? Number.NaN,
       perSecond: this.#delivered / ((lastArrival - sent[0]! + (sent.at(-1)! - sent[0]!) / Math.max(1, sent.length - 1)) / 1000),
+      first: first.map((latency) => (latency === Number.POSITIVE_INFINITY ? -1 : latency)),
       last,
       cpu: (cpu.user + cpu.system) / 1000 / (now() - this.#started),
     };

@@ -47,7 +47,7 @@ export async function rates(): Promise<BenchRow[]> {
       const servers = await startServers(load);
       try {
         // Warm-up, not counted: JIT and connection buffers, at the lowest rate.
-        for (const system of SYSTEMS) await cell(load, servers.get(system.key)!, { system, rate: RATES[0]!, seconds: 1 });
+        for (const system of SYSTEMS) await cell(load, servers.get(system.key)!, { system, rate: RATES[0]!, seconds: 1, warmUp: true });
         const order = SYSTEMS.map((_, index) => SYSTEMS[(index + run) % SYSTEMS.length]!);
         for (const rate of RATES) {
           for (const system of order) {
@@ -91,7 +91,7 @@ async function stopServers(load: Load, servers: ReadonlyMap<string, Child>): Pro
 }
 
 /** Publishes `rate` x `seconds` events one per frame, and waits until every subscriber got them (or DRAIN_MS). */
-async function cell(load: Load, target: Child, offer: { system: RateSystem; rate: number; seconds: number }): Promise<CellResult> {
+async function cell(load: Load, target: Child, offer: { system: RateSystem; rate: number; seconds: number; warmUp?: boolean }): Promise<CellResult> {
   const { system, rate } = offer;
   const events = benchEvents(Math.round(rate * offer.seconds));
   await load.clients.request({ cmd: "track", name: system.key, ids: events.map((event) => event.event_id) });
@@ -103,7 +103,7 @@ async function cell(load: Load, target: Child, offer: { system: RateSystem; rate
   // Everything else that ran meanwhile (other work on a shared machine), in cores.
   const others = (busyMs() - machine.busy) / (now() - machine.at) - watched.cpu - seen.cpu;
   const late = percentile(sent.map((at, index) => at - sent[0]! - (index * 1000) / rate), 99);
-  const lastOf = percentile(seen.last.filter((latency) => latency >= 0), 99);
+  const arrived = (latencies: readonly number[], p: number): string => percentile(latencies.filter((latency) => latency >= 0), p).toFixed(1);
   // The hub acks after the commit and after handing the event to every subscriber's socket.
   const ack = acked.map((at, index) => at - sent[index]!);
   const commits =
@@ -112,7 +112,7 @@ async function cell(load: Load, target: Child, offer: { system: RateSystem; rate
       : `; ${watched.commits} commits, mean ${((watched.commitSeconds / watched.commits) * 1000).toFixed(2)} ms, ${(events.length / watched.commits).toFixed(1)} events each; ack p50 ${percentile(ack, 50).toFixed(1)} p99 ${percentile(ack, 99).toFixed(1)} ms`;
   const lost = seen.expected - seen.delivered;
   log(
-    `  ${rate} ev/s ${system.key}: p50 ${seen.p50.toFixed(1)} p99 ${seen.p99.toFixed(1)} max ${seen.max.toFixed(1)} ms, p99 to the last of ${SUBSCRIBERS} ${lastOf.toFixed(1)} ms; ` +
+    `  ${offer.warmUp === true ? "warm-up " : ""}${rate} ev/s ${system.key}: p50 ${seen.p50.toFixed(1)} p99 ${seen.p99.toFixed(1)} max ${seen.max.toFixed(1)} ms, to the first of ${SUBSCRIBERS} p50 ${arrived(seen.first, 50)}, to the last p50 ${arrived(seen.last, 50)} p99 ${arrived(seen.last, 99)} ms; ` +
       `${Math.round(seen.perSecond)}/s${lost > 0 ? `, ${lost} lost` : ""}${watched.drops > 0 ? `, ${watched.drops} dropped` : ""}; ` +
       `server CPU ${(watched.cpu * 100).toFixed(0)}% (${((watched.cpu * (now() - machine.at)) / events.length).toFixed(1)} ms per event), RSS ${(watched.rssStart / 2 ** 20).toFixed(0)} -> peak ${(watched.rss / 2 ** 20).toFixed(0)} MB${commits}; ` +
       `subscribers CPU ${(seen.cpu * 100).toFixed(0)}%; publisher late p99 ${late.toFixed(1)} ms; everything else ${(others * 100).toFixed(0)}% of a core`,
