@@ -439,7 +439,7 @@ export class EventsClient implements SubscriptionHost {
     }
     // A stream that ended its lifetime (1000) comes back at once; anything else waits.
     const delayMs = code === CLOSE_CODES.normal && wasOpen ? 0 : this.#backoff.next();
-    this.#setState({ state: "connecting", reason, code, message: message === "" ? `closed with ${code}` : message, delayMs }, true);
+    // The timer first: a listener of the state change may call disconnect(), which must find it.
     this.#retry = unrefTimer(
       setTimeout(() => {
         this.#retry = undefined;
@@ -447,6 +447,7 @@ export class EventsClient implements SubscriptionHost {
       }, delayMs),
       this.#options.unref === true,
     );
+    this.#setState({ state: "connecting", reason, code, message: message === "" ? `closed with ${code}` : message, delayMs }, true);
   }
 
   /** The connection is gone: sent publishes fail (retryable), subscriptions wait to resume. */

@@ -256,3 +256,18 @@ describe("the client's rules", () => {
     expect(client.state).toBe("connected");
   });
 });
+
+describe("disconnect from a state listener", () => {
+  it("cancels the retry the state change announced", async () => {
+    const { factory, made } = scripted();
+    const client = new EventsClient({ url: "http://hub.test", webSocket: factory, transport: "websocket", backoff: { minDelayMs: 20, maxDelayMs: 20 } });
+    client.on("state", (change) => {
+      if (change.state === "connecting" && change.reason === "transport_closed") client.disconnect();
+    });
+    client.connect();
+    made[0]?.handlers.closed(1006, "refused");
+    expect(client.state).toBe("disconnected");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(made).toHaveLength(1);
+  });
+});

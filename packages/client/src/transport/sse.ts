@@ -122,7 +122,6 @@ class SseTransport implements Transport {
       response = await this.#fetch(url, {
         signal: stream.controller.signal,
         headers: this.#headers({ accept: "text/event-stream", ...(request.since === undefined ? {} : { "last-event-id": String(request.since) }) }),
-        cache: "no-store",
       });
     } catch (error) {
       if (!stream.controller.signal.aborted) this.close(ABNORMAL, messageOf(error));

@@ -46,6 +46,8 @@ class WebSocketTransport implements Transport {
   readonly #config: TransportConfig;
   #welcomed = false;
   #closed = false;
+  /** What the socket's last error said (Node's `ws` says why: ECONNREFUSED, "Unexpected server response: 403"). */
+  #lastError = "";
   #lastFrameAt = Date.now();
   #watch: ReturnType<typeof setInterval> | undefined;
   readonly #connectTimer: ReturnType<typeof setTimeout>;
@@ -71,8 +73,12 @@ class WebSocketTransport implements Transport {
       socket.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION, client: config.clientName, ...(config.token === undefined ? {} : { token: config.token }) }));
     };
     socket.onmessage = (event) => this.#onMessage(event.data);
-    socket.onerror = () => undefined;
-    socket.onclose = (event) => this.#finish(event.code, event.reason);
+    socket.onerror = (event) => {
+      const message = (event as { message?: unknown } | null)?.message;
+      if (typeof message === "string") this.#lastError = message;
+    };
+    // A socket that never opened closes with 1006 and no reason: the error says why.
+    socket.onclose = (event) => this.#finish(event.code, event.reason === "" ? this.#lastError : event.reason);
   }
 
   subscribe(request: { sub: string; channel: string | undefined; project: string | undefined; since: number | undefined }): void {
@@ -161,7 +167,8 @@ class WebSocketTransport implements Transport {
 }
 
 function decodeText(data: unknown): string {
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
+  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+  if (ArrayBuffer.isView(data)) return new TextDecoder().decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return String(data);
 }
 
