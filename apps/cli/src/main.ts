@@ -1,6 +1,9 @@
 /**
  * The `events` command. Each command's module is imported only when that command
  * runs, so `events emit` does not pay for the hub, and `--help` pays for nothing.
+ * Only the named command's group is even registered with commander (its options'
+ * parsing is most of what building the program costs); `--help`, `help` and a
+ * misspelt command register them all, so help and suggestions see every command.
  */
 import { Command, CommanderError } from "commander";
 import { CliError } from "./errors.js";
@@ -21,7 +24,17 @@ Environment:
   EVENTS_DEBUG=1     trace what the SDK does to stderr
   NO_COLOR           never colour output`;
 
-export function buildProgram(): Command {
+/** The top-level commands each register function adds. test/commands.test.ts checks them against what it really adds. */
+export const COMMAND_GROUPS: readonly { names: readonly string[]; register: (program: Command) => void }[] = [
+  { names: ["emit", "wp", "feature", "history", "error", "dependency"], register: registerEmitting },
+  { names: ["init", "clock", "queue", "session"], register: registerLocal },
+  { names: ["sync", "auth", "send-event"], register: registerSync },
+  { names: ["serve", "hub", "token", "tail"], register: registerHub },
+  { names: ["schema"], register: registerSchema },
+];
+
+/** The program with every command, or with only the group of `command` when it names one. */
+export function buildProgram(command?: string): Command {
   const program = new Command("events")
     .description("Typed events that are never lost and are seen live everywhere.")
     .version(VERSION, "-v, --version")
@@ -30,11 +43,14 @@ export function buildProgram(): Command {
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
 
-  registerEmitting(program);
-  registerLocal(program);
-  registerSync(program);
-  registerHub(program);
+  const only = command === undefined ? undefined : COMMAND_GROUPS.find((group) => group.names.includes(command));
+  for (const group of only === undefined ? COMMAND_GROUPS : [only]) group.register(program);
 
+  for (const each of allCommands(program)) each.exitOverride();
+  return program;
+}
+
+function registerSchema(program: Command): void {
   const schema = program.command("schema").description("the message schemas, for other languages");
   schema
     .command("export")
@@ -46,9 +62,6 @@ export function buildProgram(): Command {
       const { schemaExport } = await import("./commands/schema.js");
       await schemaExport(options);
     });
-
-  for (const command of allCommands(program)) command.exitOverride();
-  return program;
 }
 
 function allCommands(command: Command): Command[] {
@@ -276,7 +289,8 @@ const VERSION = typeof __EVENTS_CLI_VERSION__ === "string" ? __EVENTS_CLI_VERSIO
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  // argv[0] and [1] are node and the script; the program itself takes no option with a value.
+  const program = buildProgram(argv.slice(2).find((arg) => !arg.startsWith("-")));
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;

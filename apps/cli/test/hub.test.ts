@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { freePort } from "@events/server/testing";
 import { BIN, runCli, type CliResult } from "./run-cli.js";
+import { killSyncers } from "./syncers.js";
 
 const ADMIN = "cli-test-admin-token-0123456789";
 let hub: Hub;
@@ -27,6 +28,8 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "events-cli-hub-"));
   hub = await startHub({ host: "127.0.0.1", port: 0, dataDir: join(root, "hub"), socketPath: false, logger: "silent", adminToken: ADMIN });
 });
+// Commands with a hub configured start the home's background syncer: none outlives its test.
+afterEach(() => killSyncers(dirs));
 afterAll(async () => {
   await hub.close();
   rmSync(root, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { seedDocument } from "../../../scripts/seed-documents.js";
 import { BIN } from "./run-cli.js";
+import { killSyncers } from "./syncers.js";
 
 const ADMIN = "cli-seed-admin-token-0123456789abc";
 
@@ -109,6 +110,7 @@ describe("statemachine-engine's send-event examples (seed: real-time CLI event d
       expect(JSON.parse(heard.split("\n")[1]!)).toEqual(CONTROL_MESSAGE);
     } finally {
       receiver.kill();
+      killSyncers([home]); // started by the examples' send-event
     }
   });
 });

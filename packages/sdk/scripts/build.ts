@@ -24,6 +24,15 @@ await build({
   plugins: [builtinsByRequire],
 });
 
+// The background syncer, started detached by emits (src/syncer/): found beside index.js.
+await build({
+  ...common,
+  entryPoints: ["src/syncer/syncer-main.ts"],
+  outfile: "dist/syncer.js",
+  banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
+  plugins: [builtinsByRequire],
+});
+
 // spec-kitty's helper names: a thin module over the SDK, which it imports by its
 // package name (left external), so both entry points share one emitter and one outbox.
 await build({ ...common, entryPoints: ["src/spec-kitty.ts"], outfile: "dist/spec-kitty.js" });

@@ -37,4 +37,5 @@ export type { SyncErrorClass } from "./sync/sync-error.js";
 export type { ConnectionState, SyncEventMap, SyncProgress } from "./sync/connection-state.js";
 export type { SyncNowOptions, SyncResult, SyncStatus } from "./sync/sync-client.js";
 export type { RuntimeStatus } from "./sync/runtime.js";
+export { syncerRunning, syncerSocketPath } from "./syncer/syncer-socket.js";
 export type { SyncTuning } from "./options.js";

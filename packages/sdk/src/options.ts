@@ -60,6 +60,12 @@ export interface EmitterOptions {
   token?: string;
   /** At most this long is spent delivering at process exit (and by `close()`), in milliseconds. @default 1_000 */
   exitFlushMs?: number;
+  /**
+   * Hand delivery to the home's background syncer (a process of its own, started on
+   * demand, found over `<home>/syncer.sock`) instead of delivering from this process
+   * and waiting for the hub at exit. @default `EVENTS_SYNC_BACKGROUND` (`0` is off), else `sync.background` of `<home>/config.yaml`, else true
+   */
+  syncBackground?: boolean;
   /** The transport sync tries first; HTTP batches are also the fallback when the WebSocket is refused or keeps failing. @default "ws" */
   syncTransport?: "ws" | "http";
   /** Tuning of the sync client: batch size, timeouts, backoff. @default see SyncTuning */
@@ -108,6 +114,10 @@ export interface ResolvedOptions {
   exitFlushMs: number;
   syncTransport: "ws" | "http";
   syncTuning: SyncTuning;
+  /** The option, else `EVENTS_SYNC_BACKGROUND`; undefined leaves it to the user config. */
+  syncBackground: boolean | undefined;
+  /** Prefixes this outbox's lease owner id: the background syncer's leases are recognisable. */
+  leaseOwnerPrefix: string;
 }
 
 export const DEFAULTS = {
@@ -162,5 +172,15 @@ export function resolveOptions(options: EmitterOptions = {}): ResolvedOptions {
     exitFlushMs: count(options.exitFlushMs, DEFAULTS.exitFlushMs),
     syncTransport: options.syncTransport === "http" ? "http" : "ws",
     syncTuning: options.syncTuning ?? {},
+    syncBackground: options.syncBackground ?? backgroundFromEnv(),
+    leaseOwnerPrefix: "",
   };
+}
+
+/** `EVENTS_SYNC_BACKGROUND`: `0`/`false`/`off` is off, `1`/`true`/`on` is on, anything else says nothing. */
+function backgroundFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  const value = env["EVENTS_SYNC_BACKGROUND"]?.trim().toLowerCase();
+  if (value === "0" || value === "false" || value === "off") return false;
+  if (value === "1" || value === "true" || value === "on") return true;
+  return undefined;
 }

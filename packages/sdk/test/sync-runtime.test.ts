@@ -125,8 +125,9 @@ describe("the background runtime", () => {
     await emitter.close();
   });
 
+  // Delivery from this process (the opt-out); the background syncer has its own tests (syncer.test.ts).
   function client(home: string, options: Parameters<typeof createEmitter>[0] = {}): Emitter {
-    return createEmitter({ home, project: PROJECT, exitHook: false, ...options });
+    return createEmitter({ home, project: PROJECT, exitHook: false, syncBackground: false, ...options });
   }
 
   it("starts on the first emit and delivers in the background", async () => {

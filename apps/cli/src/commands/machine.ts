@@ -1,7 +1,9 @@
 /**
  * `events send-event`, compatible with statemachine-engine's command: the event is
  * stored first (exit 0 from then on), then delivered to the hub at once when one is
- * configured; if live delivery is unavailable it says so and the next sync sends it.
+ * configured (by the home's background syncer, whose answer it waits for, or by this
+ * process when background sync is off); if live delivery is unavailable it says so
+ * and the next sync sends it.
  */
 import { closeEmitter, openEmitter, reportEmit, type EmitterFlags } from "../emitter.js";
 import { colour, print, warn } from "../output.js";
@@ -35,7 +37,8 @@ export async function sendEvent(flags: SendEventFlags): Promise<void> {
       warn("no hub is configured: the event waits in the outbox (log in with `events auth login`)");
       return;
     }
-    const delivery = await emitter.syncNow({ timeoutMs: Number(flags.deliverTimeout ?? 3_000) });
+    const timeoutMs = Number(flags.deliverTimeout ?? 3_000);
+    const delivery = emitter.status().background ? await emitter.syncViaSyncer({ timeoutMs }) : await emitter.syncNow({ timeoutMs });
     if (delivery.error === undefined && delivery.remaining === 0) {
       if (flags.json !== true) print(colour.green(`delivered to ${emitter.status().serverUrl}`));
     } else {

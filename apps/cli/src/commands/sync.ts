@@ -70,11 +70,14 @@ export async function syncStatus(flags: SyncFlags): Promise<void> {
       }
     }
     const after = emitter.status();
+    const { syncerRunning } = await import("@events/sdk");
+    const syncer = await syncerRunning(emitter.home);
     const view = {
       server_url: status.serverUrl || null,
       configured: status.configured,
       source: status.source,
       state: after.state,
+      syncer: syncer ? "running" : "not running",
       queued: emitter.outbox.size(),
       dead_letters: stats.deadLetters,
       oldest_age_ms: stats.oldestAgeMs,
@@ -86,6 +89,7 @@ export async function syncStatus(flags: SyncFlags): Promise<void> {
     else {
       print(`hub       ${view.server_url ?? colour.yellow("not configured")}${view.configured ? ` (from ${status.source.serverUrl})` : ""}`);
       print(`state     ${view.state}`);
+      print(`syncer    ${view.syncer}${syncer ? "" : " (the next emit starts one)"}`);
       print(`queued    ${view.queued} event(s)${view.oldest_age_ms === null ? "" : `, oldest ${Math.round(view.oldest_age_ms / 1000)} s`}; dead letters ${view.dead_letters}`);
       if (view.last_sync_at !== null) print(`last sync ${view.last_sync_at}`);
       if (view.last_error !== null) print(`${colour.red("last error")} ${view.last_error.errorClass}: ${view.last_error.message}\n  ${colour.dim(view.last_error.hint)}`);

@@ -68,6 +68,11 @@ export interface Emitter extends EventHelpers {
    * (never rejects). Needs a server and token (options, env or `events auth login`).
    */
   syncNow: (options?: SyncNowOptions) => Promise<SyncResult>;
+  /**
+   * Asks the home's background syncer (starting one if none runs) to deliver now and
+   * waits at most `timeoutMs` for its answer; this process never talks to the hub.
+   */
+  syncViaSyncer: (options: { timeoutMs: number }) => Promise<SyncResult>;
   /** The sync client's state: connecting, connected, offline, batch, unauthenticated (idle before it starts). */
   connectionStatus: () => ConnectionState;
   /** Last successful sync, last error with its class and hint, outbox size, state and where the server came from. */
@@ -177,6 +182,7 @@ class DurableEmitter implements ExitParticipant {
       serverUrl: this.options.serverUrl,
       token: this.options.token,
       exitFlushMs: this.options.exitFlushMs,
+      background: this.options.syncBackground,
       ...(this.options.debug ? { trace: (message: string) => debug(message) } : {}),
       client: { ...syncClientOptions(this.options.syncTuning), transport: this.options.syncTransport, now: this.options.now },
     });
@@ -264,6 +270,7 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
       return inner.outbox.closed;
     },
     syncNow: (syncOptions) => inner.sync().syncNow(syncOptions),
+    syncViaSyncer: (syncOptions) => inner.sync().syncViaSyncer(syncOptions.timeoutMs),
     connectionStatus: () => inner.sync().connectionStatus(),
     status: () => inner.sync().status(),
     onSync: (name, listener) => inner.sync().on(name, listener),
@@ -280,6 +287,30 @@ export function createEmitter(options: EmitterOptions = {}): Emitter {
         return { unsent: [] };
       }
     },
+  };
+}
+
+/** What the background syncer drives: this home's outbox and an in-process sync runtime. Not in the barrel. */
+export interface SyncHost {
+  runtime: SyncRuntime;
+  outbox: OutboxView;
+  /** Frees leases held by outboxes whose owner id starts with `prefix`; returns how many. */
+  releaseLeasesOf: (prefix: string) => number;
+  /** Closes queue.db (after `runtime.close()`). */
+  close: () => void;
+}
+
+/**
+ * Opens a home for the background syncer: delivery in this process, leases owned under
+ * `leaseOwnerPrefix`; it emits nothing, so it never reads or creates a project identity.
+ */
+export function openSyncHost(options: EmitterOptions & { leaseOwnerPrefix: string }): SyncHost {
+  const inner = new DurableEmitter({ ...resolveOptions({ ...options, autoSync: true, syncBackground: false, project: null }), leaseOwnerPrefix: options.leaseOwnerPrefix });
+  return {
+    runtime: inner.sync(),
+    outbox: new OutboxView(inner.outbox, inner.options.now),
+    releaseLeasesOf: (prefix) => inner.outbox.use((store) => store.leases.releaseOwnedBy(prefix)),
+    close: () => void inner.closeSync(),
   };
 }
 

@@ -36,7 +36,7 @@ export type WarnOnce = (key: string, message: string) => void;
 
 export class DurableOutbox {
   /** This outbox's lease owner id: leases it takes carry it. */
-  readonly owner = newEventId();
+  readonly owner: string;
   readonly #options: ResolvedOptions;
   readonly #warn: WarnOnce;
   readonly #memory: MemoryBuffer;
@@ -51,6 +51,7 @@ export class DurableOutbox {
 
   constructor(options: ResolvedOptions, warn: WarnOnce) {
     this.#options = options;
+    this.owner = `${options.leaseOwnerPrefix}${newEventId()}`;
     this.#warn = warn;
     this.#memory = new MemoryBuffer(options.maxMemoryEvents);
   }

@@ -37,6 +37,7 @@ export class OutboxLeases {
   readonly #nack: (owner: string, ids: readonly string[], error: string) => NackResult;
   readonly #release: (owner: string, ids: readonly string[]) => string[];
   readonly #releaseExpired: SqliteStatement<[number]>;
+  readonly #releaseOwnedBy: SqliteStatement<[string, string]>;
   readonly #poison: (ids: readonly string[]) => void;
   readonly #now: () => number;
 
@@ -61,6 +62,7 @@ export class OutboxLeases {
         "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE event_id = ? AND lease_owner = ? RETURNING event_id",
       )
       .pluck();
+    this.#releaseOwnedBy = db.prepare<[string, string]>("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE substr(lease_owner, 1, length(?)) = ?");
     this.#releaseExpired = db.prepare("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until <= ?");
 
     const claimTx = db.transaction((owner: string, limit: number, leaseMs: number) => {
@@ -138,5 +140,10 @@ export class OutboxLeases {
 
   releaseExpired(): number {
     return this.#releaseExpired.run(this.#now()).changes;
+  }
+
+  /** Frees every lease whose owner id starts with `prefix` (owners known to be gone), expired or not. */
+  releaseOwnedBy(prefix: string): number {
+    return this.#releaseOwnedBy.run(prefix, prefix).changes;
   }
 }

@@ -4,6 +4,7 @@
  * a JSON ChildConfig; it prints `ready`, optionally waits for `go` on stdin, emits,
  * and prints either each stored event id as it is stored or one JSON summary.
  */
+import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { createEmitter, setLogSink, type EmitterOptions, type OutboxStats } from "../../src/index.js";
 
@@ -56,7 +57,9 @@ for (let i = 0; config.count === null || i < config.count; i++) {
     continue;
   }
   if (result.durable) summary.durable++;
-  if (config.report === "ids") process.stdout.write(`${result.event.event_id}\n`);
+  // A full pipe (a slow reader on a loaded machine) queues writes that only the event loop
+  // sends: wait for them, or an endless emit loop would never print another id.
+  if (config.report === "ids" && !process.stdout.write(`${result.event.event_id}\n`)) await once(process.stdout, "drain");
   else summary.clocks.push(result.event.lamport_clock);
 }
 
