@@ -4,7 +4,7 @@
  * loses nothing; an idle syncer exits by itself. Every syncer a test starts is killed
  * when it ends.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -150,6 +150,20 @@ describe("the background syncer", () => {
     await vi.waitFor(() => expect(syncerPids(home)).toEqual([]), { timeout: 5_000, interval: 20 });
     expect(existsSync(syncerSocketPath(home))).toBe(false);
     expect(await syncerRunning(home)).toBe(false);
+  });
+
+  it("exits when its home is deleted under it, and was never holding it as its working directory", async () => {
+    const hub = await inProcessHub();
+    const home = newHome();
+    const emitter = backgroundEmitter(home, hub.url);
+    emitter.emitWpStatusChanged({ wp_id: "WP01", from_lane: null, to_lane: "planned" });
+    await emitter.close();
+    await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(1), { timeout: 20_000, interval: 50 });
+    const [pid] = syncerPids(home);
+    expect(pid).toBeDefined();
+    expect(readlinkSync(`/proc/${pid}/cwd`)).toBe("/");
+    rmSync(home, { recursive: true, force: true });
+    await vi.waitFor(() => expect(syncerPids(home)).toEqual([]), { timeout: 10_000, interval: 50 });
   });
 
   it("exits at once when the home has no hub configured", async () => {

@@ -135,7 +135,8 @@ export function spawnSyncer(options: Pick<PokeOptions, "home" | "env" | "trace">
     const child = spawn(process.execPath, [...entry.execArgv, entry.script, "--home", options.home], {
       detached: true,
       stdio: "ignore",
-      cwd: options.home,
+      // Not the home: a syncer must not hold a directory its user may delete (nor die of it).
+      cwd: "/",
       env: { ...process.env, ...options.env },
     });
     child.on("error", () => undefined);
