@@ -293,7 +293,7 @@ export class EventsClient implements SubscriptionHost {
     const wireId = `s${++this.#nextWire}`;
     this.#byWireId.set(wireId, subscription);
     subscription.subscribing(wireId, reason);
-    this.#transport.subscribe({ sub: wireId, channel: subscription.channel, project: subscription.project, since: subscription.since });
+    this.#transport.subscribe({ sub: wireId, channel: subscription.channel, project: subscription.project, since: subscription.position });
   }
 
   stopReading(subscription: Subscription): void {

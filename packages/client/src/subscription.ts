@@ -166,11 +166,6 @@ export class Subscription implements AsyncIterable<Delivery> {
     this.setState("subscribing", reason);
   }
 
-  /** The position to ask for. */
-  get since(): number | undefined {
-    return this.#position;
-  }
-
   onSubscribed(fromSeq: number, headSeq: number): void {
     this.#live = true;
     this.#position ??= fromSeq;
