@@ -90,6 +90,7 @@ export class LiveClient {
       case "position_ahead":
         // A different store: what the page holds is not in it, and neither is its position.
         clearTimeout(this.#flush);
+        this.#flush = undefined;
         this.#pending = [];
         this.#options.onRestart();
         return;
