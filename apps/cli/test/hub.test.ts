@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { startHub, type Hub } from "@events/server";
 import { freePort } from "@events/server/testing";
 import { BIN, runCli, type CliResult } from "./run-cli.js";
-import { killSyncers } from "./syncers.js";
+import { killSyncers } from "../../../scripts/test-syncers.js";
 
 const ADMIN = "cli-test-admin-token-0123456789";
 let hub: Hub;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { seedDocument } from "../../../scripts/seed-documents.js";
 import { BIN } from "./run-cli.js";
-import { killSyncers } from "./syncers.js";
+import { killSyncers } from "../../../scripts/test-syncers.js";
 
 const ADMIN = "cli-seed-admin-token-0123456789abc";
 

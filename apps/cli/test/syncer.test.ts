@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "@events/server";
 import { runCli } from "./run-cli.js";
-import { killSyncers, syncerPids } from "./syncers.js";
+import { killSyncers, syncerPids } from "../../../scripts/test-syncers.js";
 
 const ADMIN = "cli-syncer-admin-token-0123456789";
 let hub: Hub;

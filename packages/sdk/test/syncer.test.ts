@@ -4,7 +4,7 @@
  * loses nothing; an idle syncer exits by itself. Every syncer a test starts is killed
  * when it ends.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -12,30 +12,14 @@ import { createEmitter, syncerRunning, syncerSocketPath, type EmitterOptions } f
 import { collect, spawnChild, summaryOf } from "./helpers/child.js";
 import { ADMIN, inProcessHub, storedEvents, tempDir } from "./helpers/hub-process.js";
 import { readOutbox } from "./helpers/queue-db.js";
+import { killSyncers, syncerPids } from "../../../scripts/test-syncers.js";
 
 const PROJECT = { uuid: "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", slug: "demo" };
 const homes: string[] = [];
 
-/** Live syncer processes of `home` (from /proc: their command line names the home). */
-function syncerPids(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let args: string[];
-    try {
-      args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    const at = args.indexOf("--home");
-    if (at >= 0 && args[at + 1] === home && args.some((arg) => arg.includes("syncer-main"))) pids.push(Number(entry));
-  }
-  return pids;
-}
-
 afterEach(() => {
   vi.unstubAllEnvs();
-  for (const home of homes.splice(0)) for (const pid of syncerPids(home)) process.kill(pid, "SIGKILL");
+  killSyncers(homes.splice(0));
 });
 
 function newHome(): string {

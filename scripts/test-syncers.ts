@@ -1,4 +1,7 @@
-/** The background syncers the built `events` starts: found by the home on their command line, killed when a test ends. */
+/**
+ * The SDK's background syncers that tests start (through the SDK from source, or the
+ * built `events`): found by the home on their command line, killed when a test ends.
+ */
 import { readdirSync, readFileSync } from "node:fs";
 
 /** Live syncer processes serving `home` (from /proc). */
