@@ -16,8 +16,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { startHub } from "@events/server";
+import { cleanupStack } from "../../../scripts/test-cleanups.js";
 import { fill, mountTmpfs, requireMount, unmount } from "../../../scripts/test-volumes.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEmitter, type EmitterOptions } from "../src/index.js";
 import type { EmitOutcome, HostAnswer, HostCommand } from "./children/disk-full-host.js";
 import { readOutbox } from "./helpers/queue-db.js";
@@ -29,18 +30,7 @@ const VOLUME_BYTES = 2 * 1024 * 1024;
 const RETRY_MS = 60_000;
 
 /** Undone after each test, last first: hosts are stopped before their volume is unmounted. */
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  const errors: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, "cleanup failed");
-});
+const cleanups = cleanupStack();
 
 function smallVolume(): string {
   const dir = mkdtempSync(join(tmpdir(), "events-sdk-full-"));

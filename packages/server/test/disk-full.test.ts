@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Envelope, ErrorFrame } from "@events/schema";
+import { cleanupStack } from "../../../scripts/test-cleanups.js";
 import { fill, mountTmpfs, requireMount, unmount } from "../../../scripts/test-volumes.js";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../src/index.js";
 import { SqliteCheckpointer } from "../src/store/sqlite-checkpointer.js";
 import { storeFailure } from "../src/store/store-errors.js";
@@ -28,18 +29,7 @@ const BATCH = 25;
 const MAX_BATCHES = 400;
 
 /** Undone after each test, last first: sockets and the hub close before their volume is unmounted. */
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  const errors: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, "cleanup failed");
-});
+const cleanups = cleanupStack();
 
 /** A hub whose data dir is on a fresh small tmpfs; returns the hub and the volume. */
 async function hubOnSmallVolume(): Promise<{ hub: Hub; volume: string }> {
