@@ -22,6 +22,17 @@ afterEach(() => {
   killSyncers(homes.splice(0));
 });
 
+/** A new home whose first event a background syncer delivered to a new hub; that syncer is still running. */
+async function oneEventDelivered(): Promise<string> {
+  const hub = await inProcessHub();
+  const home = newHome();
+  const emitter = backgroundEmitter(home, hub.url);
+  emitter.emitWpStatusChanged({ wp_id: "WP01", from_lane: null, to_lane: "planned" });
+  await emitter.close();
+  await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(1), { timeout: 20_000, interval: 50 });
+  return home;
+}
+
 function newHome(): string {
   const home = tempDir("events-syncer-");
   homes.push(home);
@@ -124,12 +135,7 @@ describe("the background syncer", () => {
 
   it("exits by itself once idle, and removes its socket", async () => {
     vi.stubEnv("EVENTS_SYNCER_IDLE_MS", "300");
-    const hub = await inProcessHub();
-    const home = newHome();
-    const emitter = backgroundEmitter(home, hub.url);
-    emitter.emitWpStatusChanged({ wp_id: "WP01", from_lane: null, to_lane: "planned" });
-    await emitter.close();
-    await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(1), { timeout: 20_000, interval: 50 });
+    const home = await oneEventDelivered();
     await vi.waitFor(() => expect(log(home)).toContain("stopped (idle)"), { timeout: 10_000, interval: 50 });
     await vi.waitFor(() => expect(syncerPids(home)).toEqual([]), { timeout: 5_000, interval: 20 });
     expect(existsSync(syncerSocketPath(home))).toBe(false);
@@ -137,12 +143,7 @@ describe("the background syncer", () => {
   });
 
   it("exits when its home is deleted under it, and was never holding it as its working directory", async () => {
-    const hub = await inProcessHub();
-    const home = newHome();
-    const emitter = backgroundEmitter(home, hub.url);
-    emitter.emitWpStatusChanged({ wp_id: "WP01", from_lane: null, to_lane: "planned" });
-    await emitter.close();
-    await vi.waitFor(() => expect(storedEvents(hub.dataDir).rows).toBe(1), { timeout: 20_000, interval: 50 });
+    const home = await oneEventDelivered();
     const [pid] = syncerPids(home);
     expect(pid).toBeDefined();
     expect(readlinkSync(`/proc/${pid}/cwd`)).toBe("/");
