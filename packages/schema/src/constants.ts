@@ -7,8 +7,11 @@
 /** The envelope version this package writes. */
 export const SCHEMA_VERSION = "1.0.0";
 
-/** The version of the hub's WebSocket protocol. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The version of the hub's WebSocket protocol. 2: positions are per stream (a
+ * project's events are one stream, numbered from 1), carried as a position token.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * The hub's default limits: what it advertises in `welcome` and `GET /api/v1/limits`

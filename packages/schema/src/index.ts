@@ -87,6 +87,8 @@ export {
 } from "./constants.js";
 export type { RealtimeType, ErrorCode, CloseCode, SseEventName, SseEndReason } from "./constants.js";
 export * from "./patterns.js";
+export { NO_PROJECT_STREAM, streamOf, projectOfStream, isStreamId, formatPosition, parsePosition, positionOf } from "./position.js";
+export type { Position } from "./position.js";
 
 export type {
   Envelope,

@@ -17,3 +17,10 @@ export const COMMIT_SHA_PATTERN = "^[0-9a-f]{7,64}$";
 export const FEATURE_NUMBER_PATTERN = "^[0-9]{3}$";
 /** A machine event type: a letter or `_`, then up to 127 of letters, digits and `_ . : -`. */
 export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$";
+/** A stream of the hub's log: `-` (events without a project) or a project uuid. */
+export const STREAM_ID_PATTERN = "^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+/** A position token: `<stream>:<seq>` pairs joined by `,`; empty for the start of every stream. */
+export const POSITION_TOKEN_PATTERN =
+  "^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$";
+/** The longest position token the hub reads: about 1,600 project streams (SSE's Last-Event-ID travels in a header). */
+export const POSITION_TOKEN_MAX_CHARS = 65_536;

@@ -16,6 +16,20 @@ export function ucs2length(str) {
 // Boolean checks for the hot path; the validators in reference.cjs/.js are the reference and build the issues.
 const { "commit-sha": format_commit_sha, "feature-number": format_feature_number, "feature-slug": format_feature_slug, "identifier": format_identifier, "node-id": format_node_id, "semver": format_semver, "slug": format_slug, "ulid": format_ulid, "utc-timestamp": format_utc_timestamp, "uuid": format_uuid, "wp-id": format_wp_id } = __formats;
 const pattern0 = new RegExp("^(?:[Dd][Ee][Bb][Uu][Gg]|[Ii][Nn][Ff][Oo]|[Ss][Uu][Cc][Cc][Ee][Ss][Ss]|[Ww][Aa][Rr][Nn][Ii][Nn][Gg]|[Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn])$", "u");
+const pattern1 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern2 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern3 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern4 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern5 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern6 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern7 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern8 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern9 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern10 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern11 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern12 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
+const pattern13 = new RegExp("^((-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15}(,(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}):[0-9]{1,15})*)?$", "u");
+const pattern14 = new RegExp("^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", "u");
 function sub1(v) {
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {
     const p455 = v["type"];
@@ -132,6 +146,17 @@ function sub16(v) {
 }
 function sub19(v) {
   if (v !== null) return false;
+  return true;
+}
+function sub20(v) {
+  if (!(typeof v === "string")) return false;
+  if (!pattern1.test(v)) return false;
+  if (v.length > 65536 && (v.length > 131072 || ucs2length(v) > 65536)) return false;
+  return true;
+}
+function sub21(v) {
+  if (!(typeof v === "number" && !(v % 1) && !isNaN(v) && isFinite(v))) return false;
+  if (v < 0) return false;
   return true;
 }
 function check_Envelope(v) {
@@ -2523,7 +2548,7 @@ function check_HelloFrame(v) {
   if (p837 === undefined) return false;
   n834++;
   if (!(typeof p837 === "number" && isFinite(p837))) return false;
-  if (p837 !== 1) return false;
+  if (p837 !== 2) return false;
   const p839 = v["token"];
   if (p839 !== undefined) {
     n834++;
@@ -2605,83 +2630,82 @@ function check_SubscribeFrame(v) {
   const p866 = v["since"];
   if (p866 !== undefined) {
     n857++;
-    if (!(typeof p866 === "number" && !(p866 % 1) && !isNaN(p866) && isFinite(p866))) return false;
-    if (p866 < 0) return false;
+    if (!(sub20(p866) || sub21(p866))) return false;
   }
-  let t869 = 0;
-  for (const k868 in v) t869++;
-  if (t869 !== n857) {
-    for (const k868 in v) if (!(k868 === "type" || k868 === "sub" || k868 === "channel" || k868 === "project" || k868 === "since")) return false;
+  let t871 = 0;
+  for (const k870 in v) t871++;
+  if (t871 !== n857) {
+    for (const k870 in v) if (!(k870 === "type" || k870 === "sub" || k870 === "channel" || k870 === "project" || k870 === "since")) return false;
   }
   return true;
 }
 function check_UnsubscribeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n870 = 0;
-  const p871 = v["type"];
-  if (p871 === undefined) return false;
-  n870++;
-  if (!(typeof p871 === "string")) return false;
-  if (p871 !== "unsubscribe") return false;
-  const p873 = v["sub"];
+  let n872 = 0;
+  const p873 = v["type"];
   if (p873 === undefined) return false;
-  n870++;
+  n872++;
   if (!(typeof p873 === "string")) return false;
-  if (p873.length > 64 && (p873.length > 128 || ucs2length(p873) > 64)) return false;
-  if (p873.length < 1 || (p873.length < 2 && ucs2length(p873) < 1)) return false;
-  let t876 = 0;
-  for (const k875 in v) t876++;
-  if (t876 !== n870) {
-    for (const k875 in v) if (!(k875 === "type" || k875 === "sub")) return false;
+  if (p873 !== "unsubscribe") return false;
+  const p875 = v["sub"];
+  if (p875 === undefined) return false;
+  n872++;
+  if (!(typeof p875 === "string")) return false;
+  if (p875.length > 64 && (p875.length > 128 || ucs2length(p875) > 64)) return false;
+  if (p875.length < 1 || (p875.length < 2 && ucs2length(p875) < 1)) return false;
+  let t878 = 0;
+  for (const k877 in v) t878++;
+  if (t878 !== n872) {
+    for (const k877 in v) if (!(k877 === "type" || k877 === "sub")) return false;
   }
   return true;
 }
 function check_PingFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n877 = 0;
-  const p878 = v["type"];
-  if (p878 === undefined) return false;
-  n877++;
-  if (!(typeof p878 === "string")) return false;
-  if (p878 !== "ping") return false;
-  const p880 = v["ts"];
-  if (p880 !== undefined) {
-    n877++;
-    if (!(typeof p880 === "number" && isFinite(p880))) return false;
+  let n879 = 0;
+  const p880 = v["type"];
+  if (p880 === undefined) return false;
+  n879++;
+  if (!(typeof p880 === "string")) return false;
+  if (p880 !== "ping") return false;
+  const p882 = v["ts"];
+  if (p882 !== undefined) {
+    n879++;
+    if (!(typeof p882 === "number" && isFinite(p882))) return false;
   }
-  let t883 = 0;
-  for (const k882 in v) t883++;
-  if (t883 !== n877) {
-    for (const k882 in v) if (!(k882 === "type" || k882 === "ts")) return false;
+  let t885 = 0;
+  for (const k884 in v) t885++;
+  if (t885 !== n879) {
+    for (const k884 in v) if (!(k884 === "type" || k884 === "ts")) return false;
   }
   return true;
 }
 function check_PongFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n884 = 0;
-  const p885 = v["type"];
-  if (p885 === undefined) return false;
-  n884++;
-  if (!(typeof p885 === "string")) return false;
-  if (p885 !== "pong") return false;
-  const p887 = v["ts"];
-  if (p887 !== undefined) {
-    n884++;
-    if (!(typeof p887 === "number" && isFinite(p887))) return false;
+  let n886 = 0;
+  const p887 = v["type"];
+  if (p887 === undefined) return false;
+  n886++;
+  if (!(typeof p887 === "string")) return false;
+  if (p887 !== "pong") return false;
+  const p889 = v["ts"];
+  if (p889 !== undefined) {
+    n886++;
+    if (!(typeof p889 === "number" && isFinite(p889))) return false;
   }
-  let t890 = 0;
-  for (const k889 in v) t890++;
-  if (t890 !== n884) {
-    for (const k889 in v) if (!(k889 === "type" || k889 === "ts")) return false;
+  let t892 = 0;
+  for (const k891 in v) t892++;
+  if (t892 !== n886) {
+    for (const k891 in v) if (!(k891 === "type" || k891 === "ts")) return false;
   }
   return true;
 }
 function check_HubFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p892 = v["type"];
-  if (p892 === undefined) return false;
-  if (!(typeof p892 === "string")) return false;
-  if (p892 !== "welcome" && p892 !== "ack" && p892 !== "subscribed" && p892 !== "unsubscribed" && p892 !== "message" && p892 !== "gap" && p892 !== "reset" && p892 !== "ping" && p892 !== "pong" && p892 !== "error") return false;
+  const p894 = v["type"];
+  if (p894 === undefined) return false;
+  if (!(typeof p894 === "string")) return false;
+  if (p894 !== "welcome" && p894 !== "ack" && p894 !== "subscribed" && p894 !== "unsubscribed" && p894 !== "message" && p894 !== "gap" && p894 !== "reset" && p894 !== "ping" && p894 !== "pong" && p894 !== "error") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["type"]) {
     case "welcome":
@@ -2721,52 +2745,47 @@ function check_HubFrame(v) {
 }
 function check_WelcomeFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n904 = 0;
-  const p905 = v["type"];
-  if (p905 === undefined) return false;
-  n904++;
-  if (!(typeof p905 === "string")) return false;
-  if (p905 !== "welcome") return false;
-  const p907 = v["protocol"];
+  let n906 = 0;
+  const p907 = v["type"];
   if (p907 === undefined) return false;
-  n904++;
-  if (!(typeof p907 === "number" && isFinite(p907))) return false;
-  if (p907 !== 1) return false;
-  const p909 = v["hub_version"];
+  n906++;
+  if (!(typeof p907 === "string")) return false;
+  if (p907 !== "welcome") return false;
+  const p909 = v["protocol"];
   if (p909 === undefined) return false;
-  n904++;
-  if (!(typeof p909 === "string")) return false;
-  if (p909.length > 256 && (p909.length > 512 || ucs2length(p909) > 256)) return false;
-  if (p909.length < 1 || (p909.length < 2 && ucs2length(p909) < 1)) return false;
-  const p911 = v["node_id"];
+  n906++;
+  if (!(typeof p909 === "number" && isFinite(p909))) return false;
+  if (p909 !== 2) return false;
+  const p911 = v["hub_version"];
   if (p911 === undefined) return false;
-  n904++;
+  n906++;
   if (!(typeof p911 === "string")) return false;
   if (p911.length > 256 && (p911.length > 512 || ucs2length(p911) > 256)) return false;
   if (p911.length < 1 || (p911.length < 2 && ucs2length(p911) < 1)) return false;
-  const p913 = v["limits"];
+  const p913 = v["node_id"];
   if (p913 === undefined) return false;
-  n904++;
-  if (!check_Limits(p913)) return false;
-  const p915 = v["heartbeat_ms"];
+  n906++;
+  if (!(typeof p913 === "string")) return false;
+  if (p913.length > 256 && (p913.length > 512 || ucs2length(p913) > 256)) return false;
+  if (p913.length < 1 || (p913.length < 2 && ucs2length(p913) < 1)) return false;
+  const p915 = v["limits"];
   if (p915 === undefined) return false;
-  n904++;
-  if (!(typeof p915 === "number" && !(p915 % 1) && !isNaN(p915) && isFinite(p915))) return false;
-  if (p915 < 0) return false;
-  const p917 = v["lamport_clock"];
+  n906++;
+  if (!check_Limits(p915)) return false;
+  const p917 = v["heartbeat_ms"];
   if (p917 === undefined) return false;
-  n904++;
+  n906++;
   if (!(typeof p917 === "number" && !(p917 % 1) && !isNaN(p917) && isFinite(p917))) return false;
   if (p917 < 0) return false;
-  const p919 = v["head_seq"];
+  const p919 = v["lamport_clock"];
   if (p919 === undefined) return false;
-  n904++;
+  n906++;
   if (!(typeof p919 === "number" && !(p919 % 1) && !isNaN(p919) && isFinite(p919))) return false;
   if (p919 < 0) return false;
   let t922 = 0;
   for (const k921 in v) t922++;
-  if (t922 !== n904) {
-    for (const k921 in v) if (!(k921 === "type" || k921 === "protocol" || k921 === "hub_version" || k921 === "node_id" || k921 === "limits" || k921 === "heartbeat_ms" || k921 === "lamport_clock" || k921 === "head_seq")) return false;
+  if (t922 !== n906) {
+    for (const k921 in v) if (!(k921 === "type" || k921 === "protocol" || k921 === "hub_version" || k921 === "node_id" || k921 === "limits" || k921 === "heartbeat_ms" || k921 === "lamport_clock")) return false;
   }
   return true;
 }
@@ -2818,77 +2837,78 @@ function check_SubscribedFrame(v) {
   if (!(typeof p940 === "string")) return false;
   if (p940.length > 64 && (p940.length > 128 || ucs2length(p940) > 64)) return false;
   if (p940.length < 1 || (p940.length < 2 && ucs2length(p940) < 1)) return false;
-  const p942 = v["from_seq"];
+  const p942 = v["position"];
   if (p942 === undefined) return false;
   n937++;
-  if (!(typeof p942 === "number" && !(p942 % 1) && !isNaN(p942) && isFinite(p942))) return false;
-  if (p942 < 0) return false;
-  const p944 = v["head_seq"];
-  if (p944 === undefined) return false;
-  n937++;
-  if (!(typeof p944 === "number" && !(p944 % 1) && !isNaN(p944) && isFinite(p944))) return false;
-  if (p944 < 0) return false;
-  let t947 = 0;
-  for (const k946 in v) t947++;
-  if (t947 !== n937) {
-    for (const k946 in v) if (!(k946 === "type" || k946 === "sub" || k946 === "from_seq" || k946 === "head_seq")) return false;
+  if (!(typeof p942 === "string")) return false;
+  if (!pattern2.test(p942)) return false;
+  if (p942.length > 65536 && (p942.length > 131072 || ucs2length(p942) > 65536)) return false;
+  let t945 = 0;
+  for (const k944 in v) t945++;
+  if (t945 !== n937) {
+    for (const k944 in v) if (!(k944 === "type" || k944 === "sub" || k944 === "position")) return false;
   }
   return true;
 }
 function check_UnsubscribedFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n948 = 0;
-  const p949 = v["type"];
+  let n946 = 0;
+  const p947 = v["type"];
+  if (p947 === undefined) return false;
+  n946++;
+  if (!(typeof p947 === "string")) return false;
+  if (p947 !== "unsubscribed") return false;
+  const p949 = v["sub"];
   if (p949 === undefined) return false;
-  n948++;
+  n946++;
   if (!(typeof p949 === "string")) return false;
-  if (p949 !== "unsubscribed") return false;
-  const p951 = v["sub"];
-  if (p951 === undefined) return false;
-  n948++;
-  if (!(typeof p951 === "string")) return false;
-  if (p951.length > 64 && (p951.length > 128 || ucs2length(p951) > 64)) return false;
-  if (p951.length < 1 || (p951.length < 2 && ucs2length(p951) < 1)) return false;
-  let t954 = 0;
-  for (const k953 in v) t954++;
-  if (t954 !== n948) {
-    for (const k953 in v) if (!(k953 === "type" || k953 === "sub")) return false;
+  if (p949.length > 64 && (p949.length > 128 || ucs2length(p949) > 64)) return false;
+  if (p949.length < 1 || (p949.length < 2 && ucs2length(p949) < 1)) return false;
+  let t952 = 0;
+  for (const k951 in v) t952++;
+  if (t952 !== n946) {
+    for (const k951 in v) if (!(k951 === "type" || k951 === "sub")) return false;
   }
   return true;
 }
 function check_MessageFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n955 = 0;
-  const p956 = v["type"];
+  let n953 = 0;
+  const p954 = v["type"];
+  if (p954 === undefined) return false;
+  n953++;
+  if (!(typeof p954 === "string")) return false;
+  if (p954 !== "message") return false;
+  const p956 = v["sub"];
   if (p956 === undefined) return false;
-  n955++;
+  n953++;
   if (!(typeof p956 === "string")) return false;
-  if (p956 !== "message") return false;
-  const p958 = v["sub"];
+  if (p956.length > 64 && (p956.length > 128 || ucs2length(p956) > 64)) return false;
+  if (p956.length < 1 || (p956.length < 2 && ucs2length(p956) < 1)) return false;
+  const p958 = v["stream"];
   if (p958 === undefined) return false;
-  n955++;
+  n953++;
   if (!(typeof p958 === "string")) return false;
-  if (p958.length > 64 && (p958.length > 128 || ucs2length(p958) > 64)) return false;
-  if (p958.length < 1 || (p958.length < 2 && ucs2length(p958) < 1)) return false;
+  if (!pattern3.test(p958)) return false;
   const p960 = v["seq"];
   if (p960 === undefined) return false;
-  n955++;
+  n953++;
   if (!(typeof p960 === "number" && !(p960 % 1) && !isNaN(p960) && isFinite(p960))) return false;
   if (p960 < 1) return false;
   const p962 = v["channel"];
   if (p962 === undefined) return false;
-  n955++;
+  n953++;
   if (!(typeof p962 === "string")) return false;
   if (p962.length > 256 && (p962.length > 512 || ucs2length(p962) > 256)) return false;
   if (p962.length < 1 || (p962.length < 2 && ucs2length(p962) < 1)) return false;
   const p964 = v["event"];
   if (p964 === undefined) return false;
-  n955++;
+  n953++;
   if (!check_Envelope(p964)) return false;
   let t967 = 0;
   for (const k966 in v) t967++;
-  if (t967 !== n955) {
-    for (const k966 in v) if (!(k966 === "type" || k966 === "sub" || k966 === "seq" || k966 === "channel" || k966 === "event")) return false;
+  if (t967 !== n953) {
+    for (const k966 in v) if (!(k966 === "type" || k966 === "sub" || k966 === "stream" || k966 === "seq" || k966 === "channel" || k966 === "event")) return false;
   }
   return true;
 }
@@ -2906,125 +2926,141 @@ function check_GapFrame(v) {
   if (!(typeof p971 === "string")) return false;
   if (p971.length > 64 && (p971.length > 128 || ucs2length(p971) > 64)) return false;
   if (p971.length < 1 || (p971.length < 2 && ucs2length(p971) < 1)) return false;
-  const p973 = v["from_seq"];
+  const p973 = v["stream"];
   if (p973 === undefined) return false;
   n968++;
-  if (!(typeof p973 === "number" && !(p973 % 1) && !isNaN(p973) && isFinite(p973))) return false;
-  if (p973 < 0) return false;
-  const p975 = v["to_seq"];
+  if (!(typeof p973 === "string")) return false;
+  if (!pattern4.test(p973)) return false;
+  const p975 = v["from_seq"];
   if (p975 === undefined) return false;
   n968++;
   if (!(typeof p975 === "number" && !(p975 % 1) && !isNaN(p975) && isFinite(p975))) return false;
   if (p975 < 0) return false;
-  const p977 = v["reason"];
+  const p977 = v["to_seq"];
   if (p977 === undefined) return false;
   n968++;
-  if (!(typeof p977 === "string")) return false;
-  if (p977 !== "slow_consumer" && p977 !== "bus_gap") return false;
-  let t980 = 0;
-  for (const k979 in v) t980++;
-  if (t980 !== n968) {
-    for (const k979 in v) if (!(k979 === "type" || k979 === "sub" || k979 === "from_seq" || k979 === "to_seq" || k979 === "reason")) return false;
+  if (!(typeof p977 === "number" && !(p977 % 1) && !isNaN(p977) && isFinite(p977))) return false;
+  if (p977 < 0) return false;
+  const p979 = v["reason"];
+  if (p979 === undefined) return false;
+  n968++;
+  if (!(typeof p979 === "string")) return false;
+  if (p979 !== "slow_consumer" && p979 !== "bus_gap") return false;
+  let t982 = 0;
+  for (const k981 in v) t982++;
+  if (t982 !== n968) {
+    for (const k981 in v) if (!(k981 === "type" || k981 === "sub" || k981 === "stream" || k981 === "from_seq" || k981 === "to_seq" || k981 === "reason")) return false;
   }
   return true;
 }
 function check_ResetFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n981 = 0;
-  const p982 = v["type"];
-  if (p982 === undefined) return false;
-  n981++;
-  if (!(typeof p982 === "string")) return false;
-  if (p982 !== "reset") return false;
-  const p984 = v["sub"];
+  let n983 = 0;
+  const p984 = v["type"];
   if (p984 === undefined) return false;
-  n981++;
+  n983++;
   if (!(typeof p984 === "string")) return false;
-  if (p984.length > 64 && (p984.length > 128 || ucs2length(p984) > 64)) return false;
-  if (p984.length < 1 || (p984.length < 2 && ucs2length(p984) < 1)) return false;
-  const p986 = v["reason"];
+  if (p984 !== "reset") return false;
+  const p986 = v["sub"];
   if (p986 === undefined) return false;
-  n981++;
+  n983++;
   if (!(typeof p986 === "string")) return false;
-  if (p986 !== "position_unavailable" && p986 !== "position_ahead") return false;
-  const p988 = v["seq"];
+  if (p986.length > 64 && (p986.length > 128 || ucs2length(p986) > 64)) return false;
+  if (p986.length < 1 || (p986.length < 2 && ucs2length(p986) < 1)) return false;
+  const p988 = v["reason"];
   if (p988 === undefined) return false;
-  n981++;
-  if (!(typeof p988 === "number" && !(p988 % 1) && !isNaN(p988) && isFinite(p988))) return false;
-  if (p988 < 0) return false;
-  const p990 = v["message"];
+  n983++;
+  if (!(typeof p988 === "string")) return false;
+  if (p988 !== "position_unavailable" && p988 !== "position_ahead") return false;
+  const p990 = v["streams"];
   if (p990 === undefined) return false;
-  n981++;
-  if (!(typeof p990 === "string")) return false;
-  if (p990.length > 1024 && (p990.length > 2048 || ucs2length(p990) > 1024)) return false;
-  let t993 = 0;
-  for (const k992 in v) t993++;
-  if (t993 !== n981) {
-    for (const k992 in v) if (!(k992 === "type" || k992 === "sub" || k992 === "reason" || k992 === "seq" || k992 === "message")) return false;
+  n983++;
+  if (!(Array.isArray(p990))) return false;
+  if (p990.length > 4096) return false;
+  for (let i991 = 0; i991 < p990.length; i991++) {
+    const x992 = p990[i991];
+    if (!(typeof x992 === "string")) return false;
+    if (!pattern5.test(x992)) return false;
+  }
+  const p995 = v["position"];
+  if (p995 === undefined) return false;
+  n983++;
+  if (!(typeof p995 === "string")) return false;
+  if (!pattern6.test(p995)) return false;
+  if (p995.length > 65536 && (p995.length > 131072 || ucs2length(p995) > 65536)) return false;
+  const p997 = v["message"];
+  if (p997 === undefined) return false;
+  n983++;
+  if (!(typeof p997 === "string")) return false;
+  if (p997.length > 1024 && (p997.length > 2048 || ucs2length(p997) > 1024)) return false;
+  let t1000 = 0;
+  for (const k999 in v) t1000++;
+  if (t1000 !== n983) {
+    for (const k999 in v) if (!(k999 === "type" || k999 === "sub" || k999 === "reason" || k999 === "streams" || k999 === "position" || k999 === "message")) return false;
   }
   return true;
 }
 function check_ErrorFrame(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n994 = 0;
-  const p995 = v["type"];
-  if (p995 === undefined) return false;
-  n994++;
-  if (!(typeof p995 === "string")) return false;
-  if (p995 !== "error") return false;
-  const p997 = v["code"];
-  if (p997 === undefined) return false;
-  n994++;
-  if (!(typeof p997 === "string")) return false;
-  if (p997 !== "bad_request" && p997 !== "bad_frame" && p997 !== "unknown_type" && p997 !== "unauthenticated" && p997 !== "forbidden" && p997 !== "not_found" && p997 !== "method_not_allowed" && p997 !== "unsupported_media_type" && p997 !== "unknown_channel" && p997 !== "frame_too_large" && p997 !== "batch_too_large" && p997 !== "rate_limited" && p997 !== "unavailable" && p997 !== "storage_full" && p997 !== "internal") return false;
-  const p999 = v["message"];
-  if (p999 === undefined) return false;
-  n994++;
-  if (!(typeof p999 === "string")) return false;
-  if (p999.length > 8192 && (p999.length > 16384 || ucs2length(p999) > 8192)) return false;
-  const p1001 = v["ref"];
-  if (p1001 !== undefined) {
-    n994++;
-    if (!(typeof p1001 === "string")) return false;
-    if (p1001.length > 64 && (p1001.length > 128 || ucs2length(p1001) > 64)) return false;
-    if (p1001.length < 1 || (p1001.length < 2 && ucs2length(p1001) < 1)) return false;
+  let n1001 = 0;
+  const p1002 = v["type"];
+  if (p1002 === undefined) return false;
+  n1001++;
+  if (!(typeof p1002 === "string")) return false;
+  if (p1002 !== "error") return false;
+  const p1004 = v["code"];
+  if (p1004 === undefined) return false;
+  n1001++;
+  if (!(typeof p1004 === "string")) return false;
+  if (p1004 !== "bad_request" && p1004 !== "bad_frame" && p1004 !== "unknown_type" && p1004 !== "unauthenticated" && p1004 !== "forbidden" && p1004 !== "not_found" && p1004 !== "method_not_allowed" && p1004 !== "unsupported_media_type" && p1004 !== "unknown_channel" && p1004 !== "frame_too_large" && p1004 !== "batch_too_large" && p1004 !== "rate_limited" && p1004 !== "unavailable" && p1004 !== "storage_full" && p1004 !== "internal") return false;
+  const p1006 = v["message"];
+  if (p1006 === undefined) return false;
+  n1001++;
+  if (!(typeof p1006 === "string")) return false;
+  if (p1006.length > 8192 && (p1006.length > 16384 || ucs2length(p1006) > 8192)) return false;
+  const p1008 = v["ref"];
+  if (p1008 !== undefined) {
+    n1001++;
+    if (!(typeof p1008 === "string")) return false;
+    if (p1008.length > 64 && (p1008.length > 128 || ucs2length(p1008) > 64)) return false;
+    if (p1008.length < 1 || (p1008.length < 2 && ucs2length(p1008) < 1)) return false;
   }
-  const p1003 = v["sub"];
-  if (p1003 !== undefined) {
-    n994++;
-    if (!(typeof p1003 === "string")) return false;
-    if (p1003.length > 64 && (p1003.length > 128 || ucs2length(p1003) > 64)) return false;
-    if (p1003.length < 1 || (p1003.length < 2 && ucs2length(p1003) < 1)) return false;
+  const p1010 = v["sub"];
+  if (p1010 !== undefined) {
+    n1001++;
+    if (!(typeof p1010 === "string")) return false;
+    if (p1010.length > 64 && (p1010.length > 128 || ucs2length(p1010) > 64)) return false;
+    if (p1010.length < 1 || (p1010.length < 2 && ucs2length(p1010) < 1)) return false;
   }
-  const p1005 = v["channel"];
-  if (p1005 !== undefined) {
-    n994++;
-    if (!(typeof p1005 === "string")) return false;
-    if (p1005.length > 256 && (p1005.length > 512 || ucs2length(p1005) > 256)) return false;
-    if (p1005.length < 1 || (p1005.length < 2 && ucs2length(p1005) < 1)) return false;
+  const p1012 = v["channel"];
+  if (p1012 !== undefined) {
+    n1001++;
+    if (!(typeof p1012 === "string")) return false;
+    if (p1012.length > 256 && (p1012.length > 512 || ucs2length(p1012) > 256)) return false;
+    if (p1012.length < 1 || (p1012.length < 2 && ucs2length(p1012) < 1)) return false;
   }
-  const p1007 = v["issues"];
-  if (p1007 !== undefined) {
-    n994++;
-    if (!(Array.isArray(p1007))) return false;
-    for (let i1008 = 0; i1008 < p1007.length; i1008++) {
-      const x1009 = p1007[i1008];
-      if (!check_Issue(x1009)) return false;
+  const p1014 = v["issues"];
+  if (p1014 !== undefined) {
+    n1001++;
+    if (!(Array.isArray(p1014))) return false;
+    for (let i1015 = 0; i1015 < p1014.length; i1015++) {
+      const x1016 = p1014[i1015];
+      if (!check_Issue(x1016)) return false;
     }
   }
-  let t1013 = 0;
-  for (const k1012 in v) t1013++;
-  if (t1013 !== n994) {
-    for (const k1012 in v) if (!(k1012 === "type" || k1012 === "code" || k1012 === "message" || k1012 === "ref" || k1012 === "sub" || k1012 === "channel" || k1012 === "issues")) return false;
+  let t1020 = 0;
+  for (const k1019 in v) t1020++;
+  if (t1020 !== n1001) {
+    for (const k1019 in v) if (!(k1019 === "type" || k1019 === "code" || k1019 === "message" || k1019 === "ref" || k1019 === "sub" || k1019 === "channel" || k1019 === "issues")) return false;
   }
   return true;
 }
 function check_EventResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1015 = v["status"];
-  if (p1015 === undefined) return false;
-  if (!(typeof p1015 === "string")) return false;
-  if (p1015 !== "accepted" && p1015 !== "duplicate" && p1015 !== "rejected") return false;
+  const p1022 = v["status"];
+  if (p1022 === undefined) return false;
+  if (!(typeof p1022 === "string")) return false;
+  if (p1022 !== "accepted" && p1022 !== "duplicate" && p1022 !== "rejected") return false;
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   switch (v["status"]) {
     case "accepted":
@@ -3043,508 +3079,541 @@ function check_EventResult(v) {
 }
 function check_AcceptedResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1020 = 0;
-  const p1021 = v["status"];
-  if (p1021 === undefined) return false;
-  n1020++;
-  if (!(typeof p1021 === "string")) return false;
-  if (p1021 !== "accepted") return false;
-  const p1023 = v["event_id"];
-  if (p1023 === undefined) return false;
-  n1020++;
-  if (!(typeof p1023 === "string")) return false;
-  if (p1023.length > 64 && (p1023.length > 128 || ucs2length(p1023) > 64)) return false;
-  const p1025 = v["seq"];
-  if (p1025 === undefined) return false;
-  n1020++;
-  if (!(typeof p1025 === "number" && !(p1025 % 1) && !isNaN(p1025) && isFinite(p1025))) return false;
-  if (p1025 < 1) return false;
-  let t1028 = 0;
-  for (const k1027 in v) t1028++;
-  if (t1028 !== n1020) {
-    for (const k1027 in v) if (!(k1027 === "status" || k1027 === "event_id" || k1027 === "seq")) return false;
-  }
-  return true;
-}
-function check_DuplicateResult(v) {
-  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1029 = 0;
-  const p1030 = v["status"];
+  let n1027 = 0;
+  const p1028 = v["status"];
+  if (p1028 === undefined) return false;
+  n1027++;
+  if (!(typeof p1028 === "string")) return false;
+  if (p1028 !== "accepted") return false;
+  const p1030 = v["event_id"];
   if (p1030 === undefined) return false;
-  n1029++;
+  n1027++;
   if (!(typeof p1030 === "string")) return false;
-  if (p1030 !== "duplicate") return false;
-  const p1032 = v["event_id"];
+  if (p1030.length > 64 && (p1030.length > 128 || ucs2length(p1030) > 64)) return false;
+  const p1032 = v["stream"];
   if (p1032 === undefined) return false;
-  n1029++;
+  n1027++;
   if (!(typeof p1032 === "string")) return false;
-  if (p1032.length > 64 && (p1032.length > 128 || ucs2length(p1032) > 64)) return false;
+  if (!pattern7.test(p1032)) return false;
   const p1034 = v["seq"];
   if (p1034 === undefined) return false;
-  n1029++;
+  n1027++;
   if (!(typeof p1034 === "number" && !(p1034 % 1) && !isNaN(p1034) && isFinite(p1034))) return false;
   if (p1034 < 1) return false;
   let t1037 = 0;
   for (const k1036 in v) t1037++;
-  if (t1037 !== n1029) {
-    for (const k1036 in v) if (!(k1036 === "status" || k1036 === "event_id" || k1036 === "seq")) return false;
+  if (t1037 !== n1027) {
+    for (const k1036 in v) if (!(k1036 === "status" || k1036 === "event_id" || k1036 === "stream" || k1036 === "seq")) return false;
   }
   return true;
 }
-function check_RejectedResult(v) {
+function check_DuplicateResult(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
   let n1038 = 0;
   const p1039 = v["status"];
   if (p1039 === undefined) return false;
   n1038++;
   if (!(typeof p1039 === "string")) return false;
-  if (p1039 !== "rejected") return false;
+  if (p1039 !== "duplicate") return false;
   const p1041 = v["event_id"];
   if (p1041 === undefined) return false;
   n1038++;
-  if (p1041 !== null) {
-    if (!(typeof p1041 === "string")) return false;
-    if (p1041.length > 64 && (p1041.length > 128 || ucs2length(p1041) > 64)) return false;
-  }
-  const p1043 = v["index"];
+  if (!(typeof p1041 === "string")) return false;
+  if (p1041.length > 64 && (p1041.length > 128 || ucs2length(p1041) > 64)) return false;
+  const p1043 = v["stream"];
   if (p1043 === undefined) return false;
   n1038++;
-  if (!(typeof p1043 === "number" && !(p1043 % 1) && !isNaN(p1043) && isFinite(p1043))) return false;
-  if (p1043 < 0) return false;
-  const p1045 = v["issues"];
+  if (!(typeof p1043 === "string")) return false;
+  if (!pattern8.test(p1043)) return false;
+  const p1045 = v["seq"];
   if (p1045 === undefined) return false;
   n1038++;
-  if (!(Array.isArray(p1045))) return false;
-  if (p1045.length < 1) return false;
-  for (let i1046 = 0; i1046 < p1045.length; i1046++) {
-    const x1047 = p1045[i1046];
-    if (!check_Issue(x1047)) return false;
+  if (!(typeof p1045 === "number" && !(p1045 % 1) && !isNaN(p1045) && isFinite(p1045))) return false;
+  if (p1045 < 1) return false;
+  let t1048 = 0;
+  for (const k1047 in v) t1048++;
+  if (t1048 !== n1038) {
+    for (const k1047 in v) if (!(k1047 === "status" || k1047 === "event_id" || k1047 === "stream" || k1047 === "seq")) return false;
   }
-  let t1051 = 0;
-  for (const k1050 in v) t1051++;
-  if (t1051 !== n1038) {
-    for (const k1050 in v) if (!(k1050 === "status" || k1050 === "event_id" || k1050 === "index" || k1050 === "issues")) return false;
+  return true;
+}
+function check_RejectedResult(v) {
+  if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
+  let n1049 = 0;
+  const p1050 = v["status"];
+  if (p1050 === undefined) return false;
+  n1049++;
+  if (!(typeof p1050 === "string")) return false;
+  if (p1050 !== "rejected") return false;
+  const p1052 = v["event_id"];
+  if (p1052 === undefined) return false;
+  n1049++;
+  if (p1052 !== null) {
+    if (!(typeof p1052 === "string")) return false;
+    if (p1052.length > 64 && (p1052.length > 128 || ucs2length(p1052) > 64)) return false;
+  }
+  const p1054 = v["index"];
+  if (p1054 === undefined) return false;
+  n1049++;
+  if (!(typeof p1054 === "number" && !(p1054 % 1) && !isNaN(p1054) && isFinite(p1054))) return false;
+  if (p1054 < 0) return false;
+  const p1056 = v["issues"];
+  if (p1056 === undefined) return false;
+  n1049++;
+  if (!(Array.isArray(p1056))) return false;
+  if (p1056.length < 1) return false;
+  for (let i1057 = 0; i1057 < p1056.length; i1057++) {
+    const x1058 = p1056[i1057];
+    if (!check_Issue(x1058)) return false;
+  }
+  let t1062 = 0;
+  for (const k1061 in v) t1062++;
+  if (t1062 !== n1049) {
+    for (const k1061 in v) if (!(k1061 === "status" || k1061 === "event_id" || k1061 === "index" || k1061 === "issues")) return false;
   }
   return true;
 }
 function check_BatchRequest(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1052 = 0;
-  const p1053 = v["events"];
-  if (p1053 === undefined) return false;
-  n1052++;
-  if (!(Array.isArray(p1053))) return false;
-  for (let i1054 = 0; i1054 < p1053.length; i1054++) {
-    const x1055 = p1053[i1054];
-    if (!(typeof x1055 === "object" && x1055 !== null && !Array.isArray(x1055))) return false;
+  let n1063 = 0;
+  const p1064 = v["events"];
+  if (p1064 === undefined) return false;
+  n1063++;
+  if (!(Array.isArray(p1064))) return false;
+  for (let i1065 = 0; i1065 < p1064.length; i1065++) {
+    const x1066 = p1064[i1065];
+    if (!(typeof x1066 === "object" && x1066 !== null && !Array.isArray(x1066))) return false;
   }
-  let t1059 = 0;
-  for (const k1058 in v) t1059++;
-  if (t1059 !== n1052) {
-    for (const k1058 in v) if (!(k1058 === "events")) return false;
+  let t1070 = 0;
+  for (const k1069 in v) t1070++;
+  if (t1070 !== n1063) {
+    for (const k1069 in v) if (!(k1069 === "events")) return false;
   }
   return true;
 }
 function check_BatchResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1060 = 0;
-  const p1061 = v["results"];
-  if (p1061 === undefined) return false;
-  n1060++;
-  if (!(Array.isArray(p1061))) return false;
-  for (let i1062 = 0; i1062 < p1061.length; i1062++) {
-    const x1063 = p1061[i1062];
-    if (!check_EventResult(x1063)) return false;
+  let n1071 = 0;
+  const p1072 = v["results"];
+  if (p1072 === undefined) return false;
+  n1071++;
+  if (!(Array.isArray(p1072))) return false;
+  for (let i1073 = 0; i1073 < p1072.length; i1073++) {
+    const x1074 = p1072[i1073];
+    if (!check_EventResult(x1074)) return false;
   }
-  const p1066 = v["lamport_clock"];
-  if (p1066 === undefined) return false;
-  n1060++;
-  if (!(typeof p1066 === "number" && !(p1066 % 1) && !isNaN(p1066) && isFinite(p1066))) return false;
-  if (p1066 < 0) return false;
-  let t1069 = 0;
-  for (const k1068 in v) t1069++;
-  if (t1069 !== n1060) {
-    for (const k1068 in v) if (!(k1068 === "results" || k1068 === "lamport_clock")) return false;
+  const p1077 = v["lamport_clock"];
+  if (p1077 === undefined) return false;
+  n1071++;
+  if (!(typeof p1077 === "number" && !(p1077 % 1) && !isNaN(p1077) && isFinite(p1077))) return false;
+  if (p1077 < 0) return false;
+  let t1080 = 0;
+  for (const k1079 in v) t1080++;
+  if (t1080 !== n1071) {
+    for (const k1079 in v) if (!(k1079 === "results" || k1079 === "lamport_clock")) return false;
   }
   return true;
 }
 function check_ErrorResponse(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1070 = 0;
-  const p1071 = v["error"];
-  if (p1071 === undefined) return false;
-  n1070++;
-  if (!(typeof p1071 === "object" && p1071 !== null && !Array.isArray(p1071))) return false;
-  let n1072 = 0;
-  const p1073 = p1071["code"];
-  if (p1073 === undefined) return false;
-  n1072++;
-  if (!(typeof p1073 === "string")) return false;
-  if (p1073 !== "bad_request" && p1073 !== "bad_frame" && p1073 !== "unknown_type" && p1073 !== "unauthenticated" && p1073 !== "forbidden" && p1073 !== "not_found" && p1073 !== "method_not_allowed" && p1073 !== "unsupported_media_type" && p1073 !== "unknown_channel" && p1073 !== "frame_too_large" && p1073 !== "batch_too_large" && p1073 !== "rate_limited" && p1073 !== "unavailable" && p1073 !== "storage_full" && p1073 !== "internal") return false;
-  const p1075 = p1071["message"];
-  if (p1075 === undefined) return false;
-  n1072++;
-  if (!(typeof p1075 === "string")) return false;
-  if (p1075.length > 8192 && (p1075.length > 16384 || ucs2length(p1075) > 8192)) return false;
-  const p1077 = p1071["issues"];
-  if (p1077 !== undefined) {
-    n1072++;
-    if (!(Array.isArray(p1077))) return false;
-    for (let i1078 = 0; i1078 < p1077.length; i1078++) {
-      const x1079 = p1077[i1078];
-      if (!check_Issue(x1079)) return false;
+  let n1081 = 0;
+  const p1082 = v["error"];
+  if (p1082 === undefined) return false;
+  n1081++;
+  if (!(typeof p1082 === "object" && p1082 !== null && !Array.isArray(p1082))) return false;
+  let n1083 = 0;
+  const p1084 = p1082["code"];
+  if (p1084 === undefined) return false;
+  n1083++;
+  if (!(typeof p1084 === "string")) return false;
+  if (p1084 !== "bad_request" && p1084 !== "bad_frame" && p1084 !== "unknown_type" && p1084 !== "unauthenticated" && p1084 !== "forbidden" && p1084 !== "not_found" && p1084 !== "method_not_allowed" && p1084 !== "unsupported_media_type" && p1084 !== "unknown_channel" && p1084 !== "frame_too_large" && p1084 !== "batch_too_large" && p1084 !== "rate_limited" && p1084 !== "unavailable" && p1084 !== "storage_full" && p1084 !== "internal") return false;
+  const p1086 = p1082["message"];
+  if (p1086 === undefined) return false;
+  n1083++;
+  if (!(typeof p1086 === "string")) return false;
+  if (p1086.length > 8192 && (p1086.length > 16384 || ucs2length(p1086) > 8192)) return false;
+  const p1088 = p1082["issues"];
+  if (p1088 !== undefined) {
+    n1083++;
+    if (!(Array.isArray(p1088))) return false;
+    for (let i1089 = 0; i1089 < p1088.length; i1089++) {
+      const x1090 = p1088[i1089];
+      if (!check_Issue(x1090)) return false;
     }
   }
-  const p1082 = p1071["limits"];
-  if (p1082 !== undefined) {
-    n1072++;
-    if (!check_Limits(p1082)) return false;
+  const p1093 = p1082["limits"];
+  if (p1093 !== undefined) {
+    n1083++;
+    if (!check_Limits(p1093)) return false;
   }
-  let t1085 = 0;
-  for (const k1084 in p1071) t1085++;
-  if (t1085 !== n1072) {
-    for (const k1084 in p1071) if (!(k1084 === "code" || k1084 === "message" || k1084 === "issues" || k1084 === "limits")) return false;
+  let t1096 = 0;
+  for (const k1095 in p1082) t1096++;
+  if (t1096 !== n1083) {
+    for (const k1095 in p1082) if (!(k1095 === "code" || k1095 === "message" || k1095 === "issues" || k1095 === "limits")) return false;
   }
-  let t1087 = 0;
-  for (const k1086 in v) t1087++;
-  if (t1087 !== n1070) {
-    for (const k1086 in v) if (!(k1086 === "error")) return false;
+  let t1098 = 0;
+  for (const k1097 in v) t1098++;
+  if (t1098 !== n1081) {
+    for (const k1097 in v) if (!(k1097 === "error")) return false;
   }
   return true;
 }
 function check_EventPage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1088 = 0;
-  const p1089 = v["events"];
-  if (p1089 === undefined) return false;
-  n1088++;
-  if (!(Array.isArray(p1089))) return false;
-  for (let i1090 = 0; i1090 < p1089.length; i1090++) {
-    const x1091 = p1089[i1090];
-    if (!(typeof x1091 === "object" && x1091 !== null && !Array.isArray(x1091))) return false;
-    let n1092 = 0;
-    const p1093 = x1091["seq"];
-    if (p1093 === undefined) return false;
-    n1092++;
-    if (!(typeof p1093 === "number" && !(p1093 % 1) && !isNaN(p1093) && isFinite(p1093))) return false;
-    if (p1093 < 1) return false;
-    const p1095 = x1091["channel"];
-    if (p1095 === undefined) return false;
-    n1092++;
-    if (!(typeof p1095 === "string")) return false;
-    if (p1095.length > 256 && (p1095.length > 512 || ucs2length(p1095) > 256)) return false;
-    if (p1095.length < 1 || (p1095.length < 2 && ucs2length(p1095) < 1)) return false;
-    const p1097 = x1091["event"];
-    if (p1097 === undefined) return false;
-    n1092++;
-    if (!check_Envelope(p1097)) return false;
-    let t1100 = 0;
-    for (const k1099 in x1091) t1100++;
-    if (t1100 !== n1092) {
-      for (const k1099 in x1091) if (!(k1099 === "seq" || k1099 === "channel" || k1099 === "event")) return false;
+  let n1099 = 0;
+  const p1100 = v["events"];
+  if (p1100 === undefined) return false;
+  n1099++;
+  if (!(Array.isArray(p1100))) return false;
+  for (let i1101 = 0; i1101 < p1100.length; i1101++) {
+    const x1102 = p1100[i1101];
+    if (!(typeof x1102 === "object" && x1102 !== null && !Array.isArray(x1102))) return false;
+    let n1103 = 0;
+    const p1104 = x1102["stream"];
+    if (p1104 === undefined) return false;
+    n1103++;
+    if (!(typeof p1104 === "string")) return false;
+    if (!pattern9.test(p1104)) return false;
+    const p1106 = x1102["seq"];
+    if (p1106 === undefined) return false;
+    n1103++;
+    if (!(typeof p1106 === "number" && !(p1106 % 1) && !isNaN(p1106) && isFinite(p1106))) return false;
+    if (p1106 < 1) return false;
+    const p1108 = x1102["channel"];
+    if (p1108 === undefined) return false;
+    n1103++;
+    if (!(typeof p1108 === "string")) return false;
+    if (p1108.length > 256 && (p1108.length > 512 || ucs2length(p1108) > 256)) return false;
+    if (p1108.length < 1 || (p1108.length < 2 && ucs2length(p1108) < 1)) return false;
+    const p1110 = x1102["event"];
+    if (p1110 === undefined) return false;
+    n1103++;
+    if (!check_Envelope(p1110)) return false;
+    let t1113 = 0;
+    for (const k1112 in x1102) t1113++;
+    if (t1113 !== n1103) {
+      for (const k1112 in x1102) if (!(k1112 === "stream" || k1112 === "seq" || k1112 === "channel" || k1112 === "event")) return false;
     }
   }
-  const p1102 = v["has_more"];
-  if (p1102 === undefined) return false;
-  n1088++;
-  if (!(typeof p1102 === "boolean")) return false;
-  let t1105 = 0;
-  for (const k1104 in v) t1105++;
-  if (t1105 !== n1088) {
-    for (const k1104 in v) if (!(k1104 === "events" || k1104 === "has_more")) return false;
+  const p1115 = v["has_more"];
+  if (p1115 === undefined) return false;
+  n1099++;
+  if (!(typeof p1115 === "boolean")) return false;
+  const p1117 = v["next"];
+  if (p1117 === undefined) return false;
+  n1099++;
+  if (!(typeof p1117 === "string")) return false;
+  if (!pattern10.test(p1117)) return false;
+  if (p1117.length > 65536 && (p1117.length > 131072 || ucs2length(p1117) > 65536)) return false;
+  let t1120 = 0;
+  for (const k1119 in v) t1120++;
+  if (t1120 !== n1099) {
+    for (const k1119 in v) if (!(k1119 === "events" || k1119 === "has_more" || k1119 === "next")) return false;
   }
   return true;
 }
 function check_Limits(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1106 = 0;
-  const p1107 = v["max_frame_bytes"];
-  if (p1107 === undefined) return false;
-  n1106++;
-  if (!(typeof p1107 === "number" && !(p1107 % 1) && !isNaN(p1107) && isFinite(p1107))) return false;
-  if (p1107 < 1) return false;
-  const p1109 = v["max_events_per_batch"];
-  if (p1109 === undefined) return false;
-  n1106++;
-  if (!(typeof p1109 === "number" && !(p1109 % 1) && !isNaN(p1109) && isFinite(p1109))) return false;
-  if (p1109 < 1) return false;
-  const p1111 = v["max_batch_bytes"];
-  if (p1111 === undefined) return false;
-  n1106++;
-  if (!(typeof p1111 === "number" && !(p1111 % 1) && !isNaN(p1111) && isFinite(p1111))) return false;
-  if (p1111 < 1) return false;
-  const p1113 = v["max_event_bytes"];
-  if (p1113 === undefined) return false;
-  n1106++;
-  if (!(typeof p1113 === "number" && !(p1113 % 1) && !isNaN(p1113) && isFinite(p1113))) return false;
-  if (p1113 < 1) return false;
-  const p1115 = v["subscriber_queue_events"];
-  if (p1115 === undefined) return false;
-  n1106++;
-  if (!(typeof p1115 === "number" && !(p1115 % 1) && !isNaN(p1115) && isFinite(p1115))) return false;
-  if (p1115 < 1) return false;
-  const p1117 = v["subscriber_queue_bytes"];
-  if (p1117 === undefined) return false;
-  n1106++;
-  if (!(typeof p1117 === "number" && !(p1117 % 1) && !isNaN(p1117) && isFinite(p1117))) return false;
-  if (p1117 < 1) return false;
-  let t1120 = 0;
-  for (const k1119 in v) t1120++;
-  if (t1120 !== n1106) {
-    for (const k1119 in v) if (!(k1119 === "max_frame_bytes" || k1119 === "max_events_per_batch" || k1119 === "max_batch_bytes" || k1119 === "max_event_bytes" || k1119 === "subscriber_queue_events" || k1119 === "subscriber_queue_bytes")) return false;
+  let n1121 = 0;
+  const p1122 = v["max_frame_bytes"];
+  if (p1122 === undefined) return false;
+  n1121++;
+  if (!(typeof p1122 === "number" && !(p1122 % 1) && !isNaN(p1122) && isFinite(p1122))) return false;
+  if (p1122 < 1) return false;
+  const p1124 = v["max_events_per_batch"];
+  if (p1124 === undefined) return false;
+  n1121++;
+  if (!(typeof p1124 === "number" && !(p1124 % 1) && !isNaN(p1124) && isFinite(p1124))) return false;
+  if (p1124 < 1) return false;
+  const p1126 = v["max_batch_bytes"];
+  if (p1126 === undefined) return false;
+  n1121++;
+  if (!(typeof p1126 === "number" && !(p1126 % 1) && !isNaN(p1126) && isFinite(p1126))) return false;
+  if (p1126 < 1) return false;
+  const p1128 = v["max_event_bytes"];
+  if (p1128 === undefined) return false;
+  n1121++;
+  if (!(typeof p1128 === "number" && !(p1128 % 1) && !isNaN(p1128) && isFinite(p1128))) return false;
+  if (p1128 < 1) return false;
+  const p1130 = v["subscriber_queue_events"];
+  if (p1130 === undefined) return false;
+  n1121++;
+  if (!(typeof p1130 === "number" && !(p1130 % 1) && !isNaN(p1130) && isFinite(p1130))) return false;
+  if (p1130 < 1) return false;
+  const p1132 = v["subscriber_queue_bytes"];
+  if (p1132 === undefined) return false;
+  n1121++;
+  if (!(typeof p1132 === "number" && !(p1132 % 1) && !isNaN(p1132) && isFinite(p1132))) return false;
+  if (p1132 < 1) return false;
+  let t1135 = 0;
+  for (const k1134 in v) t1135++;
+  if (t1135 !== n1121) {
+    for (const k1134 in v) if (!(k1134 === "max_frame_bytes" || k1134 === "max_events_per_batch" || k1134 === "max_batch_bytes" || k1134 === "max_event_bytes" || k1134 === "subscriber_queue_events" || k1134 === "subscriber_queue_bytes")) return false;
   }
   return true;
 }
 function check_MachineDatagram(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  const p1122 = v["machine_name"];
-  if (p1122 === undefined) return false;
-  if (!(typeof p1122 === "string")) return false;
-  if (p1122.length > 256 && (p1122.length > 512 || ucs2length(p1122) > 256)) return false;
-  if (p1122.length < 1 || (p1122.length < 2 && ucs2length(p1122) < 1)) return false;
-  const p1124 = v["event_type"];
-  if (p1124 === undefined) return false;
-  if (!(typeof p1124 === "string")) return false;
-  if (!format_identifier(p1124)) return false;
-  const p1126 = v["payload"];
-  if (p1126 !== undefined) {
-    if (!(typeof p1126 === "object" && p1126 !== null && !Array.isArray(p1126))) return false;
+  const p1137 = v["machine_name"];
+  if (p1137 === undefined) return false;
+  if (!(typeof p1137 === "string")) return false;
+  if (p1137.length > 256 && (p1137.length > 512 || ucs2length(p1137) > 256)) return false;
+  if (p1137.length < 1 || (p1137.length < 2 && ucs2length(p1137) < 1)) return false;
+  const p1139 = v["event_type"];
+  if (p1139 === undefined) return false;
+  if (!(typeof p1139 === "string")) return false;
+  if (!format_identifier(p1139)) return false;
+  const p1141 = v["payload"];
+  if (p1141 !== undefined) {
+    if (!(typeof p1141 === "object" && p1141 !== null && !Array.isArray(p1141))) return false;
   }
-  const p1128 = v["target"];
-  if (p1128 !== undefined) {
-    if (!(typeof p1128 === "string")) return false;
-    if (p1128.length > 256 && (p1128.length > 512 || ucs2length(p1128) > 256)) return false;
-    if (p1128.length < 1 || (p1128.length < 2 && ucs2length(p1128) < 1)) return false;
+  const p1143 = v["target"];
+  if (p1143 !== undefined) {
+    if (!(typeof p1143 === "string")) return false;
+    if (p1143.length > 256 && (p1143.length > 512 || ucs2length(p1143) > 256)) return false;
+    if (p1143.length < 1 || (p1143.length < 2 && ucs2length(p1143) < 1)) return false;
   }
-  const p1130 = v["job_id"];
-  if (p1130 !== undefined) {
-    if (p1130 !== null) {
-      if (!(typeof p1130 === "string")) return false;
-      if (p1130.length > 256 && (p1130.length > 512 || ucs2length(p1130) > 256)) return false;
-      if (p1130.length < 1 || (p1130.length < 2 && ucs2length(p1130) < 1)) return false;
+  const p1145 = v["job_id"];
+  if (p1145 !== undefined) {
+    if (p1145 !== null) {
+      if (!(typeof p1145 === "string")) return false;
+      if (p1145.length > 256 && (p1145.length > 512 || ucs2length(p1145) > 256)) return false;
+      if (p1145.length < 1 || (p1145.length < 2 && ucs2length(p1145) < 1)) return false;
     }
   }
   return true;
 }
 function check_MachineControlMessage(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1132 = 0;
-  const p1133 = v["type"];
-  if (p1133 === undefined) return false;
-  n1132++;
-  if (!(typeof p1133 === "string")) return false;
-  if (p1133.length > 256 && (p1133.length > 512 || ucs2length(p1133) > 256)) return false;
-  if (p1133.length < 1 || (p1133.length < 2 && ucs2length(p1133) < 1)) return false;
-  const p1135 = v["payload"];
-  if (p1135 === undefined) return false;
-  n1132++;
-  if (!(typeof p1135 === "object" && p1135 !== null && !Array.isArray(p1135))) return false;
-  const p1137 = v["job_id"];
-  if (p1137 === undefined) return false;
-  n1132++;
-  if (p1137 !== null) {
-    if (!(typeof p1137 === "string")) return false;
-    if (p1137.length > 256 && (p1137.length > 512 || ucs2length(p1137) > 256)) return false;
-    if (p1137.length < 1 || (p1137.length < 2 && ucs2length(p1137) < 1)) return false;
+  let n1147 = 0;
+  const p1148 = v["type"];
+  if (p1148 === undefined) return false;
+  n1147++;
+  if (!(typeof p1148 === "string")) return false;
+  if (p1148.length > 256 && (p1148.length > 512 || ucs2length(p1148) > 256)) return false;
+  if (p1148.length < 1 || (p1148.length < 2 && ucs2length(p1148) < 1)) return false;
+  const p1150 = v["payload"];
+  if (p1150 === undefined) return false;
+  n1147++;
+  if (!(typeof p1150 === "object" && p1150 !== null && !Array.isArray(p1150))) return false;
+  const p1152 = v["job_id"];
+  if (p1152 === undefined) return false;
+  n1147++;
+  if (p1152 !== null) {
+    if (!(typeof p1152 === "string")) return false;
+    if (p1152.length > 256 && (p1152.length > 512 || ucs2length(p1152) > 256)) return false;
+    if (p1152.length < 1 || (p1152.length < 2 && ucs2length(p1152) < 1)) return false;
   }
-  let t1140 = 0;
-  for (const k1139 in v) t1140++;
-  if (t1140 !== n1132) {
-    for (const k1139 in v) if (!(k1139 === "type" || k1139 === "payload" || k1139 === "job_id")) return false;
+  let t1155 = 0;
+  for (const k1154 in v) t1155++;
+  if (t1155 !== n1147) {
+    for (const k1154 in v) if (!(k1154 === "type" || k1154 === "payload" || k1154 === "job_id")) return false;
   }
   return true;
 }
 function check_ProblemsSnapshotPayload(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1141 = 0;
-  const p1142 = v["findings"];
-  if (p1142 === undefined) return false;
-  n1141++;
-  if (!(Array.isArray(p1142))) return false;
-  if (p1142.length > 100000) return false;
-  for (let i1143 = 0; i1143 < p1142.length; i1143++) {
-    const x1144 = p1142[i1143];
-    if (!check_Finding(x1144)) return false;
+  let n1156 = 0;
+  const p1157 = v["findings"];
+  if (p1157 === undefined) return false;
+  n1156++;
+  if (!(Array.isArray(p1157))) return false;
+  if (p1157.length > 100000) return false;
+  for (let i1158 = 0; i1158 < p1157.length; i1158++) {
+    const x1159 = p1157[i1158];
+    if (!check_Finding(x1159)) return false;
   }
-  const p1147 = v["audit_at"];
-  if (p1147 === undefined) return false;
-  n1141++;
-  if (!(typeof p1147 === "string")) return false;
-  if (!format_utc_timestamp(p1147)) return false;
-  let t1150 = 0;
-  for (const k1149 in v) t1150++;
-  if (t1150 !== n1141) {
-    for (const k1149 in v) if (!(k1149 === "findings" || k1149 === "audit_at")) return false;
+  const p1162 = v["audit_at"];
+  if (p1162 === undefined) return false;
+  n1156++;
+  if (!(typeof p1162 === "string")) return false;
+  if (!format_utc_timestamp(p1162)) return false;
+  let t1165 = 0;
+  for (const k1164 in v) t1165++;
+  if (t1165 !== n1156) {
+    for (const k1164 in v) if (!(k1164 === "findings" || k1164 === "audit_at")) return false;
   }
   return true;
 }
 function check_Finding(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1151 = 0;
-  const p1152 = v["rule"];
-  if (p1152 === undefined) return false;
-  n1151++;
-  if (!(typeof p1152 === "string")) return false;
-  if (p1152.length > 256 && (p1152.length > 512 || ucs2length(p1152) > 256)) return false;
-  if (p1152.length < 1 || (p1152.length < 2 && ucs2length(p1152) < 1)) return false;
-  const p1154 = v["offending_path"];
-  if (p1154 === undefined) return false;
-  n1151++;
-  if (!(typeof p1154 === "string")) return false;
-  if (p1154.length > 4096 && (p1154.length > 8192 || ucs2length(p1154) > 4096)) return false;
-  if (p1154.length < 1 || (p1154.length < 2 && ucs2length(p1154) < 1)) return false;
-  const p1156 = v["severity"];
-  if (p1156 !== undefined) {
-    n1151++;
-    if (!(typeof p1156 === "string")) return false;
-    if (p1156 !== "error" && p1156 !== "warning" && p1156 !== "info") return false;
+  let n1166 = 0;
+  const p1167 = v["rule"];
+  if (p1167 === undefined) return false;
+  n1166++;
+  if (!(typeof p1167 === "string")) return false;
+  if (p1167.length > 256 && (p1167.length > 512 || ucs2length(p1167) > 256)) return false;
+  if (p1167.length < 1 || (p1167.length < 2 && ucs2length(p1167) < 1)) return false;
+  const p1169 = v["offending_path"];
+  if (p1169 === undefined) return false;
+  n1166++;
+  if (!(typeof p1169 === "string")) return false;
+  if (p1169.length > 4096 && (p1169.length > 8192 || ucs2length(p1169) > 4096)) return false;
+  if (p1169.length < 1 || (p1169.length < 2 && ucs2length(p1169) < 1)) return false;
+  const p1171 = v["severity"];
+  if (p1171 !== undefined) {
+    n1166++;
+    if (!(typeof p1171 === "string")) return false;
+    if (p1171 !== "error" && p1171 !== "warning" && p1171 !== "info") return false;
   }
-  const p1158 = v["message"];
-  if (p1158 !== undefined) {
-    n1151++;
-    if (!(typeof p1158 === "string")) return false;
-    if (p1158.length > 65536 && (p1158.length > 131072 || ucs2length(p1158) > 65536)) return false;
+  const p1173 = v["message"];
+  if (p1173 !== undefined) {
+    n1166++;
+    if (!(typeof p1173 === "string")) return false;
+    if (p1173.length > 65536 && (p1173.length > 131072 || ucs2length(p1173) > 65536)) return false;
   }
-  const p1160 = v["data"];
-  if (p1160 !== undefined) {
-    n1151++;
-    if (!(typeof p1160 === "object" && p1160 !== null && !Array.isArray(p1160))) return false;
+  const p1175 = v["data"];
+  if (p1175 !== undefined) {
+    n1166++;
+    if (!(typeof p1175 === "object" && p1175 !== null && !Array.isArray(p1175))) return false;
   }
-  let t1163 = 0;
-  for (const k1162 in v) t1163++;
-  if (t1163 !== n1151) {
-    for (const k1162 in v) if (!(k1162 === "rule" || k1162 === "offending_path" || k1162 === "severity" || k1162 === "message" || k1162 === "data")) return false;
+  let t1178 = 0;
+  for (const k1177 in v) t1178++;
+  if (t1178 !== n1166) {
+    for (const k1177 in v) if (!(k1177 === "rule" || k1177 === "offending_path" || k1177 === "severity" || k1177 === "message" || k1177 === "data")) return false;
   }
   return true;
 }
 function check_Issue(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1164 = 0;
-  const p1165 = v["path"];
-  if (p1165 === undefined) return false;
-  n1164++;
-  if (!(typeof p1165 === "string")) return false;
-  if (p1165.length > 4096 && (p1165.length > 8192 || ucs2length(p1165) > 4096)) return false;
-  const p1167 = v["expected"];
-  if (p1167 === undefined) return false;
-  n1164++;
-  if (!(typeof p1167 === "string")) return false;
-  if (p1167.length > 4096 && (p1167.length > 8192 || ucs2length(p1167) > 4096)) return false;
-  const p1169 = v["received"];
-  if (p1169 === undefined) return false;
-  n1164++;
-  if (!(typeof p1169 === "string")) return false;
-  if (p1169.length > 4096 && (p1169.length > 8192 || ucs2length(p1169) > 4096)) return false;
-  const p1171 = v["message"];
-  if (p1171 === undefined) return false;
-  n1164++;
-  if (!(typeof p1171 === "string")) return false;
-  if (p1171.length > 8192 && (p1171.length > 16384 || ucs2length(p1171) > 8192)) return false;
-  let t1174 = 0;
-  for (const k1173 in v) t1174++;
-  if (t1174 !== n1164) {
-    for (const k1173 in v) if (!(k1173 === "path" || k1173 === "expected" || k1173 === "received" || k1173 === "message")) return false;
+  let n1179 = 0;
+  const p1180 = v["path"];
+  if (p1180 === undefined) return false;
+  n1179++;
+  if (!(typeof p1180 === "string")) return false;
+  if (p1180.length > 4096 && (p1180.length > 8192 || ucs2length(p1180) > 4096)) return false;
+  const p1182 = v["expected"];
+  if (p1182 === undefined) return false;
+  n1179++;
+  if (!(typeof p1182 === "string")) return false;
+  if (p1182.length > 4096 && (p1182.length > 8192 || ucs2length(p1182) > 4096)) return false;
+  const p1184 = v["received"];
+  if (p1184 === undefined) return false;
+  n1179++;
+  if (!(typeof p1184 === "string")) return false;
+  if (p1184.length > 4096 && (p1184.length > 8192 || ucs2length(p1184) > 4096)) return false;
+  const p1186 = v["message"];
+  if (p1186 === undefined) return false;
+  n1179++;
+  if (!(typeof p1186 === "string")) return false;
+  if (p1186.length > 8192 && (p1186.length > 16384 || ucs2length(p1186) > 8192)) return false;
+  let t1189 = 0;
+  for (const k1188 in v) t1189++;
+  if (t1189 !== n1179) {
+    for (const k1188 in v) if (!(k1188 === "path" || k1188 === "expected" || k1188 === "received" || k1188 === "message")) return false;
   }
   return true;
 }
 function check_SseReadyData(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1175 = 0;
-  const p1176 = v["from_seq"];
-  if (p1176 === undefined) return false;
-  n1175++;
-  if (!(typeof p1176 === "number" && !(p1176 % 1) && !isNaN(p1176) && isFinite(p1176))) return false;
-  if (p1176 < 0) return false;
-  const p1178 = v["head_seq"];
-  if (p1178 === undefined) return false;
-  n1175++;
-  if (!(typeof p1178 === "number" && !(p1178 % 1) && !isNaN(p1178) && isFinite(p1178))) return false;
-  if (p1178 < 0) return false;
-  const p1180 = v["heartbeat_ms"];
-  if (p1180 === undefined) return false;
-  n1175++;
-  if (!(typeof p1180 === "number" && !(p1180 % 1) && !isNaN(p1180) && isFinite(p1180))) return false;
-  if (p1180 < 0) return false;
-  let t1183 = 0;
-  for (const k1182 in v) t1183++;
-  if (t1183 !== n1175) {
-    for (const k1182 in v) if (!(k1182 === "from_seq" || k1182 === "head_seq" || k1182 === "heartbeat_ms")) return false;
+  let n1190 = 0;
+  const p1191 = v["position"];
+  if (p1191 === undefined) return false;
+  n1190++;
+  if (!(typeof p1191 === "string")) return false;
+  if (!pattern11.test(p1191)) return false;
+  if (p1191.length > 65536 && (p1191.length > 131072 || ucs2length(p1191) > 65536)) return false;
+  const p1193 = v["heartbeat_ms"];
+  if (p1193 === undefined) return false;
+  n1190++;
+  if (!(typeof p1193 === "number" && !(p1193 % 1) && !isNaN(p1193) && isFinite(p1193))) return false;
+  if (p1193 < 0) return false;
+  let t1196 = 0;
+  for (const k1195 in v) t1196++;
+  if (t1196 !== n1190) {
+    for (const k1195 in v) if (!(k1195 === "position" || k1195 === "heartbeat_ms")) return false;
   }
   return true;
 }
 function check_SseResetData(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1184 = 0;
-  const p1185 = v["reason"];
-  if (p1185 === undefined) return false;
-  n1184++;
-  if (!(typeof p1185 === "string")) return false;
-  if (p1185 !== "position_unavailable" && p1185 !== "position_ahead") return false;
-  const p1187 = v["seq"];
-  if (p1187 === undefined) return false;
-  n1184++;
-  if (!(typeof p1187 === "number" && !(p1187 % 1) && !isNaN(p1187) && isFinite(p1187))) return false;
-  if (p1187 < 0) return false;
-  const p1189 = v["message"];
-  if (p1189 === undefined) return false;
-  n1184++;
-  if (!(typeof p1189 === "string")) return false;
-  if (p1189.length > 1024 && (p1189.length > 2048 || ucs2length(p1189) > 1024)) return false;
-  let t1192 = 0;
-  for (const k1191 in v) t1192++;
-  if (t1192 !== n1184) {
-    for (const k1191 in v) if (!(k1191 === "reason" || k1191 === "seq" || k1191 === "message")) return false;
+  let n1197 = 0;
+  const p1198 = v["reason"];
+  if (p1198 === undefined) return false;
+  n1197++;
+  if (!(typeof p1198 === "string")) return false;
+  if (p1198 !== "position_unavailable" && p1198 !== "position_ahead") return false;
+  const p1200 = v["streams"];
+  if (p1200 === undefined) return false;
+  n1197++;
+  if (!(Array.isArray(p1200))) return false;
+  if (p1200.length > 4096) return false;
+  for (let i1201 = 0; i1201 < p1200.length; i1201++) {
+    const x1202 = p1200[i1201];
+    if (!(typeof x1202 === "string")) return false;
+    if (!pattern12.test(x1202)) return false;
+  }
+  const p1205 = v["position"];
+  if (p1205 === undefined) return false;
+  n1197++;
+  if (!(typeof p1205 === "string")) return false;
+  if (!pattern13.test(p1205)) return false;
+  if (p1205.length > 65536 && (p1205.length > 131072 || ucs2length(p1205) > 65536)) return false;
+  const p1207 = v["message"];
+  if (p1207 === undefined) return false;
+  n1197++;
+  if (!(typeof p1207 === "string")) return false;
+  if (p1207.length > 1024 && (p1207.length > 2048 || ucs2length(p1207) > 1024)) return false;
+  let t1210 = 0;
+  for (const k1209 in v) t1210++;
+  if (t1210 !== n1197) {
+    for (const k1209 in v) if (!(k1209 === "reason" || k1209 === "streams" || k1209 === "position" || k1209 === "message")) return false;
   }
   return true;
 }
 function check_SseGapData(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1193 = 0;
-  const p1194 = v["from_seq"];
-  if (p1194 === undefined) return false;
-  n1193++;
-  if (!(typeof p1194 === "number" && !(p1194 % 1) && !isNaN(p1194) && isFinite(p1194))) return false;
-  if (p1194 < 0) return false;
-  const p1196 = v["to_seq"];
-  if (p1196 === undefined) return false;
-  n1193++;
-  if (!(typeof p1196 === "number" && !(p1196 % 1) && !isNaN(p1196) && isFinite(p1196))) return false;
-  if (p1196 < 0) return false;
-  const p1198 = v["reason"];
-  if (p1198 === undefined) return false;
-  n1193++;
-  if (!(typeof p1198 === "string")) return false;
-  if (p1198 !== "slow_consumer" && p1198 !== "bus_gap") return false;
-  let t1201 = 0;
-  for (const k1200 in v) t1201++;
-  if (t1201 !== n1193) {
-    for (const k1200 in v) if (!(k1200 === "from_seq" || k1200 === "to_seq" || k1200 === "reason")) return false;
+  let n1211 = 0;
+  const p1212 = v["stream"];
+  if (p1212 === undefined) return false;
+  n1211++;
+  if (!(typeof p1212 === "string")) return false;
+  if (!pattern14.test(p1212)) return false;
+  const p1214 = v["from_seq"];
+  if (p1214 === undefined) return false;
+  n1211++;
+  if (!(typeof p1214 === "number" && !(p1214 % 1) && !isNaN(p1214) && isFinite(p1214))) return false;
+  if (p1214 < 0) return false;
+  const p1216 = v["to_seq"];
+  if (p1216 === undefined) return false;
+  n1211++;
+  if (!(typeof p1216 === "number" && !(p1216 % 1) && !isNaN(p1216) && isFinite(p1216))) return false;
+  if (p1216 < 0) return false;
+  const p1218 = v["reason"];
+  if (p1218 === undefined) return false;
+  n1211++;
+  if (!(typeof p1218 === "string")) return false;
+  if (p1218 !== "slow_consumer" && p1218 !== "bus_gap") return false;
+  let t1221 = 0;
+  for (const k1220 in v) t1221++;
+  if (t1221 !== n1211) {
+    for (const k1220 in v) if (!(k1220 === "stream" || k1220 === "from_seq" || k1220 === "to_seq" || k1220 === "reason")) return false;
   }
   return true;
 }
 function check_SseEndData(v) {
   if (!(typeof v === "object" && v !== null && !Array.isArray(v))) return false;
-  let n1202 = 0;
-  const p1203 = v["reason"];
-  if (p1203 === undefined) return false;
-  n1202++;
-  if (!(typeof p1203 === "string")) return false;
-  if (p1203 !== "lifetime" && p1203 !== "shutdown" && p1203 !== "slow_consumer" && p1203 !== "error" && p1203 !== "revoked" && p1203 !== "closed") return false;
-  const p1205 = v["code"];
-  if (p1205 === undefined) return false;
-  n1202++;
-  if (!(typeof p1205 === "number" && !(p1205 % 1) && !isNaN(p1205) && isFinite(p1205))) return false;
-  if (p1205 < 1000) return false;
-  if (p1205 > 4999) return false;
-  const p1207 = v["message"];
-  if (p1207 === undefined) return false;
-  n1202++;
-  if (!(typeof p1207 === "string")) return false;
-  if (p1207.length > 1024 && (p1207.length > 2048 || ucs2length(p1207) > 1024)) return false;
-  let t1210 = 0;
-  for (const k1209 in v) t1210++;
-  if (t1210 !== n1202) {
-    for (const k1209 in v) if (!(k1209 === "reason" || k1209 === "code" || k1209 === "message")) return false;
+  let n1222 = 0;
+  const p1223 = v["reason"];
+  if (p1223 === undefined) return false;
+  n1222++;
+  if (!(typeof p1223 === "string")) return false;
+  if (p1223 !== "lifetime" && p1223 !== "shutdown" && p1223 !== "slow_consumer" && p1223 !== "error" && p1223 !== "revoked" && p1223 !== "closed") return false;
+  const p1225 = v["code"];
+  if (p1225 === undefined) return false;
+  n1222++;
+  if (!(typeof p1225 === "number" && !(p1225 % 1) && !isNaN(p1225) && isFinite(p1225))) return false;
+  if (p1225 < 1000) return false;
+  if (p1225 > 4999) return false;
+  const p1227 = v["message"];
+  if (p1227 === undefined) return false;
+  n1222++;
+  if (!(typeof p1227 === "string")) return false;
+  if (p1227.length > 1024 && (p1227.length > 2048 || ucs2length(p1227) > 1024)) return false;
+  let t1230 = 0;
+  for (const k1229 in v) t1230++;
+  if (t1230 !== n1222) {
+    for (const k1229 in v) if (!(k1229 === "reason" || k1229 === "code" || k1229 === "message")) return false;
   }
   return true;
 }

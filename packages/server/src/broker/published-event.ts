@@ -7,6 +7,9 @@
 import type { StoredEvent } from "../store/records.js";
 
 export class PublishedEvent {
+  /** The event's stream (its project uuid, or `-`). */
+  readonly stream: string;
+  /** The event's number in its stream. */
   readonly seq: number;
   readonly eventId: string;
   /** The envelope's Lamport clock value (0 when not known). */
@@ -27,6 +30,7 @@ export class PublishedEvent {
   #payloadBytes: Buffer | undefined;
 
   constructor(stored: StoredEvent, payload?: unknown) {
+    this.stream = stored.stream;
     this.seq = stored.seq;
     this.eventId = stored.eventId;
     this.lamport = stored.lamport ?? 0;

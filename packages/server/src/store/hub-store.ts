@@ -20,14 +20,22 @@ export interface HubStore {
   readonly flavour: Flavour;
   /** Stores a batch in one transaction; one outcome per event, in order. */
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]>;
-  /** Events after a position, oldest first. */
+  /**
+   * Events after a position, at most `limit`: each stream's in seq order (streams one
+   * after another, or interleaved in storage order; never a stream's seq out of order).
+   */
   readAfter(query: ReadQuery): Promise<StoredEvent[]>;
-  /** Events before a position, newest first (history read backwards, for the dashboard). */
+  /** Events before a position, newest first in storage order (history read backwards, for the dashboard). */
   readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]>;
-  /** The newest `seq` (committed, on PostgreSQL the counter), or 0 when empty. */
-  headSeq(): Promise<number>;
-  /** The oldest `seq` still kept, or undefined when empty. */
-  oldestSeq(): Promise<number | undefined>;
+  /** Each stream's newest committed seq (of one project's stream when given); streams never written are absent. */
+  streamHeads(query?: { readonly project?: string | undefined }): Promise<Map<string, number>>;
+  /**
+   * A protocol-1 position (one seq for the whole log, from before streams) as a
+   * per-stream position: the newest stream seq of each stream at or below it.
+   * Undefined when `seq` is above the last protocol-1 seq (it names nothing this
+   * store handed out).
+   */
+  legacyPosition(seq: number): Promise<Map<string, number> | undefined>;
   /** The highest Lamport value stored, or 0. */
   maxLamport(): Promise<number>;
   session(sessionId: string): Promise<SessionRecord | undefined>;
@@ -45,9 +53,9 @@ export interface HubStore {
   setMeta(key: string, value: string): Promise<void>;
   /** Stores `value` unless the key has one; returns the stored value (the first writer's, when hubs race). */
   claimMeta(key: string, value: string): Promise<string>;
-  /** Deletes all but the newest `keep` events and raises the watermark in the same transaction; returns how many went. */
+  /** Deletes all but the newest `keep` events (in storage order) and raises each stream's watermark in the same transaction; returns how many went. */
   prune(keep: number): Promise<number>;
-  /** The retention watermark: events up to this seq were pruned (0 when none were). */
-  prunedThrough(): Promise<number>;
+  /** The retention watermark per stream: events up to its seq were pruned (streams never pruned are absent). */
+  prunedThrough(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }

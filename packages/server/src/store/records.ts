@@ -1,5 +1,5 @@
 /** The shapes that cross the store's edge: what goes in, what comes back. */
-import type { Envelope } from "@events/schema";
+import type { Envelope, Position } from "@events/schema";
 
 /** An event decoded, authorised and serialised once, ready to store. */
 export interface PreparedEvent {
@@ -8,6 +8,8 @@ export interface PreparedEvent {
   readonly json: string;
   readonly eventId: string;
   readonly project: string | null;
+  /** The event's stream: `streamOf(project)` (the project uuid, or `-`). */
+  readonly stream: string;
   readonly channel: string;
   readonly eventType: string;
   readonly lamport: number;
@@ -16,6 +18,9 @@ export interface PreparedEvent {
 
 /** An event as read back from the store. */
 export interface StoredEvent {
+  /** The event's stream (`streamOf(project)`). */
+  readonly stream: string;
+  /** The event's number in its stream, from 1, without holes. */
   readonly seq: number;
   readonly eventId: string;
   readonly project: string | null;
@@ -27,6 +32,8 @@ export interface StoredEvent {
 }
 
 export interface AppendOutcome {
+  readonly stream: string;
+  /** The event's number in its stream (the stored one, for a duplicate). */
   readonly seq: number;
   /** False when the `event_id` was already stored (a duplicate). */
   readonly inserted: boolean;
@@ -42,13 +49,13 @@ export interface EventFilter {
 }
 
 export interface ReadQuery extends EventFilter {
-  /** Events with `seq` greater than this. */
-  readonly afterSeq: number;
+  /** Events after this position: in each stream, seqs above its entry (a stream not named: from 1). */
+  readonly after: Position;
 }
 
 export interface ReadBeforeQuery extends EventFilter {
-  /** Events with `seq` less than this. */
-  readonly beforeSeq: number;
+  /** Events before this position: in each stream named, seqs below its entry; streams not named are not bounded. */
+  readonly before: Position;
 }
 
 export interface SessionRecord {

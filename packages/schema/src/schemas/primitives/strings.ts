@@ -14,6 +14,9 @@ import {
   NODE_ID_PATTERN,
   WP_ID_PATTERN,
   FEATURE_SLUG_PATTERN,
+  STREAM_ID_PATTERN,
+  POSITION_TOKEN_PATTERN,
+  POSITION_TOKEN_MAX_CHARS,
 } from "../../patterns.js";
 
 export {
@@ -49,5 +52,18 @@ export const Label = Type.String({ minLength: 1, maxLength: 256 });
 export const Text = Type.String({ maxLength: 65_536 });
 /** A JSON object whose shape the schema does not fix. */
 export const JsonObject = OpenObject({ title: "JsonObject" });
-/** A non-negative integer position in the hub's event log. */
+/** A non-negative integer position in one stream of the hub's event log. */
 export const Seq = Type.Integer({ minimum: 0, title: "Seq" });
+/** A stream of the hub's log: a project uuid, or `-` for events without a project. */
+export const StreamId = Type.String({ pattern: STREAM_ID_PATTERN, title: "StreamId" });
+/**
+ * A position in every stream a subscription reads: `<stream>:<seq>` pairs joined by
+ * `,` (e.g. `-:4,0b6f...:17`), one per stream, each the last seq seen in it. A stream
+ * not named is read from its start; the empty token is the start of everything.
+ */
+export const PositionToken = Type.String({
+  pattern: POSITION_TOKEN_PATTERN,
+  maxLength: POSITION_TOKEN_MAX_CHARS,
+  title: "PositionToken",
+  description: "Per-stream position: `<stream>:<seq>` pairs joined by `,`; a stream not named is read from its start.",
+});

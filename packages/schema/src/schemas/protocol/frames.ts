@@ -1,15 +1,17 @@
 /**
  * The hub's WebSocket protocol at `/api/v1/ws`, tagged by `type`. A client says
  * `hello` and gets `welcome` (with the hub's limits); it may then `publish` events
- * (each answered in one `ack`, per event) and `subscribe` from a `seq` (replay from
- * the store, then live, with no gap and no duplicate); `unsubscribe` is answered
- * `unsubscribed`. `gap` says events were dropped for a slow subscriber and where to
- * re-read them; `reset` says a position can no longer be served. Silence is never a
- * signal.
+ * (each answered in one `ack`, per event) and `subscribe` from a position (replay
+ * from the store, then live, with no gap and no duplicate in any stream);
+ * `unsubscribe` is answered `unsubscribed`. The log is split into streams (one per
+ * project, `-` for events without one), each numbered from 1; a position is the last
+ * seq seen per stream, written as a PositionToken. `gap` says events of one stream
+ * were dropped for a slow subscriber; `reset` says a position can no longer be served
+ * in some streams. Silence is never a signal.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Envelope } from "../envelope.js";
-import { Label, Seq } from "../primitives/strings.js";
+import { Label, PositionToken, Seq, StreamId } from "../primitives/strings.js";
 import { TaggedUnion } from "../primitives/tagged-union.js";
 import { StringEnum } from "../primitives/compact.js";
 import { ErrorCodeSchema } from "./errors.js";
@@ -47,7 +49,6 @@ export const WelcomeFrame = Type.Object(
     heartbeat_ms: Type.Integer({ minimum: 0 }),
     /** The highest Lamport value the hub has seen; clients `observe()` it. */
     lamport_clock: Type.Integer({ minimum: 0 }),
-    head_seq: Seq,
   },
   { ...closed, title: "WelcomeFrame" },
 );
@@ -75,8 +76,12 @@ export const SubscribeFrame = Type.Object(
     channel: Type.Optional(Label),
     /** A project uuid; the token's project when absent. */
     project: Type.Optional(Label),
-    /** Resume after this `seq`; live only when absent. */
-    since: Type.Optional(Seq),
+    /**
+     * Resume after this position (a PositionToken; `""` is the start of every stream);
+     * live only when absent. A bare integer is a position from protocol 1 (one seq for
+     * the whole log): the hub translates it where it can and answers `reset` where not.
+     */
+    since: Type.Optional(Type.Union([PositionToken, Seq])),
   },
   { ...closed, title: "SubscribeFrame" },
 );
@@ -96,22 +101,34 @@ export const SubscribedFrame = Type.Object(
   {
     type: Type.Literal("subscribed"),
     sub: Ref,
-    /** Replay starts after this `seq`. */
-    from_seq: Seq,
-    /** The newest `seq` at the moment of subscribing. */
-    head_seq: Seq,
+    /**
+     * Delivery continues after this position: the `since` asked for, moved where a
+     * `reset` follows; for a live-only subscription, every stream's newest seq.
+     */
+    position: PositionToken,
   },
   { ...closed, title: "SubscribedFrame" },
 );
 
 export const MessageFrame = Type.Object(
-  { type: Type.Literal("message"), sub: Ref, seq: Type.Integer({ minimum: 1 }), channel: Label, event: Envelope },
+  {
+    type: Type.Literal("message"),
+    sub: Ref,
+    /** The event's stream: its project uuid, or `-`. */
+    stream: StreamId,
+    /** The event's number in its stream, from 1, without holes. */
+    seq: Type.Integer({ minimum: 1 }),
+    channel: Label,
+    event: Envelope,
+  },
   { ...closed, title: "MessageFrame" },
 );
 
 /** The fields of a `gap`, shared with the SSE `gap` event's data. */
 export const GapFields = {
-  /** Events after `from_seq` up to and including `to_seq` were not delivered. */
+  /** The stream whose events were dropped. */
+  stream: StreamId,
+  /** Events of `stream` after `from_seq` up to and including `to_seq` were not delivered. */
   from_seq: Seq,
   to_seq: Seq,
   reason: StringEnum(["slow_consumer", "bus_gap"], {
@@ -121,9 +138,14 @@ export const GapFields = {
 
 /** The fields of a `reset`, shared with the SSE `reset` event's data. */
 export const ResetFields = {
-  reason: StringEnum(["position_unavailable", "position_ahead"]),
-  /** Where delivery continues from. */
-  seq: Seq,
+  reason: StringEnum(["position_unavailable", "position_ahead"], {
+    description:
+      "position_unavailable: events after the position were pruned, or a protocol-1 seq could not be translated. position_ahead: the position names seqs the hub has not stored.",
+  }),
+  /** The streams whose position moved (each named once). */
+  streams: Type.Array(StreamId, { maxItems: 4096 }),
+  /** Where delivery continues from, in every stream (the same as `subscribed.position`). */
+  position: PositionToken,
   message: Type.String({ maxLength: 1024 }),
 };
 

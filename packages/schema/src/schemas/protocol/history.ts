@@ -1,15 +1,20 @@
 /**
- * `GET /api/v1/events?before=&limit=&channel=&project=`: stored events read backwards,
- * newest first, a page at a time (the dashboard's "older events"). Live delivery and
- * resume are the streams' job; this is for looking back.
+ * `GET /api/v1/events`: stored events a page at a time. `?before=<position>` reads
+ * backwards, newest first (the dashboard's "older events"): in each stream the token
+ * names, only seqs below its seq; streams it does not name are not bounded. `?after=
+ * <position>` reads forwards, oldest first within each stream, from that position
+ * (a stream it does not name from its start). Either way `next` is the token for the
+ * following page, so paging has no gap and no duplicate in any stream.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Envelope } from "../envelope.js";
-import { Label } from "../primitives/strings.js";
+import { Label, PositionToken, StreamId } from "../primitives/strings.js";
 
 export const StoredEvent = Type.Object(
   {
-    /** The hub's position of the event; the same on every node. */
+    /** The event's stream (its project uuid, or `-`). */
+    stream: StreamId,
+    /** The event's number in its stream; the same on every node. */
     seq: Type.Integer({ minimum: 1 }),
     channel: Label,
     event: Envelope,
@@ -19,10 +24,12 @@ export const StoredEvent = Type.Object(
 
 export const EventPage = Type.Object(
   {
-    /** Newest first; every seq is below the request's `before`. */
+    /** `before`: newest first. `after`: oldest first within each stream. */
     events: Type.Array(StoredEvent),
-    /** Whether older events remain: ask again with `before` = the last seq here. */
+    /** Whether more remain in the direction read. */
     has_more: Type.Boolean(),
+    /** The position to send as the next page's `before` (or `after`). */
+    next: PositionToken,
   },
   { additionalProperties: false, title: "EventPage" },
 );

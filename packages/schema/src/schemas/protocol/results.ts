@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Issue } from "./issue.js";
+import { StreamId } from "../primitives/strings.js";
 import { NullableString } from "../primitives/compact.js";
 import { TaggedUnion } from "../primitives/tagged-union.js";
 
@@ -12,6 +13,8 @@ const AcceptedResult = Type.Object(
   {
     status: Type.Literal("accepted"),
     event_id: Type.String({ maxLength: 64 }),
+    /** The event's stream (its project uuid, or `-`) and its number there. */
+    stream: StreamId,
     seq: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false, title: "AcceptedResult" },
@@ -21,6 +24,8 @@ const DuplicateResult = Type.Object(
   {
     status: Type.Literal("duplicate"),
     event_id: Type.String({ maxLength: 64 }),
+    /** The event's stream (its project uuid, or `-`) and its number there. */
+    stream: StreamId,
     seq: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false, title: "DuplicateResult" },

@@ -7,7 +7,7 @@
 import { Type, type Static, type TObject } from "@sinclair/typebox";
 import { SSE_END_REASONS, SSE_EVENTS, type SseEventName } from "../../constants.js";
 import { StringEnum } from "../primitives/compact.js";
-import { Seq } from "../primitives/strings.js";
+import { PositionToken } from "../primitives/strings.js";
 import { GapFields, ResetFields } from "./frames.js";
 
 const closed = { additionalProperties: false } as const;
@@ -15,20 +15,18 @@ const closed = { additionalProperties: false } as const;
 /** `event: ready`, first on every stream. */
 export const SseReadyData = Type.Object(
   {
-    /** Delivery starts after this `seq`. */
-    from_seq: Seq,
-    /** The newest `seq` when the stream opened. */
-    head_seq: Seq,
+    /** Delivery continues after this position (as the WebSocket `subscribed.position`). */
+    position: PositionToken,
     /** How often the hub writes a `: keep-alive` comment when there is nothing else to send. */
     heartbeat_ms: Type.Integer({ minimum: 0 }),
   },
   { ...closed, title: "SseReadyData" },
 );
 
-/** `event: reset` (with `id: <seq>`), right after `ready` when the position cannot be served. */
+/** `event: reset` (with `id: <position>`), right after `ready` when the position cannot be served in some streams. */
 export const SseResetData = Type.Object(ResetFields, { ...closed, title: "SseResetData" });
 
-/** `event: gap`: events after `from_seq` up to and including `to_seq` were dropped for this stream. */
+/** `event: gap`: events of `stream` after `from_seq` up to and including `to_seq` were dropped for this connection. */
 export const SseGapData = Type.Object(GapFields, { ...closed, title: "SseGapData" });
 
 export const SseEndReason = StringEnum(SSE_END_REASONS, {
