@@ -19,13 +19,13 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
   counter("events_bus_received_total", "Messages received from the bus (this node's own included).", () => bus.received);
   counter("events_bus_malformed_total", "Bus messages that could not be decoded (ignored; gaps are filled from the store).", () => bus.malformed);
   counter("events_bus_reconnects_total", "Times the bus subscription came back after a disconnect.", () => bus.reconnects);
-  counter("events_bus_gap_fills_total", "Gaps in seq (missed bus messages) filled from the store.", () => feed.gapFills);
+  counter("events_bus_gap_fills_total", "Gaps in a stream's seqs (missed bus messages) filled from the store.", () => feed.gapFills);
   counter("events_bus_filled_events_total", "Events delivered from the store instead of the bus.", () => feed.filledEvents);
-  counter("events_bus_catchups_total", "Catch-ups from the store (bus reconnects, lag checks).", () => feed.catchUps);
-  counter("events_bus_reorder_overflows_total", "Times the reorder buffer overflowed and was replaced by a read from the store.", () => feed.overflows);
+  counter("events_bus_catchups_total", "Streams caught up from the store (bus reconnects, lag checks).", () => feed.catchUps);
+  counter("events_bus_reorder_overflows_total", "Times a stream's reorder buffer was dropped for the bound and replaced by a read from the store.", () => feed.overflows);
   counter("events_bus_fill_errors_total", "Failed store reads while filling (retried).", () => feed.fillErrors);
   gauge("events_bus_connected", "1 when the bus is connected and subscribed.", () => (node.bus.connected ? 1 : 0));
-  gauge("events_bus_pending_events", "Events waiting in the reorder buffer.", () => node.feed.pendingEvents);
-  gauge("events_bus_delivered_seq", "The newest seq this node delivered.", () => node.feed.delivered);
-  gauge("events_bus_lag_seq", "Seqs the store held at the last check and this node has not delivered.", () => Math.max(0, node.feed.storeHeadSeen - node.feed.delivered));
+  gauge("events_bus_pending_events", "Events waiting in the reorder buffers.", () => node.feed.pendingEvents);
+  gauge("events_bus_streams", "Streams (projects) this node has delivered or seen in the store.", () => node.streams);
+  gauge("events_bus_lag_seq", "Seqs the store held at the last check and this node has not delivered, summed over streams.", () => node.lag);
 }

@@ -2,20 +2,21 @@
  * One hub as a node of a cluster: several hubs on one PostgreSQL store and one Redis
  * bus, behaving as one hub. It wires the pieces together:
  *  - this node's commits go to the bus and into the ordered feed (the same path as
- *    other nodes' commits), so every node delivers the same stream in seq order;
+ *    other nodes' commits), so every node delivers each stream in seq order;
  *  - bus messages go into the ordered feed, which fills any gap from the store;
- *  - a bus (re)connect catches up from the store and reloads tokens; a timer
- *    compares the store's head with what was delivered;
+ *  - a bus (re)connect catches every stream up from the store and reloads tokens; a
+ *    timer compares the store's stream heads with what was delivered;
  *  - token changes are announced to, and applied from, the other nodes.
  * It also holds the node's view of the store and the bus for `/healthz`.
  */
 import { randomUUID } from "node:crypto";
+import type { Position } from "@events/schema";
 import type { TokenRegistry } from "../auth/token-registry.js";
 import { PublishedEvent } from "../broker/published-event.js";
 import type { Logger } from "../logger.js";
 import type { ClusterConfig } from "../options.js";
 import type { HubStore } from "../store/hub-store.js";
-import { encodeCommit, encodeControl } from "./bus-messages.js";
+import { encodeCommit, encodeControl, runsOf } from "./bus-messages.js";
 import { OrderedFeed } from "./ordered-feed.js";
 import { RedisBus } from "./redis-bus.js";
 
@@ -24,13 +25,14 @@ export interface ClusterNodeDeps {
   readonly store: HubStore;
   readonly tokens: TokenRegistry;
   readonly logger: Logger;
-  /** Hands ordered events to the hub (broker, problems, machines, clock). */
+  /** Hands ordered events of one stream to the hub (broker, problems, machines, clock). */
   readonly deliver: (events: readonly PublishedEvent[]) => void;
 }
 
 export interface StoreView {
   readonly ok: boolean;
-  readonly headSeq: number;
+  /** Each stream's newest committed seq, at the last answer. */
+  readonly heads: Position;
   /** When the store last answered (or failed), ms since the epoch. */
   readonly checkedAt: number;
   readonly error?: string;
@@ -41,9 +43,12 @@ export interface ClusterHealth {
   readonly bus: {
     readonly connected: boolean;
     readonly prefix: string;
-    readonly deliveredSeq: number;
-    /** Seqs committed (at the last check) and not yet delivered by this node. */
+    /** Each stream's newest seq this node delivered. */
+    readonly delivered: Position;
+    /** Seqs committed (at the last check) and not yet delivered by this node, summed over streams. */
     readonly lag: number;
+    /** Streams this node has delivered or seen in the store. */
+    readonly streams: number;
     readonly pendingEvents: number;
     readonly error?: string;
   };
@@ -59,16 +64,20 @@ export class ClusterNode {
   readonly feed: OrderedFeed;
   readonly #deps: ClusterNodeDeps;
   #timer: NodeJS.Timeout | undefined;
-  #store: StoreView = { ok: true, headSeq: 0, checkedAt: 0 };
+  #store: StoreView;
 
-  constructor(deps: ClusterNodeDeps, startSeq: number) {
+  /** `start`: each stream's newest seq already delivered (the store's heads when the hub loaded). */
+  constructor(deps: ClusterNodeDeps, start: Position) {
     this.#deps = deps;
-    const { config, logger } = deps;
-    this.#store = { ok: true, headSeq: startSeq, checkedAt: Date.now() };
+    const { config, logger, store } = deps;
+    this.#store = { ok: true, heads: new Map(start), checkedAt: Date.now() };
     this.feed = new OrderedFeed({
-      start: startSeq,
-      read: async (afterSeq, limit) => (await deps.store.readAfter({ afterSeq, limit })).map((row) => new PublishedEvent(row)),
-      storeHead: () => this.storeHead(),
+      start,
+      read: async (stream, afterSeq, limit) => {
+        const rows = await store.readAfter({ after: new Map([[stream, afterSeq]]), limit, project: stream });
+        return rows.filter((row) => row.stream === stream).map((row) => new PublishedEvent(row));
+      },
+      storeHeads: () => this.storeHeads(),
       deliver: deps.deliver,
       gapWaitMs: config.gapWaitMs,
       maxPendingEvents: config.reorderMaxEvents,
@@ -80,7 +89,9 @@ export class ClusterNode {
       origin: this.origin,
       logger,
       handlers: {
-        onCommit: (message) => this.feed.offer(message),
+        onCommit: (message) => {
+          for (const batch of message.batches) this.feed.offer(batch);
+        },
         onControl: (message) => {
           deps.tokens.applyRemote(message).catch((error: unknown) => logger.warn("applying a token change from another hub failed", { error }));
         },
@@ -106,25 +117,39 @@ export class ClusterNode {
     this.#timer.unref();
   }
 
-  /** This node's commit, in seq order: announced on the bus, then delivered through the ordered feed. */
+  /** This node's commit (one transaction, any streams): announced on the bus, then delivered through the ordered feed per stream. */
   committed(events: readonly PublishedEvent[]): void {
-    const first = events[0];
-    const last = events.at(-1);
-    if (first === undefined || last === undefined) return;
+    if (events.length === 0) return;
     this.bus.publishCommit(encodeCommit(this.origin, events, this.#deps.config.maxMessageBytes));
-    this.feed.offer({ first: first.seq, last: last.seq, events });
+    for (const { run, events: inRun } of runsOf(events)) this.feed.offer({ stream: run[0], first: run[1], last: run[2], events: inRun });
   }
 
-  /** The store's newest seq, remembering whether the store answered. */
-  async storeHead(): Promise<number> {
+  /** The store's newest seq per stream, remembering whether the store answered. */
+  async storeHeads(): Promise<Map<string, number>> {
     try {
-      const headSeq = await this.#deps.store.headSeq();
-      this.#store = { ok: true, headSeq, checkedAt: Date.now() };
-      return headSeq;
+      const heads = await this.#deps.store.streamHeads();
+      this.#store = { ok: true, heads, checkedAt: Date.now() };
+      return heads;
     } catch (error) {
       this.#store = { ...this.#store, ok: false, checkedAt: Date.now(), error: error instanceof Error ? error.message : String(error) };
       throw error;
     }
+  }
+
+  /** Seqs the store held at its last answer and this node has not delivered, summed over streams. */
+  get lag(): number {
+    const delivered = this.feed.delivered;
+    let lag = 0;
+    for (const [stream, head] of this.#store.heads) lag += Math.max(0, head - (delivered.get(stream) ?? 0));
+    return lag;
+  }
+
+  /** Streams this node has delivered or seen in the store. */
+  get streams(): number {
+    const delivered = this.feed.delivered;
+    let count = delivered.size;
+    for (const stream of this.#store.heads.keys()) if (!delivered.has(stream)) count++;
+    return count;
   }
 
   /** Asks the store now (bounded by a timeout) and reports both views. */
@@ -134,21 +159,21 @@ export class ClusterNode {
       timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.storeHead(), timeout]);
+      await Promise.race([this.storeHeads(), timeout]);
     } catch (error) {
       this.#store = { ...this.#store, ok: false, checkedAt: Date.now(), error: error instanceof Error ? error.message : String(error) };
     } finally {
       clearTimeout(timer);
     }
-    const delivered = this.feed.delivered;
     const error = this.bus.lastError;
     return {
       store: this.#store,
       bus: {
         connected: this.bus.connected,
         prefix: this.#deps.config.prefix,
-        deliveredSeq: delivered,
-        lag: Math.max(0, this.#store.headSeq - delivered),
+        delivered: this.feed.delivered,
+        lag: this.lag,
+        streams: this.streams,
         pendingEvents: this.feed.pendingEvents,
         ...(error === undefined ? {} : { error }),
       },
