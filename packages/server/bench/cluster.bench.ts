@@ -3,90 +3,70 @@
  * machine's PostgreSQL and Redis (each run on a database and channel prefix of its
  * own, dropped afterwards).
  *
- *  - throughput: events/s published over WebSocket (frames of 100, the same number
- *    of frames in flight in total) until every event is acked *and* delivered to a
- *    subscriber on every node: three nodes against one node on the same PostgreSQL.
+ *  - ingest: events/s published over WebSocket (frames of 100, the same number of
+ *    frames in flight in total) until every event is acked *and* delivered to a
+ *    subscriber on every node; 3 nodes against 1 node on the same PostgreSQL, with
+ *    the events spread over 8 projects (8 streams, whose appends never wait for each
+ *    other) and with all of them in one project (one stream: appends take turns).
+ *    Where the work went is logged per event: CPU of the nodes, PostgreSQL, Redis and
+ *    the load, write transactions, bus messages.
  *  - p99 publish-to-deliver across nodes: 100 events/s published one at a time on
  *    node A, received by a subscriber on node B (one process, one clock), next to
  *    the same on a single node.
  *
- * Runs alternate between the systems; the table shows medians of `BENCH_CLUSTER_RUNS`
- * (3) runs. Without PostgreSQL or Redis it says which is missing and writes no rows.
+ * Runs interleave the four ingest setups (so a slow minute of the machine hits all
+ * of them); the table shows medians of `BENCH_CLUSTER_RUNS` (5) runs and their
+ * spread (lowest-highest). Without PostgreSQL or Redis it says which is missing and
+ * writes no rows.
  */
 import WebSocket from "ws";
 import { median, percentile, report, type BenchRow } from "../../../scripts/bench-kit.js";
-import { freshDatabase, postgresMissing, publishSpread, redisMissing, REDIS_URL, startNode, uniquePrefix, type NodeProcess } from "../test/cluster/harness.js";
-import { ADMIN } from "../test/cluster/harness.js";
+import { projects, publishSpread, spread } from "../test/cluster/clients.js";
+import { ADMIN, postgresMissing, redisMissing } from "../test/cluster/harness.js";
+import { counter, readWork, spent, startCluster, until, type Work } from "./lib/cluster.js";
 import { benchEvents } from "./lib/events.js";
 import { log } from "./lib/setup.js";
 
-const RUNS = Number(process.env["BENCH_CLUSTER_RUNS"] ?? 3);
+const RUNS = Number(process.env["BENCH_CLUSTER_RUNS"] ?? 5);
 const EVENTS = Number(process.env["BENCH_CLUSTER_EVENTS"] ?? 20_000);
 const FRAMES_IN_FLIGHT = 9;
 const LATENCY_SAMPLES = Number(process.env["BENCH_CLUSTER_SAMPLES"] ?? 500);
+const LATENCY_RUNS = Number(process.env["BENCH_CLUSTER_LATENCY_RUNS"] ?? 3);
+const SPREAD_PROJECTS = 8;
 
-interface Cluster {
-  readonly nodes: NodeProcess[];
-  stop(): Promise<void>;
+interface Setup {
+  readonly nodes: 1 | 3;
+  readonly projects: number;
 }
 
-async function cluster(count: number): Promise<Cluster> {
-  const database = await freshDatabase();
-  const prefix = uniquePrefix();
-  const nodes: NodeProcess[] = [];
-  const start = (index: number): Promise<NodeProcess> =>
-    startNode({ databaseUrl: database.url, redisUrl: REDIS_URL, prefix, nodeId: `bench-${index}` }).then((node) => {
-      nodes.push(node);
-      return node;
-    });
-  await start(1);
-  await Promise.all(Array.from({ length: count - 1 }, (_, index) => start(index + 2)));
-  return {
-    nodes,
-    stop: async () => {
-      await Promise.all(nodes.map((node) => node.kill("SIGTERM")));
-      await database.drop();
-    },
-  };
-}
+const SETUPS: readonly Setup[] = [
+  { nodes: 1, projects: SPREAD_PROJECTS },
+  { nodes: 3, projects: SPREAD_PROJECTS },
+  { nodes: 1, projects: 1 },
+  { nodes: 3, projects: 1 },
+];
 
-/** A subscriber that only counts `message` frames (the bench measures the hub, not JSON parsing). */
-async function counter(wsUrl: string): Promise<{ count: () => number; close: () => void }> {
-  const ws = new WebSocket(`${wsUrl}/api/v1/ws`, { headers: { authorization: `Bearer ${ADMIN}` }, perMessageDeflate: false });
-  let count = 0;
-  await new Promise<void>((resolve, reject) => {
-    ws.once("error", reject);
-    ws.on("message", (data: Buffer) => {
-      const head = data.subarray(0, 20).toString();
-      if (head.includes('"message"')) count++;
-      else if (head.includes('"subscribed"')) resolve();
-    });
-    ws.once("open", () => ws.send(JSON.stringify({ type: "subscribe", sub: "b", channel: "events" })));
-  });
-  return { count: () => count, close: () => ws.close() };
-}
-
-async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("bench step timed out");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+interface IngestRun {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly work: Work;
 }
 
 /** Events/s until every event is acked and delivered to a subscriber on every node. */
-async function throughput(nodeCount: number): Promise<number> {
-  const running = await cluster(nodeCount);
+async function ingest(setup: Setup): Promise<IngestRun> {
+  const running = await startCluster(setup.nodes);
   try {
     const urls = running.nodes.map((node) => node.wsUrl);
     const subscribers = await Promise.all(urls.map((url) => counter(url)));
-    const events = benchEvents(EVENTS);
+    const events = spread(benchEvents(EVENTS), projects(setup.projects));
+    const before = await readWork(running);
     const started = performance.now();
-    await publishSpread(events, urls, { frameSize: 100, inFlight: FRAMES_IN_FLIGHT / nodeCount });
+    await publishSpread(events, urls, { frameSize: 100, inFlight: FRAMES_IN_FLIGHT / setup.nodes });
     await until(() => subscribers.every((subscriber) => subscriber.count() >= EVENTS));
     const seconds = (performance.now() - started) / 1000;
+    const work = spent(before, await readWork(running));
     for (const subscriber of subscribers) subscriber.close();
-    return EVENTS / seconds;
+    return { rate: EVENTS / seconds, seconds, work };
   } finally {
     await running.stop();
   }
@@ -94,7 +74,7 @@ async function throughput(nodeCount: number): Promise<number> {
 
 /** Publish-to-deliver latencies (ms): one event at a time at 100/s on `from`, received on `to`. */
 async function latencies(nodeCount: number): Promise<number[]> {
-  const running = await cluster(nodeCount);
+  const running = await startCluster(nodeCount);
   try {
     const from = running.nodes[0]!;
     const to = running.nodes[nodeCount - 1]!;
@@ -134,37 +114,69 @@ async function latencies(nodeCount: number): Promise<number[]> {
   }
 }
 
+const rate = (value: number): string => Math.round(value).toLocaleString("en-US");
+const range = (values: readonly number[]): string => `${rate(Math.min(...values))}-${rate(Math.max(...values))}`;
+const label = (setup: Setup): string => `${setup.nodes} node${setup.nodes === 1 ? "" : "s"}, ${setup.projects} project${setup.projects === 1 ? "" : "s"}`;
+
+/** Where the work of a setup's runs went, per 1,000 events (medians), for the capacity note. */
+function workLine(setup: Setup, runs: readonly IngestRun[]): string {
+  const per = (pick: (work: Work) => number): string => median(runs.map((run) => (pick(run.work) / EVENTS) * 1000)).toFixed(0);
+  const commits = median(runs.map((run) => run.work.commits / run.seconds));
+  const perCommit = median(runs.map((run) => EVENTS / Math.max(1, run.work.commits)));
+  const inStore = median(runs.map((run) => run.work.storeSeconds / run.seconds));
+  const messages = median(runs.map((run) => run.work.busMessages / run.seconds));
+  return (
+    `${label(setup)}: CPU ms per 1,000 events: nodes ${per((work) => work.nodesCpuMs)}, PostgreSQL ${per((work) => work.postgresCpuMs)}, ` +
+    `Redis ${per((work) => work.redisCpuMs)}, load ${per((work) => work.clientCpuMs)}; ${rate(commits)} write transactions/s of ${perCommit.toFixed(0)} events, ` +
+    `${inStore.toFixed(2)} in a transaction on average; ${rate(messages)} bus messages/s`
+  );
+}
+
+function ingestRow(spreadOver: number, target: { words: string; ratio: number }, results: ReadonlyMap<Setup, IngestRun[]>): BenchRow {
+  const setup = (nodes: 1 | 3): Setup => SETUPS.find((candidate) => candidate.nodes === nodes && candidate.projects === spreadOver)!;
+  const one = results.get(setup(1))!.map((run) => run.rate);
+  const three = results.get(setup(3))!.map((run) => run.rate);
+  const ratio = median(three) / median(one);
+  const projectsWords = spreadOver === 1 ? "one project" : `${spreadOver} projects`;
+  return {
+    name: `ingest, ${projectsWords}: 3 nodes (runs ${range(three)}/s)`,
+    value: median(three),
+    unit: "events/s",
+    baseline: `1 node, same PostgreSQL: ${rate(median(one))}/s (runs ${range(one)})`,
+    ratio,
+    target: target.words,
+    pass: ratio >= target.ratio,
+  };
+}
+
 async function main(): Promise<void> {
   const missing = (await postgresMissing()) ?? (await redisMissing());
   if (missing !== undefined) {
     process.stderr.write(`[bench] cluster bench skipped: ${missing}\n`);
     return;
   }
-  const single: number[] = [];
-  const three: number[] = [];
+  const results = new Map<Setup, IngestRun[]>(SETUPS.map((setup) => [setup, []]));
   for (let run = 0; run < RUNS; run++) {
-    log(`cluster throughput run ${run + 1}/${RUNS}`);
-    single.push(await throughput(1));
-    three.push(await throughput(3));
+    for (const setup of SETUPS) {
+      const result = await ingest(setup);
+      results.get(setup)!.push(result);
+      log(`cluster ingest run ${run + 1}/${RUNS}, ${label(setup)}: ${rate(result.rate)} events/s`);
+    }
   }
+  for (const setup of SETUPS) log(workLine(setup, results.get(setup)!));
   const singleP99: number[] = [];
   const acrossP99: number[] = [];
   const across: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    log(`cluster latency run ${run + 1}/${RUNS}`);
+  for (let run = 0; run < LATENCY_RUNS; run++) {
+    log(`cluster latency run ${run + 1}/${LATENCY_RUNS}`);
     singleP99.push(percentile(await latencies(1), 99));
     const samples = await latencies(3);
     across.push(...samples);
     acrossP99.push(percentile(samples, 99));
   }
   const rows: BenchRow[] = [
-    {
-      name: `throughput, 3 nodes (${EVENTS.toLocaleString("en-US")} events, acked + delivered on every node)`,
-      value: median(three),
-      unit: "events/s",
-      baseline: `1 node, same PostgreSQL: ${Math.round(median(single)).toLocaleString("en-US")}/s`,
-      ratio: median(three) / median(single),
-    },
+    ingestRow(SPREAD_PROJECTS, { words: ">= 1.5x one node", ratio: 1.5 }, results),
+    ingestRow(1, { words: ">= 0.84x one node (as before streams)", ratio: 0.84 }, results),
     {
       name: "p99 publish->deliver across nodes (A -> B, 100 ev/s)",
       value: median(acrossP99),
@@ -174,7 +186,6 @@ async function main(): Promise<void> {
     },
     { name: "p50 publish->deliver across nodes", value: percentile(across, 50), unit: "ms" },
   ];
-  log(`throughput runs: 1 node ${single.map(Math.round).join(", ")}; 3 nodes ${three.map(Math.round).join(", ")}`);
   log(`p99 runs (ms): 1 node ${singleP99.map((v) => v.toFixed(1)).join(", ")}; across ${acrossP99.map((v) => v.toFixed(1)).join(", ")}`);
   report("@events/server (cluster)", rows);
 }

@@ -1,20 +1,22 @@
 /**
- * Cluster edges: a node hung inside a transaction holding the counter row (writers
- * elsewhere are answered `unavailable` until PostgreSQL ends its session); a token
- * made on one node used at once, pipelined, on another; retention run by one node
- * and answered with `reset` by every node. Nodes in this process where the test
- * needs no process of its own (faster), as processes where one must hang.
+ * Cluster edges: a node hung inside a transaction holding a stream's counter row
+ * (writers of that stream elsewhere are answered `unavailable` until PostgreSQL ends
+ * its session; writers of other streams never wait); a token made on one node used
+ * at once, pipelined, on another; retention run by one node and answered with
+ * `reset` by every node. Nodes in this process where the test needs no process of
+ * its own (faster), as processes where one must hang.
  */
 import type { Socket } from "node:net";
 import pg from "pg";
 import { describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import type { EventResult, HubFrame } from "@events/schema";
+import { formatPosition, PROTOCOL_VERSION, type EventResult, type HubFrame } from "@events/schema";
 import { MAX_FRAMES_BEFORE_WELCOME } from "../../src/transport/ws.js";
-import { events, PROJECT_A } from "../helpers/envelopes.js";
+import { events, PROJECT_A, PROJECT_B } from "../helpers/envelopes.js";
 import { testHub, type TestHub } from "../helpers/hub.js";
 import { TestSocket } from "../helpers/ws-client.js";
-import { ADMIN, freshDatabase, Producer, REDIS_URL, startNode, storedCounts, uniquePrefix } from "./harness.js";
+import { Producer } from "./clients.js";
+import { ADMIN, freshDatabase, REDIS_URL, startNode, storedCounts, uniquePrefix } from "./harness.js";
 import { onCleanup, requireServices, testCluster } from "./setup.js";
 
 /** A node in this process on `databaseUrl`, on the bus `prefix`. */
@@ -38,8 +40,8 @@ async function createToken(node: TestHub): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-describe("cluster: a node stuck holding the counter row", () => {
-  it("answers writes on other nodes unavailable while a hung node holds the row, until PostgreSQL ends the hung session; nothing acked is lost", async (context) => {
+describe("cluster: a node stuck holding a stream's counter row", () => {
+  it("answers writes to that stream on other nodes unavailable while a hung node holds its row, until PostgreSQL ends the hung session; other streams are written at once; nothing acked is lost", async (context) => {
     requireServices(context);
     // Node A waits long for the row (so it can be stopped while it waits); B gives up fast.
     const cluster = await testCluster(1, { env: { EVENTS_PG_LOCK_TIMEOUT_MS: "20000", EVENTS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: "3000" } });
@@ -62,12 +64,14 @@ describe("cluster: a node stuck holding the counter row", () => {
     const producerA = new Producer(a.wsUrl);
     const producerB = new Producer(b.wsUrl);
     await Promise.all([producerA.opened, producerB.opened]);
+    // The stream's counter row exists once the stream has an event.
+    expect((await producerA.publish(events(1, { project_uuid: PROJECT_A }))).map((result) => result.status)).toEqual(["accepted"]);
 
     // A starts a write that waits for the row; stopped there, A's session then holds
     // the row inside its transaction, idle, with its connection open: a hung node.
     await locker.query("begin");
-    await locker.query("select value from hub_seq where id = 1 for update");
-    const fromA = events(2);
+    await locker.query("select head from streams where stream = $1 for update", [PROJECT_A]);
+    const fromA = events(2, { project_uuid: PROJECT_A });
     const writeA = producerA.publish(fromA).then(
       (results) => ({ results }),
       (error: unknown) => ({ error: String(error) }),
@@ -75,7 +79,7 @@ describe("cluster: a node stuck holding the counter row", () => {
     const waiting = await vi.waitFor(
       async () => {
         const rows = await admin.query<{ pid: number }>(
-          "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%hub_seq%'",
+          "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
         );
         expect(rows.rows).toHaveLength(1);
         return rows.rows[0]!.pid;
@@ -93,9 +97,13 @@ describe("cluster: a node stuck holding the counter row", () => {
     );
 
     // B cannot get the row: a clear, retryable answer within its lock timeout, no ack.
-    const fromB = events(2);
+    const fromB = events(2, { project_uuid: PROJECT_A });
     const started = Date.now();
-    await expect(producerB.publish(fromB)).rejects.toThrow(/error unavailable/);
+    await expect(producerB.publish(fromB)).rejects.toThrow(/error unavailable: .*retry/);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    // Another stream has a row of its own: written at once, hung node or not.
+    const otherStream = await producerB.publish(events(2, { project_uuid: PROJECT_B }));
+    expect(otherStream.map((result) => result.status)).toEqual(["accepted", "accepted"]);
     expect(Date.now() - started).toBeLessThan(2_500);
     // Retried as the SDK would, it is stored once PostgreSQL has ended A's session.
     const resultsB = await vi.waitFor(() => producerB.publish(fromB), { timeout: 15_000, interval: 100 });
@@ -108,7 +116,7 @@ describe("cluster: a node stuck holding the counter row", () => {
     expect(answerA).toEqual({ error: expect.stringMatching(/error unavailable/) as unknown });
     const resultsA: EventResult[] = await vi.waitFor(() => producerA.publish(fromA), { timeout: 10_000, interval: 100 });
     expect(resultsA.map((result) => result.status)).toEqual(["accepted", "accepted"]);
-    expect(await storedCounts(cluster.databaseUrl)).toEqual({ rows: 4, distinct: 4, maxSeq: 4 });
+    expect(await storedCounts(cluster.databaseUrl)).toEqual({ rows: 7, distinct: 7, streams: 2, holes: 0 });
     producerA.close();
     producerB.close();
   }, 60_000);
@@ -124,9 +132,9 @@ describe("cluster: hello with a token another node made moments earlier", () => 
     const token = await createToken(a);
     const socket = new TestSocket(`${b.wsUrl}/api/v1/ws`);
     await socket.opened;
-    socket.send({ type: "hello", protocol: 1, token });
+    socket.send({ type: "hello", protocol: PROTOCOL_VERSION, token });
     socket.send({ type: "publish", ref: "p1", events: events(3, { project_uuid: PROJECT_A }) });
-    socket.send({ type: "subscribe", sub: "s", channel: "events", since: 0 });
+    socket.send({ type: "subscribe", sub: "s", channel: "events", since: "" });
     socket.send({ type: "ping", ts: 7 });
     await socket.next("pong");
     await socket.next("ack");
@@ -156,7 +164,7 @@ describe("cluster: hello with a token another node made moments earlier", () => 
       // while it checks the token, so only frames already read can pile up.
       const socket = (ws as unknown as { _socket: Socket })._socket;
       socket.cork();
-      ws.send(JSON.stringify({ type: "hello", protocol: 1, token }));
+      ws.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION, token }));
       for (let ts = 0; ts < pings; ts++) ws.send(JSON.stringify({ type: "ping", ts }));
       socket.uncork();
       const outcome = await Promise.race([
@@ -174,28 +182,35 @@ describe("cluster: hello with a token another node made moments earlier", () => 
 });
 
 describe("cluster: retention", () => {
-  it("answers reset on a node that did not run the prune: the oldest kept position comes from the store", async (context) => {
+  it("answers reset on a node that did not run the prune, for the pruned stream alone: its watermark comes from the store", async (context) => {
     requireServices(context);
     const databaseUrl = await database();
     const prefix = uniquePrefix();
-    const retention = { retainEvents: 10, retentionIntervalMs: 3_600_000 };
+    const retention = { retainEvents: 15, retentionIntervalMs: 3_600_000 };
     const a = await inProcessNode(databaseUrl, prefix, retention);
     const b = await inProcessNode(databaseUrl, prefix, retention);
     const producer = await TestSocket.open(`${a.wsUrl}/api/v1/ws`, { token: ADMIN });
-    await producer.publish(events(30));
-    await vi.waitFor(() => expect(b.hub.stats().headSeq).toBe(30), { timeout: 10_000, interval: 10 });
+    await producer.publish(events(30, { project_uuid: PROJECT_A }));
+    await producer.publish(events(5, { project_uuid: PROJECT_B }));
+    await vi.waitFor(() => expect([b.hub.stats().heads.get(PROJECT_A), b.hub.stats().heads.get(PROJECT_B)]).toEqual([30, 5]), { timeout: 10_000, interval: 10 });
+    // The newest 15 stay: A's 21..30 and all of B.
     expect(await a.hub.prune()).toBe(20);
 
     const late = await TestSocket.open(`${b.wsUrl}/api/v1/ws`, { token: ADMIN });
-    late.send({ type: "subscribe", sub: "s", channel: "events", since: 5 });
+    const since = new Map([[PROJECT_A, 5], [PROJECT_B, 2]]);
+    late.send({ type: "subscribe", sub: "s", channel: "events", since: formatPosition(since) });
     const reset = await late.next("reset");
-    expect(reset).toMatchObject({ sub: "s", reason: "position_unavailable", seq: 20 });
-    await vi.waitFor(() => expect(late.of("message")).toHaveLength(10), { timeout: 10_000, interval: 10 });
-    expect(late.of("message").map((frame) => frame.seq)).toEqual(Array.from({ length: 10 }, (_, index) => 21 + index));
+    expect(reset).toMatchObject({ sub: "s", reason: "position_unavailable", streams: [PROJECT_A], position: formatPosition(new Map([[PROJECT_A, 20], [PROJECT_B, 2]])) });
+    await vi.waitFor(() => expect(late.of("message")).toHaveLength(13), { timeout: 10_000, interval: 10 });
+    const seqsOf = (socket: TestSocket, stream: string): number[] => socket.of("message").filter((frame) => frame.stream === stream).map((frame) => frame.seq);
+    expect(seqsOf(late, PROJECT_A)).toEqual(Array.from({ length: 10 }, (_, index) => 21 + index));
+    expect(seqsOf(late, PROJECT_B)).toEqual([3, 4, 5]);
     // A position inside what is kept replays without a reset, on either node.
     const kept = await TestSocket.open(`${b.wsUrl}/api/v1/ws`, { token: ADMIN });
-    kept.send({ type: "subscribe", sub: "k", channel: "events", since: 25 });
-    await vi.waitFor(() => expect(kept.of("message")).toHaveLength(5), { timeout: 10_000, interval: 10 });
+    kept.send({ type: "subscribe", sub: "k", channel: "events", since: formatPosition(new Map([[PROJECT_A, 25], [PROJECT_B, 4]])) });
+    await vi.waitFor(() => expect(kept.of("message")).toHaveLength(6), { timeout: 10_000, interval: 10 });
+    expect(seqsOf(kept, PROJECT_A)).toEqual([26, 27, 28, 29, 30]);
+    expect(seqsOf(kept, PROJECT_B)).toEqual([5]);
     expect(kept.of("reset")).toHaveLength(0);
     for (const socket of [producer, late, kept]) socket.close();
   });

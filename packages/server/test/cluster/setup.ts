@@ -3,16 +3,33 @@
  * the service, or fail under CI), a database and a channel prefix of its own per
  * test, nodes as processes, and cleanup after each test.
  */
+import { spawnSync } from "node:child_process";
 import { afterEach } from "vitest";
 import { freshDatabase, postgresMissing, redisMissing, REDIS_URL, startNode, uniquePrefix, type NodeProcess } from "./harness.js";
+import { postgresBinaries } from "./private-services.js";
 
 const missing = (await postgresMissing()) ?? (await redisMissing());
 
+function skipOrFail(context: { skip: (note?: string) => void }, why: string | undefined): void {
+  if (why === undefined) return;
+  if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${why}; CI requires it`);
+  process.stderr.write(`skipped: ${why}\n`);
+  context.skip(why);
+}
+
 export function requireServices(context: { skip: (note?: string) => void }): void {
-  if (missing === undefined) return;
-  if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${missing}; CI requires it`);
-  process.stderr.write(`skipped: ${missing}\n`);
-  context.skip(missing);
+  skipOrFail(context, missing);
+}
+
+/** The machine's services, plus the server binaries a test starts private copies of (to restart them). */
+export function requirePrivateServers(context: { skip: (note?: string) => void }): void {
+  skipOrFail(context, missing ?? privateServersMissing());
+}
+
+function privateServersMissing(): string | undefined {
+  if (spawnSync("redis-server", ["--version"]).status !== 0) return "redis-server is not on the PATH (a test starts and restarts a private one)";
+  if (postgresBinaries() === undefined) return "PostgreSQL's initdb and pg_ctl were not found (a test starts and restarts a private server)";
+  return undefined;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -33,9 +50,9 @@ export interface TestCluster {
   add(): Promise<NodeProcess>;
 }
 
-/** `count` nodes on a fresh database and a fresh channel prefix (the shared Redis unless given). */
-export async function testCluster(count: number, options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestCluster> {
-  const database = await freshDatabase();
+/** `count` nodes on a fresh database (unless given) and a fresh channel prefix (the shared Redis unless given). */
+export async function testCluster(count: number, options: { databaseUrl?: string; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestCluster> {
+  const database = options.databaseUrl === undefined ? await freshDatabase() : { url: options.databaseUrl, drop: () => Promise.resolve() };
   const nodes: NodeProcess[] = [];
   onCleanup(async () => {
     await Promise.all(nodes.map((node) => node.kill("SIGKILL")));
