@@ -23,10 +23,12 @@ const dir = mkdtempSync(join(tmpdir(), "events-client-bench-"));
 const hub = await startHub({ host: "127.0.0.1", port: 0, dataDir: join(dir, "data"), socketPath: false, controlDir: dir, logger: "silent", adminToken: TOKEN });
 const minimal = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/fixtures/valid/Envelope/wp-status-changed.json", import.meta.url)), "utf8")) as Record<string, unknown>;
 
-// A realistic event (a lane change, ~500 bytes of JSON), EVENTS of them.
+// A realistic event (a lane change, ~500 bytes of JSON), EVENTS of them, over 8 projects (streams), so the
+// client keeps a position of 8 streams as it would on an admin's dashboard.
+const PROJECTS = Array.from({ length: 8 }, (_, index) => `6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7${index}`);
 let id = 0;
 for (let sent = 0; sent < EVENTS; sent += BATCH) {
-  const events = Array.from({ length: Math.min(BATCH, EVENTS - sent) }, () => ({ ...minimal, event_id: `01JD7Z8Q3K${String(++id).padStart(16, "0")}`, lamport_clock: id }));
+  const events = Array.from({ length: Math.min(BATCH, EVENTS - sent) }, () => ({ ...minimal, event_id: `01JD7Z8Q3K${String(++id).padStart(16, "0")}`, lamport_clock: id, project_uuid: PROJECTS[id % PROJECTS.length] }));
   const response = await fetch(`${hub.url}/api/v1/events/batch`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
   if (!response.ok) throw new Error(`loading events: ${response.status} ${await response.text()}`);
 }

@@ -1,6 +1,6 @@
 // One measured receiver, in its own process (run by plain Node through tsx's loader;
 // the measured span starts at the first event, after every module is loaded): connects to the hub, subscribes from
-// seq 0 and counts `count` events, with either a bare `ws` handler that only parses
+// the start of every stream and counts `count` events, with either a bare `ws` handler that only parses
 // each frame's JSON (the floor) or @events/client. Prints the CPU time this process
 // spent from the first event to the last, and the wall time.
 import { performance } from "node:perf_hooks";
@@ -24,10 +24,11 @@ function done(): void {
 
 if (mode === "bare") {
   const { default: WebSocket } = await import("ws");
+  const { PROTOCOL_VERSION } = await import("@events/schema");
   const socket = new WebSocket(url.replace(/^http/, "ws") + "/api/v1/ws", { perMessageDeflate: false });
   socket.on("open", () => {
-    socket.send(JSON.stringify({ type: "hello", protocol: 1, token, client: "bench-bare" }));
-    socket.send(JSON.stringify({ type: "subscribe", sub: "b", channel: "events", since: 0 }));
+    socket.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION, token, client: "bench-bare" }));
+    socket.send(JSON.stringify({ type: "subscribe", sub: "b", channel: "events", since: "" }));
   });
   socket.on("message", (data: Buffer) => {
     const frame = JSON.parse(data.toString()) as { type: string };
@@ -38,7 +39,7 @@ if (mode === "bare") {
 } else {
   const { createClient } = await import("@events/client");
   const client = createClient({ url, token, transport: mode === "client-sse" ? "sse" : "websocket", name: "bench-client" });
-  client.subscribe("events", { since: 0 }).on("event", () => {
+  client.subscribe("events", { since: "" }).on("event", () => {
     if (received++ === 0) first();
     if (received === count) done();
   });

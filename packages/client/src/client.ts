@@ -72,7 +72,7 @@ export interface ClientEvents {
 }
 
 export interface PublishResult {
-  /** One per event, in order: `accepted` or `duplicate` (stored, with its `seq`) or `rejected` (with the issues). */
+  /** One per event, in order: `accepted` or `duplicate` (stored, with its `stream` and its `seq` there) or `rejected` (with the issues). */
   readonly results: EventResult[];
   /** The hub's Lamport value after the publish; producers `observe()` it. */
   readonly lamportClock: number;
@@ -369,10 +369,10 @@ export class EventsClient implements SubscriptionHost {
         return;
       }
       case "subscribed":
-        this.#byWireId.get(frame.sub)?.onSubscribed(frame.from_seq, frame.head_seq);
+        this.#byWireId.get(frame.sub)?.onSubscribed(frame.position);
         return;
       case "gap":
-        this.#byWireId.get(frame.sub)?.onGap(frame.from_seq, frame.to_seq);
+        this.#byWireId.get(frame.sub)?.onGap(frame.stream, frame.from_seq, frame.to_seq);
         return;
       case "reset":
         this.#byWireId.get(frame.sub)?.onReset(frame);

@@ -3,8 +3,8 @@
  *
  *     import { createClient } from "@events/client";
  *     const client = createClient({ url: "http://127.0.0.1:8787", token });
- *     const sub = client.subscribe("events", { since: 0 });
- *     sub.on("event", ({ seq, event }) => console.log(seq, event.event_type));
+ *     const sub = client.subscribe("events", { since: "" }); // or a saved sub.position
+ *     sub.on("event", ({ stream, seq, event }) => console.log(`${stream}:${seq}`, event.event_type));
  *     client.connect();
  *
  * This entry uses the platform's `WebSocket` and `fetch`; Node resolves the package

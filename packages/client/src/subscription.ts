@@ -1,12 +1,14 @@
 /**
- * One subscription: a channel (or all) of a project, from a position. It keeps the
- * last `seq` it delivered and asks the hub for what follows it after every
+ * One subscription: a channel (or all) of a project, from a position. The hub's log
+ * is split into streams (one per project, `-` for events without one), each numbered
+ * from 1; the subscription keeps the last `seq` it delivered in each stream (its
+ * position, written as a token) and asks the hub for what follows after every
  * reconnect, a `gap` or a stream's end, so its listeners see each event once, in
- * order. Events arrive through `on("event")` and, for one consumer, through
+ * order within its stream. Events arrive through `on("event")` and, for one consumer, through
  * `for await`, whose buffer is bounded: when it fills, the subscription stops
  * reading from the hub and resumes from its position once the consumer catches up.
  */
-import type { Envelope, MessageFrame, ResetFrame } from "@events/schema";
+import { formatPosition, parsePosition, type Envelope, type MessageFrame, type ResetFrame } from "@events/schema";
 import { Emitter } from "./emitter.js";
 import { type ClientError } from "./errors.js";
 
@@ -18,8 +20,9 @@ export type SubscriptionState =
   /** Replaying what was missed, then live. */
   | "subscribed";
 
-/** An event as delivered: its `seq` (the position to resume after), its channel and the envelope. */
+/** An event as delivered: its stream (its project uuid, or `-`), its `seq` in that stream, its channel and the envelope. */
 export interface Delivery<E extends Envelope = Envelope> {
+  readonly stream: string;
   readonly seq: number;
   readonly channel: string;
   readonly event: E;
@@ -34,19 +37,33 @@ export interface SubscriptionStateChange {
 export interface SubscriptionEvents {
   event: Delivery;
   state: SubscriptionStateChange;
-  /** The hub accepted the subscription: replay starts after `fromSeq`; `headSeq` was the newest at that moment. */
-  subscribed: { readonly fromSeq: number; readonly headSeq: number };
-  /** The hub cannot serve the position: delivery continues after `seq`. `position_ahead`: its store is not the one followed so far. */
-  reset: { readonly reason: ResetFrame["reason"]; readonly seq: number; readonly message: string };
-  /** The hub dropped events for this slow subscriber; they are being read again (nothing to do). */
-  gap: { readonly fromSeq: number; readonly toSeq: number };
+  /**
+   * The hub accepted the subscription: delivery continues after `position` (a token),
+   * which becomes the subscription's position. For a live-only subscription that is
+   * every stream's newest seq at that moment.
+   */
+  subscribed: { readonly position: string };
+  /**
+   * The hub cannot serve the position in `streams`: delivery continues after
+   * `position` (the whole position, a token), which becomes the subscription's.
+   * `position_unavailable`: those events were pruned (or a protocol-1 seq could not
+   * be translated); `position_ahead`: the hub's store is not the one followed so far.
+   */
+  reset: { readonly reason: ResetFrame["reason"]; readonly streams: readonly string[]; readonly position: string; readonly message: string };
+  /** The hub dropped events of `stream` for this slow subscriber; they are being read again (nothing to do). */
+  gap: { readonly stream: string; readonly fromSeq: number; readonly toSeq: number };
   /** The hub refused the subscription (`unknown_channel`, `forbidden`, ...); it will not retry. */
   error: ClientError;
 }
 
 export interface SubscribeOptions {
-  /** Events after this `seq`: 0 for everything the hub holds; absent for live only (from the moment of subscribing). */
-  readonly since?: number;
+  /**
+   * Events after this position: a token (`<stream>:<seq>` pairs joined by `,`, as
+   * `position` gives it; `""` for everything the hub holds); absent for live only
+   * (from the moment of subscribing). A bare integer is a protocol-1 position, sent
+   * as it is: the hub translates it, or answers with a `reset`.
+   */
+  readonly since?: string | number;
   /** A project uuid; the token's project when absent (the admin token: every project). */
   readonly project?: string;
   /** Events the async iterator may hold before the subscription pauses reading. @default 10_000 */
@@ -64,6 +81,8 @@ export interface SubscriptionHost {
 
 export const DEFAULT_MAX_BUFFERED = 10_000;
 
+const NO_POSITIONS: ReadonlyMap<string, number> = new Map();
+
 export class Subscription implements AsyncIterable<Delivery> {
   readonly channel: string | undefined;
   readonly project: string | undefined;
@@ -71,7 +90,12 @@ export class Subscription implements AsyncIterable<Delivery> {
   readonly #host: SubscriptionHost;
   readonly #maxBuffered: number;
   #state: SubscriptionState = "unsubscribed";
-  #position: number | undefined;
+  /** The last seq delivered per stream; undefined until the hub's `subscribed` for live only or a protocol-1 `since`. */
+  #positions: Map<string, number> | undefined;
+  /** A protocol-1 `since`, asked for until the hub's `subscribed` says what it is per stream. */
+  readonly #legacy: number | undefined;
+  /** `#positions` as a token, made when asked for (undefined: changed since). */
+  #token: string | undefined;
   /** The id the hub knows the current subscribe by; frames under older ids are dropped. */
   wireId: string | undefined;
   /** Between a subscribe and its `subscribed`: frames are dropped (the new subscribe replays them). */
@@ -86,19 +110,37 @@ export class Subscription implements AsyncIterable<Delivery> {
     this.#host = host;
     this.channel = channel;
     this.project = options.project;
-    this.#position = options.since;
     this.#maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
     if (!Number.isSafeInteger(this.#maxBuffered) || this.#maxBuffered < 1) throw new RangeError(`maxBuffered must be a whole number >= 1, got ${this.#maxBuffered}`);
-    if (options.since !== undefined && (!Number.isSafeInteger(options.since) || options.since < 0)) throw new RangeError(`since must be a seq (a whole number >= 0), got ${options.since}`);
+    const since = options.since;
+    if (typeof since === "string") {
+      this.#positions = parsePosition(since);
+      if (this.#positions === undefined) throw new RangeError(`since must be a position token (<stream>:<seq> pairs joined by ",", or "" for the start), got ${JSON.stringify(since)}`);
+    } else if (since !== undefined && (!Number.isSafeInteger(since) || since < 0)) {
+      throw new RangeError(`since must be a position token or a protocol-1 seq (a whole number >= 0), got ${since}`);
+    }
+    this.#legacy = typeof since === "number" ? since : undefined;
   }
 
   get state(): SubscriptionState {
     return this.#state;
   }
 
-  /** The last `seq` delivered (or the start asked for); the next subscribe asks for what follows. Undefined: live only, not yet subscribed. */
-  get position(): number | undefined {
-    return this.#position;
+  /**
+   * What the next subscribe asks for: the position token (the last seq delivered in
+   * each stream, or the start asked for; save it to resume later). A protocol-1
+   * `since` stays that number until the hub's `subscribed` translates it. Undefined:
+   * live only, not yet subscribed.
+   */
+  get position(): string | number | undefined {
+    const positions = this.#positions;
+    if (positions === undefined) return this.#legacy;
+    return (this.#token ??= formatPosition(positions));
+  }
+
+  /** The last seq delivered per stream (a live view; empty while `position` is not a token). */
+  get positions(): ReadonlyMap<string, number> {
+    return this.#positions ?? NO_POSITIONS;
   }
 
   /** Whether it still reads (not unsubscribed, not refused). */
@@ -166,19 +208,22 @@ export class Subscription implements AsyncIterable<Delivery> {
     this.setState("subscribing", reason);
   }
 
-  onSubscribed(fromSeq: number, headSeq: number): void {
+  /** The hub's `subscribed`: its position is where delivery continues, whatever was asked (it knows what it can serve). */
+  onSubscribed(position: string): void {
     this.#live = true;
-    this.#position ??= fromSeq;
+    this.#moveTo(position);
     this.setState("subscribed", "subscribed");
-    this.#events.emit("subscribed", { fromSeq, headSeq });
+    this.#events.emit("subscribed", { position });
   }
 
   /** The hot path: one event from the hub. */
   deliver(frame: MessageFrame | Delivery): void {
-    if (!this.#live || this.#paused) return;
+    const positions = this.#positions;
+    if (!this.#live || this.#paused || positions === undefined) return;
     const seq = frame.seq;
-    if (this.#position !== undefined && seq <= this.#position) return;
-    this.#position = seq;
+    if (seq <= (positions.get(frame.stream) ?? 0)) return;
+    positions.set(frame.stream, seq);
+    this.#token = undefined;
     this.#events.emit("event", frame);
     const queue = this.#queue;
     if (queue === undefined) return;
@@ -187,14 +232,20 @@ export class Subscription implements AsyncIterable<Delivery> {
     if (queue.length >= this.#maxBuffered) this.#pause();
   }
 
-  onReset(frame: { readonly reason: ResetFrame["reason"]; readonly seq: number; readonly message: string }): void {
-    this.#position = frame.seq;
-    this.#events.emit("reset", { reason: frame.reason, seq: frame.seq, message: frame.message });
+  onReset(frame: SubscriptionEvents["reset"]): void {
+    this.#moveTo(frame.position);
+    this.#events.emit("reset", { reason: frame.reason, streams: frame.streams, position: frame.position, message: frame.message });
   }
 
-  onGap(fromSeq: number, toSeq: number): void {
-    this.#events.emit("gap", { fromSeq, toSeq });
+  onGap(stream: string, fromSeq: number, toSeq: number): void {
+    this.#events.emit("gap", { stream, fromSeq, toSeq });
     this.#host.resubscribe(this, "gap");
+  }
+
+  /** Moves to a token the hub sent (both transports checked that it parses). */
+  #moveTo(token: string): void {
+    this.#positions = parsePosition(token) ?? new Map();
+    this.#token = undefined;
   }
 
   refuse(error: ClientError): void {

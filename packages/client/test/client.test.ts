@@ -1,7 +1,8 @@
 /**
- * The client against a real hub, over each transport: subscribe from a position,
- * live delivery, publish answered per event, typed refusals, the documented state
- * sequence, and the async iterator's bounded buffer.
+ * The client against a real hub, over each transport: subscribe from a position
+ * (a token over several streams, or a protocol-1 seq), live delivery, publish
+ * answered per event with its stream, typed refusals, the documented state sequence,
+ * and the async iterator's bounded buffer.
  */
 import { describe, expect, it } from "vitest";
 import { createClient, ClientError, type Delivery, type StateChange, type EventsClient } from "../src/node.js";
@@ -16,25 +17,63 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     return createClient({ url, token, transport, backoff: { minDelayMs: 20, maxDelayMs: 200 }, ...extra });
   }
 
-  it("replays from since: 0, then delivers live events, each once and in seq order", async () => {
+  it("replays every stream from the empty token, then delivers live events, each once and in seq order per stream", async () => {
     const hub = await testHub();
     const publisher = client(hub.url, hub.admin);
     publisher.connect();
-    const first = await publisher.publish(envelopes(5));
+    const first = await publisher.publish([...envelopes(3), ...envelopes(2, { project_uuid: PROJECT })]);
     expect(first.results.map((result) => result.status)).toEqual(Array(5).fill("accepted"));
+    expect(first.results.map((result) => (result.status === "rejected" ? undefined : `${result.stream}:${result.seq}`))).toEqual(["-:1", "-:2", "-:3", `${PROJECT}:1`, `${PROJECT}:2`]);
 
     const reader = client(hub.url, hub.admin);
     const seen: Delivery[] = [];
-    const sub = reader.subscribe("events", { since: 0 });
+    const sub = reader.subscribe("events", { since: "" });
     sub.on("event", (delivery) => seen.push(delivery));
     reader.connect();
     await until(() => seen.length === 5, "the replay");
-    await publisher.publish(envelopes(3));
+    await publisher.publish([...envelopes(1, { project_uuid: PROJECT }), ...envelopes(2)]);
     await until(() => seen.length === 8, "the live events");
-    expect(seen.map((delivery) => delivery.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const inStream = (stream: string) => seen.filter((delivery) => delivery.stream === stream).map((delivery) => delivery.seq);
+    expect(inStream("-")).toEqual([1, 2, 3, 4, 5]);
+    expect(inStream(PROJECT)).toEqual([1, 2, 3]);
     expect(seen.every((delivery) => delivery.channel === "events" && delivery.event.event_type === "WPAssigned")).toBe(true);
-    expect(sub.position).toBe(8);
+    expect(sub.position).toBe(`-:5,${PROJECT}:3`);
+    expect(sub.positions).toEqual(new Map([["-", 5], [PROJECT, 3]]));
     expect(sub.state).toBe("subscribed");
+    reader.disconnect();
+    publisher.disconnect();
+  });
+
+  it("resumes from a token: only what follows it in each stream it names, every event of a stream it does not name", async () => {
+    const hub = await testHub();
+    const publisher = client(hub.url, hub.admin);
+    publisher.connect();
+    await publisher.publish([...envelopes(4), ...envelopes(3, { project_uuid: PROJECT }), ...envelopes(2, { project_uuid: OTHER })]);
+    const reader = client(hub.url, hub.admin);
+    const seen: string[] = [];
+    const sub = reader.subscribe("events", { since: `-:3,${PROJECT}:1` });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
+    reader.connect();
+    await until(() => seen.length === 5, "the replay");
+    expect(seen.sort()).toEqual([`-:4`, `${OTHER}:1`, `${OTHER}:2`, `${PROJECT}:2`, `${PROJECT}:3`].sort());
+    expect(sub.position).toBe(`-:4,${OTHER}:2,${PROJECT}:3`);
+    reader.disconnect();
+    publisher.disconnect();
+  });
+
+  it("a protocol-1 since of 0 is the start of everything: the hub's subscribed makes it a token", async () => {
+    const hub = await testHub();
+    const publisher = client(hub.url, hub.admin);
+    publisher.connect();
+    await publisher.publish([...envelopes(2), ...envelopes(1, { project_uuid: PROJECT })]);
+    const reader = client(hub.url, hub.admin);
+    const seen: string[] = [];
+    const sub = reader.subscribe("events", { since: 0 });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
+    expect(sub.position).toBe(0);
+    reader.connect();
+    await until(() => seen.length === 3, "the replay");
+    expect(sub.position).toBe(`-:2,${PROJECT}:1`);
     reader.disconnect();
     publisher.disconnect();
   });
@@ -43,17 +82,18 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     const hub = await testHub();
     const publisher = client(hub.url, hub.admin);
     publisher.connect();
-    await publisher.publish(envelopes(4));
+    await publisher.publish([...envelopes(4), ...envelopes(1, { project_uuid: PROJECT })]);
     const reader = client(hub.url, hub.admin);
-    const seen: number[] = [];
+    const seen: string[] = [];
     const sub = reader.subscribe();
-    sub.on("event", (delivery) => seen.push(delivery.seq));
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
     const subscribed = new Promise((resolve) => sub.on("subscribed", resolve));
     reader.connect();
-    expect(await subscribed).toEqual({ fromSeq: 4, headSeq: 4 });
-    await publisher.publish(envelopes(2));
+    // Every readable stream's newest seq at that moment.
+    expect(await subscribed).toEqual({ position: `-:4,${PROJECT}:1` });
+    await publisher.publish([...envelopes(1), ...envelopes(1, { project_uuid: OTHER })]);
     await until(() => seen.length === 2, "the two live events");
-    expect(seen).toEqual([5, 6]);
+    expect(seen.sort()).toEqual(["-:5", `${OTHER}:1`]);
     reader.disconnect();
     publisher.disconnect();
   });
@@ -81,7 +121,7 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     reader.connect();
     const forbidden = reader.subscribe("events", { project: OTHER });
     const unknown = reader.subscribe("nonsense");
-    const fine = reader.subscribe("events", { since: 0 });
+    const fine = reader.subscribe("events", { since: "" });
     const errors = await Promise.all([forbidden, unknown].map((sub) => new Promise<ClientError>((resolve) => sub.on("error", resolve))));
     expect(errors.map((error) => [error.code, error instanceof ClientError, error.retryable])).toEqual([
       ["forbidden", true, false],
@@ -113,21 +153,21 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     const reader = client(hub.url, hub.admin);
     const states: string[] = [];
     reader.on("state", (change) => states.push(`${change.state}:${change.reason}`));
-    const seen: number[] = [];
-    reader.subscribe("events", { since: 0 }).on("event", (delivery) => seen.push(delivery.seq));
+    const seen: string[] = [];
+    reader.subscribe("events", { since: "" }).on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
     reader.connect();
     await reader.ready();
     const publisher = client(hub.url, hub.admin);
     publisher.connect();
-    await publisher.publish(envelopes(3));
+    await publisher.publish([...envelopes(2), ...envelopes(1, { project_uuid: PROJECT })]);
     await until(() => seen.length === 3, "the first events");
     await hub.stop();
     await until(() => reader.state === "connecting", "the client to notice");
     await hub.restart();
     await until(() => publisher.state === "connected", "the publisher to come back");
-    await publisher.publish(envelopes(2));
+    await publisher.publish([...envelopes(1, { project_uuid: PROJECT }), ...envelopes(1)]);
     await until(() => seen.length === 5, "the events after the restart");
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(seen.sort()).toEqual(["-:1", "-:2", "-:3", `${PROJECT}:1`, `${PROJECT}:2`]);
     reader.disconnect();
     publisher.disconnect();
     expect(states[0]).toBe("connecting:connect");
@@ -144,7 +184,7 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     publisher.connect();
     await publisher.publish(envelopes(120));
     const reader = client(hub.url, hub.admin);
-    const sub = reader.subscribe("events", { since: 0, maxBuffered: 10 });
+    const sub = reader.subscribe("events", { since: "", maxBuffered: 10 });
     const reasons: string[] = [];
     sub.on("state", (change) => reasons.push(change.reason));
     reader.connect();

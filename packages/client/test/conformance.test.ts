@@ -1,8 +1,10 @@
 /**
  * The client's contract, held against a real hub process on each transport: 5,000
- * events published while the subscriber's network is cut at random points and the
- * hub is restarted twice (once gracefully, once with SIGKILL) reach the subscriber
- * each exactly once, in seq order; the states follow the documented sequence. The
+ * events spread over several streams (four projects and events without one),
+ * published while the subscriber's network is cut at random points and the hub is
+ * restarted twice (once gracefully, once with SIGKILL), reach the subscriber each
+ * exactly once; in each stream the seqs are 1, 2, 3, ... with no gap, no duplicate
+ * and never out of order; the states follow the documented sequence. The
  * random choices come from a seed printed with any failure, so a failure can be
  * replayed with CONFORMANCE_SEED=<seed>.
  */
@@ -11,14 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort, spawnHub, type HubProcess } from "@events/server/testing";
+import { formatPosition, streamOf } from "@events/schema";
 import { createClient, type ClientError, type EventsClient, type StateChange } from "../src/node.js";
 import { cutProxy, type CutProxy } from "./helpers/cut-proxy.js";
-import { envelopes } from "./helpers/envelopes.js";
+import { envelope, envelopes } from "./helpers/envelopes.js";
 import { until } from "./helpers/hub.js";
 
 const EVENTS = 5_000;
 const ADMIN = "conformance-admin-token";
-const PROJECT = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
+const PROJECTS = ["6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f", "0b6f3d2a-9c1e-4f5a-8b7d-1e2f3a4b5c6d", "c0ffee00-1234-4abc-8def-0123456789ab", "9e8d7c6b-5a49-4382-9170-fedcba987654", null];
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
 function seeded(seed: number): () => number {
@@ -49,7 +52,7 @@ function checkStates(states: readonly StateChange[]): void {
 }
 
 describe.each(["websocket", "sse"] as const)("conformance over %s", (transport) => {
-  it(`${EVENTS} events, random network cuts and two hub restarts: 0 gaps, 0 duplicates, states as documented`, async () => {
+  it(`${EVENTS} events over ${PROJECTS.length} streams, random network cuts and two hub restarts: 0 gaps, 0 duplicates per stream, states as documented`, async () => {
     const seed = Number(process.env["CONFORMANCE_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
     const random = seeded(seed);
     const context = `(seed ${seed}; replay with CONFORMANCE_SEED=${seed})`;
@@ -68,11 +71,14 @@ describe.each(["websocket", "sse"] as const)("conformance over %s", (transport) 
     const states: StateChange[] = [];
     reader.on("state", (change) => states.push(change));
     const seen: string[] = [];
-    const seqs: number[] = [];
-    const sub = reader.subscribe("events", { since: 0, project: PROJECT });
+    const seqs = new Map<string, number[]>();
+    // The admin token without `project`: every project's stream and the stream of events without one.
+    const sub = reader.subscribe("events", { since: "" });
     sub.on("event", (delivery) => {
       seen.push(delivery.event.event_id);
-      seqs.push(delivery.seq);
+      const stream = seqs.get(delivery.stream) ?? [];
+      stream.push(delivery.seq);
+      seqs.set(delivery.stream, stream);
     });
     const refusal = new Promise<ClientError>((resolve) => reader.subscribe("nonsense:channel").on("error", resolve));
     reader.connect();
@@ -85,7 +91,7 @@ describe.each(["websocket", "sse"] as const)("conformance over %s", (transport) 
       publisher.disconnect();
       return Promise.resolve();
     });
-    const all = envelopes(EVENTS, { project_uuid: PROJECT });
+    const all = envelopes(EVENTS).map((event) => ({ ...event, project_uuid: PROJECTS[Math.floor(random() * PROJECTS.length)] ?? null }));
     const restartAt = new Set([Math.floor(EVENTS / 3), Math.floor((2 * EVENTS) / 3)]);
     let restarts = 0;
     let sent = 0;
@@ -122,7 +128,8 @@ describe.each(["websocket", "sse"] as const)("conformance over %s", (transport) 
     }
     await until(() => seen.length >= EVENTS, `all ${EVENTS} events at the reader (${seen.length} so far) ${context}`, 60_000);
     // Anything late would be a duplicate: give it a moment to show, bounded by a round trip.
-    await publisher.publish(envelopes(1, { project_uuid: PROJECT }));
+    const marker = envelope({ project_uuid: PROJECTS[0] });
+    await publisher.publish([marker]);
     await until(() => seen.length >= EVENTS + 1, `the marker event ${context}`, 30_000);
     reader.disconnect();
 
@@ -131,7 +138,16 @@ describe.each(["websocket", "sse"] as const)("conformance over %s", (transport) 
     const duplicates = seen.length - unique.size;
     const missing = [...published].filter((id) => !unique.has(id)).length;
     expect({ duplicates, missing, restarts }, context).toEqual({ duplicates: 0, missing: 0, restarts: 2 });
-    expect(seqs.every((seq, index) => index === 0 || seq > (seqs[index - 1] as number)), `seqs strictly increasing ${context}`).toBe(true);
+    // Each stream's seqs are exactly 1..n in delivery order: strictly increasing, no gap, no duplicate.
+    const perStream = new Map<string, number>();
+    for (const event of [...all, marker]) perStream.set(streamOf(event.project_uuid), (perStream.get(streamOf(event.project_uuid)) ?? 0) + 1);
+    expect([...seqs.keys()].sort(), context).toEqual([...perStream.keys()].sort());
+    for (const [stream, count] of perStream) {
+      const delivered = seqs.get(stream) ?? [];
+      const contiguous = delivered.length === count && delivered.every((seq, index) => seq === index + 1);
+      expect(contiguous, `stream ${stream}: ${count} events as seqs 1..${count} in order ${context}`).toBe(true);
+    }
+    expect(sub.position, context).toBe(formatPosition(perStream));
     expect(proxy.cuts, context).toBeGreaterThan(3);
     checkStates(states);
     expect(states.filter((change) => change.state === "connected").length, context).toBeGreaterThanOrEqual(restarts + 3);

@@ -63,7 +63,7 @@ describe("the README's examples", () => {
       child.kill();
       rmSync(file, { force: true });
     }
-    expect(stdout.trim().split("\n")).toEqual(["1 WPAssigned WP09", "2 WPAssigned WP09", "3 WPAssigned WP09", "4 WPAssigned WP09"]);
+    expect(stdout.trim().split("\n")).toEqual(["-:1 WPAssigned WP09", "-:2 WPAssigned WP09", "-:3 WPAssigned WP09", "-:4 WPAssigned WP09"]);
     expect(stderr).toContain("connecting (connect)");
     expect(stderr).toContain("connected (connected)");
   });
@@ -88,7 +88,7 @@ describe("the README's examples", () => {
       await tab.waitForFunction(() => document.querySelectorAll("#events li").length === 2, undefined, { timeout: 30_000 });
       await publish(hub.url, hub.admin, 1);
       await tab.waitForFunction(() => document.querySelectorAll("#events li").length === 3, undefined, { timeout: 30_000 });
-      expect(await tab.locator("#events li").allTextContents()).toEqual(["1 WPAssigned WP09", "2 WPAssigned WP09", "3 WPAssigned WP09"]);
+      expect(await tab.locator("#events li").allTextContents()).toEqual(["-:1 WPAssigned WP09", "-:2 WPAssigned WP09", "-:3 WPAssigned WP09"]);
       expect(await tab.locator("#state").textContent()).toBe("connected (connected)");
     } finally {
       await browser.close();

@@ -2,18 +2,23 @@
 import { describe, expect, it } from "vitest";
 import { SseParser, type SseMessage } from "../src/index.js";
 
+const P = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
+
 const STREAM =
-  "retry: 1000\nevent: ready\ndata: {\"from_seq\":0,\"head_seq\":2,\"heartbeat_ms\":15000}\n\n" +
+  `retry: 1000\nevent: ready\ndata: {"position":"-:2","heartbeat_ms":15000}\n\n` +
   ": keep-alive\n\n" +
-  "id: 1\r\nevent: WPAssigned\r\ndata: {\"a\":1}\r\n\r\n" +
-  "id: 2\revent: WPCreated\rdata: line one\rdata: line two\r\r" +
+  `id: ${P}:1\r\nevent: WPAssigned\r\ndata: {"a":1}\r\n\r\n` +
+  `id: -:2,${P}:2\revent: WPCreated\rdata: line one\rdata: line two\r\r` +
+  // A multi-stream subscriber's event: the shared event and data, then its own id.
+  `event: WPCreated\ndata: {"b":2}\nid: -:3,${P}:2\n\n` +
   "data:no space\n\n" +
-  "event: end\ndata: {\"reason\":\"lifetime\",\"code\":1000,\"message\":\"\"}\n\n";
+  `event: end\ndata: {"reason":"lifetime","code":1000,"message":""}\n\n`;
 
 const EXPECTED: SseMessage[] = [
-  { id: undefined, event: "ready", data: '{"from_seq":0,"head_seq":2,"heartbeat_ms":15000}' },
-  { id: "1", event: "WPAssigned", data: '{"a":1}' },
-  { id: "2", event: "WPCreated", data: "line one\nline two" },
+  { id: undefined, event: "ready", data: '{"position":"-:2","heartbeat_ms":15000}' },
+  { id: `${P}:1`, event: "WPAssigned", data: '{"a":1}' },
+  { id: `-:2,${P}:2`, event: "WPCreated", data: "line one\nline two" },
+  { id: `-:3,${P}:2`, event: "WPCreated", data: '{"b":2}' },
   { id: undefined, event: "message", data: "no space" },
   { id: undefined, event: "end", data: '{"reason":"lifetime","code":1000,"message":""}' },
 ];

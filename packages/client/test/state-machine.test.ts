@@ -40,8 +40,15 @@ function scripted(kind: TransportKind = "websocket"): { factory: TransportFactor
   return { factory, made };
 }
 
-function message(sub: string, seq: number): HubFrame {
-  return { type: "message", sub, seq, channel: "events", event: envelope() };
+const P = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
+const Q = "0b6f3d2a-9c1e-4f5a-8b7d-1e2f3a4b5c6d";
+
+function message(sub: string, seq: number, stream = P): HubFrame {
+  return { type: "message", sub, stream, seq, channel: "events", event: envelope({ project_uuid: stream === "-" ? null : stream }) };
+}
+
+function subscribed(sub: string, position: string): HubFrame {
+  return { type: "subscribed", sub, position };
 }
 
 function setup(options: { sse?: TransportFactory; transport?: "websocket" | "sse" | "auto" } = {}) {
@@ -54,66 +61,139 @@ function setup(options: { sse?: TransportFactory; transport?: "websocket" | "sse
 }
 
 describe("the client's rules", () => {
-  it("after a gap it asks again from the last seq delivered, and drops what comes before the new subscribed", () => {
+  it("after a gap it asks again from the whole position (every stream), and drops what comes before the new subscribed", () => {
     const { client, last } = setup();
-    const seqs: number[] = [];
+    const seen: string[] = [];
     const gaps: unknown[] = [];
-    const sub = client.subscribe("events", { since: 0 });
-    sub.on("event", (delivery) => seqs.push(delivery.seq));
+    const sub = client.subscribe("events", { since: "" });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
     sub.on("gap", (gap) => gaps.push(gap));
     client.connect();
     last().handlers.opened(INFO);
     const first = last().subscribes[0] as SubscribeRequest;
-    expect(first).toMatchObject({ channel: "events", since: 0 });
-    last().handlers.frame({ type: "subscribed", sub: first.sub, from_seq: 0, head_seq: 9 });
+    expect(first).toMatchObject({ channel: "events", since: "" });
+    last().handlers.frame(subscribed(first.sub, ""));
     for (const seq of [1, 2, 3]) last().handlers.frame(message(first.sub, seq));
-    last().handlers.frame({ type: "gap", sub: first.sub, from_seq: 3, to_seq: 6, reason: "slow_consumer" });
+    last().handlers.frame(message(first.sub, 1, "-"));
+    last().handlers.frame({ type: "gap", sub: first.sub, stream: P, from_seq: 3, to_seq: 6, reason: "slow_consumer" });
     const second = last().subscribes[1] as SubscribeRequest;
-    expect(second.since).toBe(3);
+    expect(second.since).toBe(`-:1,${P}:3`);
     expect(second.sub).not.toBe(first.sub);
     expect(last().unsubscribes).toEqual([first.sub]);
     // Late frames of the old subscription, and of the new one before its `subscribed`, are replayed anyway.
     last().handlers.frame(message(first.sub, 7));
     last().handlers.frame(message(second.sub, 7));
     expect(sub.state).toBe("subscribing");
-    last().handlers.frame({ type: "subscribed", sub: second.sub, from_seq: 3, head_seq: 9 });
+    last().handlers.frame(subscribed(second.sub, `-:1,${P}:3`));
     for (const seq of [3, 4, 5, 6, 7]) last().handlers.frame(message(second.sub, seq));
-    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(gaps).toEqual([{ fromSeq: 3, toSeq: 6 }]);
+    last().handlers.frame(message(second.sub, 2, "-"));
+    expect(seen).toEqual([`${P}:1`, `${P}:2`, `${P}:3`, "-:1", `${P}:4`, `${P}:5`, `${P}:6`, `${P}:7`, "-:2"]);
+    expect(gaps).toEqual([{ stream: P, fromSeq: 3, toSeq: 6 }]);
+    expect(sub.position).toBe(`-:2,${P}:7`);
+    expect(sub.positions).toEqual(new Map([["-", 2], [P, 7]]));
   });
 
-  it("a reset moves the position to where the hub continues (position_ahead: a new store)", () => {
+  it("drops a seq at or below its stream's position, whatever the other streams' positions are", () => {
     const { client, last } = setup();
+    const seen: string[] = [];
+    const sub = client.subscribe(undefined, { since: `${Q}:5` });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
+    client.connect();
+    last().handlers.opened(INFO);
+    const wire = (last().subscribes[0] as SubscribeRequest).sub;
+    last().handlers.frame(subscribed(wire, `${Q}:5`));
+    for (const [stream, seq] of [[Q, 4], [Q, 5], [P, 1], [Q, 6], [P, 1], [P, 2], [Q, 6], ["-", 1]] as const) last().handlers.frame(message(wire, seq, stream));
+    expect(seen).toEqual([`${P}:1`, `${Q}:6`, `${P}:2`, "-:1"]);
+    expect(sub.position).toBe(`-:1,${Q}:6,${P}:2`);
+  });
+
+  it("takes the hub's subscribed position as its own, even below what it asked (the hub knows what it can serve)", () => {
+    const { client, last } = setup();
+    const announced: unknown[] = [];
+    const sub = client.subscribe("events", { since: `${P}:10` });
+    sub.on("subscribed", (info) => announced.push(info));
+    client.connect();
+    last().handlers.opened(INFO);
+    const wire = (last().subscribes[0] as SubscribeRequest).sub;
+    last().handlers.frame(subscribed(wire, `-:4,${P}:8`));
+    expect(sub.position).toBe(`-:4,${P}:8`);
+    expect(announced).toEqual([{ position: `-:4,${P}:8` }]);
     const seqs: number[] = [];
-    const resets: unknown[] = [];
-    const sub = client.subscribe(undefined, { since: 500 });
     sub.on("event", (delivery) => seqs.push(delivery.seq));
+    last().handlers.frame(message(wire, 9));
+    expect(seqs).toEqual([9]);
+  });
+
+  it("passes a protocol-1 seq through as it is until the hub's subscribed translates it, and asks with the token after", async () => {
+    const { client, last, made } = setup();
+    const sub = client.subscribe("events", { since: 120 });
+    expect(sub.position).toBe(120);
+    expect(sub.positions.size).toBe(0);
+    client.connect();
+    last().handlers.opened(INFO);
+    expect(last().subscribes[0]?.since).toBe(120);
+    // Dropped before it was translated: asked as the same number again.
+    last().handlers.closed(1006, "");
+    await until(() => made.length === 2, "the reconnect");
+    last().handlers.opened(INFO);
+    const wire = (last().subscribes[0] as SubscribeRequest).sub;
+    expect(last().subscribes[0]?.since).toBe(120);
+    last().handlers.frame(subscribed(wire, `-:20,${P}:100`));
+    last().handlers.frame(message(wire, 101));
+    expect(sub.position).toBe(`-:20,${P}:101`);
+    last().handlers.closed(1006, "");
+    await until(() => made.length === 3, "the second reconnect");
+    last().handlers.opened(INFO);
+    expect(last().subscribes[0]?.since).toBe(`-:20,${P}:101`);
+  });
+
+  it.each([
+    ["a malformed token", "spec-kitty:3"],
+    ["a stream named twice", "-:1,-:2"],
+    ["a negative seq", -1],
+    ["a fraction", 1.5],
+  ])("refuses %s as since with a RangeError", (_what, since) => {
+    const { client } = setup();
+    expect(() => client.subscribe("events", { since })).toThrow(RangeError);
+  });
+
+  it("a reset moves the whole position to where the hub continues (position_ahead: a new store)", () => {
+    const { client, last } = setup();
+    const seen: string[] = [];
+    const resets: unknown[] = [];
+    const sub = client.subscribe(undefined, { since: `-:7,${P}:500` });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
     sub.on("reset", (reset) => resets.push(reset));
     client.connect();
     last().handlers.opened(INFO);
     const wire = (last().subscribes[0] as SubscribeRequest).sub;
-    last().handlers.frame({ type: "subscribed", sub: wire, from_seq: 500, head_seq: 2 });
-    last().handlers.frame({ type: "reset", sub: wire, reason: "position_ahead", seq: 2, message: "the hub's newest is 2" });
+    last().handlers.frame(subscribed(wire, `-:7,${P}:2`));
+    last().handlers.frame({ type: "reset", sub: wire, reason: "position_ahead", streams: [P], position: `-:7,${P}:2`, message: "the hub's newest is 2" });
     last().handlers.frame(message(wire, 3));
-    expect(resets).toEqual([{ reason: "position_ahead", seq: 2, message: "the hub's newest is 2" }]);
-    expect(seqs).toEqual([3]);
-    expect(sub.position).toBe(3);
+    last().handlers.frame(message(wire, 7, "-"));
+    last().handlers.frame(message(wire, 8, "-"));
+    expect(resets).toEqual([{ reason: "position_ahead", streams: [P], position: `-:7,${P}:2`, message: "the hub's newest is 2" }]);
+    expect(seen).toEqual([`${P}:3`, "-:8"]);
+    expect(sub.position).toBe(`-:8,${P}:3`);
   });
 
   it("a live-only subscription resumes after a reconnect from where it started, not from the new head", async () => {
     const { client, last, made } = setup();
     const seqs: number[] = [];
-    client.subscribe("tasks").on("event", (delivery) => seqs.push(delivery.seq));
+    const sub = client.subscribe("tasks");
+    sub.on("event", (delivery) => seqs.push(delivery.seq));
     client.connect();
     last().handlers.opened(INFO);
     const wire = (last().subscribes[0] as SubscribeRequest).sub;
     expect(last().subscribes[0]?.since).toBeUndefined();
-    last().handlers.frame({ type: "subscribed", sub: wire, from_seq: 40, head_seq: 40 });
+    expect(sub.position).toBeUndefined();
+    last().handlers.frame(subscribed(wire, `-:3,${P}:40`));
     last().handlers.frame(message(wire, 41));
     last().handlers.closed(1006, "");
     await until(() => made.length === 2, "the reconnect");
     last().handlers.opened(INFO);
-    expect(last().subscribes[0]).toMatchObject({ channel: "tasks", since: 41 });
+    // A stream that had nothing when it subscribed (Q) is not named: the hub reads it from its start.
+    expect(last().subscribes[0]).toMatchObject({ channel: "tasks", since: `-:3,${P}:41` });
     expect(seqs).toEqual([41]);
   });
 
@@ -156,7 +236,7 @@ describe("the client's rules", () => {
     last().handlers.opened(INFO);
     expect(last().publishes).toHaveLength(1);
     const ref = last().publishes[0]?.ref as string;
-    last().handlers.frame({ type: "ack", ref, lamport_clock: 9, results: [{ status: "accepted", event_id: "a", seq: 1 }, { status: "duplicate", event_id: "b", seq: 2 }] });
+    last().handlers.frame({ type: "ack", ref, lamport_clock: 9, results: [{ status: "accepted", event_id: "a", stream: P, seq: 1 }, { status: "duplicate", event_id: "b", stream: "-", seq: 2 }] });
     expect((await early).results.map((result) => result.status)).toEqual(["accepted", "duplicate"]);
     expect(client.connection?.lamportClock).toBe(9);
 
@@ -184,14 +264,14 @@ describe("the client's rules", () => {
 
   it("an SSE stream that reached its lifetime is opened again alone, from its position", () => {
     const { client, last } = setup();
-    const sub = client.subscribe("events", { since: 0 });
+    const sub = client.subscribe("events", { since: "" });
     client.connect();
     last().handlers.opened(INFO);
     const wire = (last().subscribes[0] as SubscribeRequest).sub;
-    last().handlers.frame({ type: "subscribed", sub: wire, from_seq: 0, head_seq: 2 });
+    last().handlers.frame(subscribed(wire, ""));
     last().handlers.frame(message(wire, 1));
     last().handlers.expired(wire);
-    expect(last().subscribes[1]).toMatchObject({ channel: "events", since: 1 });
+    expect(last().subscribes[1]).toMatchObject({ channel: "events", since: `${P}:1` });
     expect(sub.state).toBe("subscribing");
     expect(client.state).toBe("connected");
   });
@@ -224,7 +304,7 @@ describe("the client's rules", () => {
   it("reconnectNow skips the backoff wait; disconnect keeps subscriptions for the next connect", () => {
     const { factory, made } = scripted();
     const client = new EventsClient({ url: "http://hub.test", webSocket: factory, transport: "websocket", backoff: { minDelayMs: 60_000, maxDelayMs: 60_000 } });
-    const sub = client.subscribe("events", { since: 5 });
+    const sub = client.subscribe("events", { since: `${P}:5` });
     client.connect();
     made[0]?.handlers.closed(1006, "");
     expect(made).toHaveLength(1);
@@ -236,7 +316,7 @@ describe("the client's rules", () => {
     expect(client.state).toBe("disconnected");
     client.connect();
     made[2]?.handlers.opened(INFO);
-    expect(made[2]?.subscribes[0]).toMatchObject({ since: 5 });
+    expect(made[2]?.subscribes[0]).toMatchObject({ since: `${P}:5` });
     expect(sub.active).toBe(true);
   });
 

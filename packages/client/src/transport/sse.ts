@@ -1,18 +1,23 @@
 /**
  * The Server-Sent Events transport, for where WebSockets are blocked: one
- * `GET /api/events` stream per subscription (resumed with `Last-Event-ID`), publishes
+ * `GET /api/events` stream per subscription (resumed with the subscription's whole
+ * position token as `Last-Event-ID`, or `?since=` for the empty token), publishes
  * as `POST /api/v1/events/batch`. Read with `fetch`, which browsers and Node 20 both
  * have and which, unlike `EventSource`, sends the token in a header and shows the
  * hub's status codes, so a refused token is told apart from a lost network. The
  * streams' control events become the WebSocket's frames: `ready` is `subscribed`,
  * `reset` and `gap` are themselves, `end` closes the connection with the code it
  * carries (a stream that reached its lifetime is reopened alone, from its position).
+ * Each event's `id:` is the subscriber's position after it; the event's stream is its
+ * project (`streamOf`), and its seq is that stream's entry in the id.
  */
 import {
   CLOSE_CODES,
   DEFAULT_LIMITS,
   SSE_EVENTS,
   channelOf,
+  isStreamId,
+  streamOf,
   type Envelope,
   type ErrorCode,
   type Issue,
@@ -22,7 +27,7 @@ import {
   type SseReadyData,
   type SseResetData,
 } from "@events/schema";
-import { isEnvelopeLike, parseJson } from "../frames.js";
+import { isEnvelopeLike, isPositionToken, isStreamList, parseJson } from "../frames.js";
 import { SseParser, type SseMessage } from "./sse-parser.js";
 import type { SubscribeRequest, Transport, TransportConfig, TransportFactory, TransportHandlers } from "./transport.js";
 import { unrefTimer } from "./websocket.js";
@@ -117,11 +122,14 @@ class SseTransport implements Transport {
     const url = new URL("/api/events", this.#config.url);
     if (request.channel !== undefined) url.searchParams.set("channel", request.channel);
     if (request.project !== undefined) url.searchParams.set("project", request.project);
+    // An empty Last-Event-ID means "none" to an SSE server: the empty token (the start of everything) goes as `?since=`.
+    const since = request.since === undefined ? undefined : String(request.since);
+    if (since === "") url.searchParams.set("since", "");
     let response: Response;
     try {
       response = await this.#fetch(url, {
         signal: stream.controller.signal,
-        headers: this.#headers({ accept: "text/event-stream", ...(request.since === undefined ? {} : { "last-event-id": String(request.since) }) }),
+        headers: this.#headers({ accept: "text/event-stream", ...(since === undefined || since === "" ? {} : { "last-event-id": since }) }),
       });
     } catch (error) {
       if (!stream.controller.signal.aborted) this.close(ABNORMAL, messageOf(error));
@@ -165,20 +173,20 @@ class SseTransport implements Transport {
       case SSE_EVENTS.ready: {
         const ready = data as Partial<SseReadyData>;
         stream.heartbeatMs = typeof ready.heartbeat_ms === "number" && ready.heartbeat_ms > 0 ? ready.heartbeat_ms : DEFAULT_HEARTBEAT_MS;
-        if (!isSeq(ready.from_seq) || !isSeq(ready.head_seq)) return this.#handlers.malformed();
-        this.#handlers.frame({ type: "subscribed", sub, from_seq: ready.from_seq, head_seq: ready.head_seq });
+        if (!isPositionToken(ready.position)) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "subscribed", sub, position: ready.position });
         return;
       }
       case SSE_EVENTS.reset: {
         const reset = data as Partial<SseResetData>;
-        if (!isSeq(reset.seq) || reset.reason === undefined) return this.#handlers.malformed();
-        this.#handlers.frame({ type: "reset", sub, reason: reset.reason, seq: reset.seq, message: reset.message ?? "" });
+        if (!isPositionToken(reset.position) || !isStreamList(reset.streams) || reset.reason === undefined) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "reset", sub, reason: reset.reason, streams: reset.streams, position: reset.position, message: reset.message ?? "" });
         return;
       }
       case SSE_EVENTS.gap: {
         const gap = data as Partial<SseGapData>;
-        if (!isSeq(gap.from_seq) || !isSeq(gap.to_seq)) return this.#handlers.malformed();
-        this.#handlers.frame({ type: "gap", sub, from_seq: gap.from_seq, to_seq: gap.to_seq, reason: gap.reason ?? "slow_consumer" });
+        if (!isStreamId(gap.stream) || !isSeq(gap.from_seq) || !isSeq(gap.to_seq)) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "gap", sub, stream: gap.stream, from_seq: gap.from_seq, to_seq: gap.to_seq, reason: gap.reason ?? "slow_consumer" });
         return;
       }
       case SSE_EVENTS.end: {
@@ -194,10 +202,12 @@ class SseTransport implements Transport {
         return;
       }
       default: {
-        const seq = Number(message.id);
-        if (!Number.isSafeInteger(seq) || !isEnvelopeLike(data)) return this.#handlers.malformed();
+        if (!isEnvelopeLike(data)) return this.#handlers.malformed();
         const event = data as unknown as Envelope;
-        this.#handlers.frame({ type: "message", sub, seq, channel: channelOf(event) ?? stream.channel ?? "", event });
+        const eventStream = streamOf(event.project_uuid);
+        const seq = message.id === undefined ? undefined : seqIn(message.id, eventStream);
+        if (seq === undefined) return this.#handlers.malformed();
+        this.#handlers.frame({ type: "message", sub, stream: eventStream, seq, channel: channelOf(event) ?? stream.channel ?? "", event });
       }
     }
   }
@@ -247,6 +257,24 @@ async function errorOf(response: Response): Promise<{ code: ErrorCode; message: 
   } catch {
     return { code: fallback, message: `HTTP ${response.status}`, issues: [] };
   }
+}
+
+/**
+ * `stream`'s seq in a position token, found without parsing the whole token (an
+ * event's id names every stream of its subscription); undefined when not there.
+ */
+export function seqIn(token: string, stream: string): number | undefined {
+  const key = `${stream}:`;
+  let from = key.length;
+  if (!token.startsWith(key)) {
+    const at = token.indexOf(`,${key}`);
+    if (at === -1) return undefined;
+    from += at + 1;
+  }
+  const end = token.indexOf(",", from);
+  const digits = end === -1 ? token.slice(from) : token.slice(from, end);
+  const seq = Number(digits);
+  return /^[0-9]{1,15}$/.test(digits) && seq > 0 ? seq : undefined;
 }
 
 function isSeq(value: unknown): value is number {

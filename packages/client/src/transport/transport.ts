@@ -25,8 +25,8 @@ export interface SubscribeRequest {
   readonly sub: string;
   readonly channel: string | undefined;
   readonly project: string | undefined;
-  /** Resume after this seq; live only when undefined. */
-  readonly since: number | undefined;
+  /** Resume after this position token (a number: a protocol-1 seq, sent as it is); live only when undefined. */
+  readonly since: string | number | undefined;
 }
 
 export interface TransportHandlers {

@@ -7,7 +7,7 @@
  */
 import { CLOSE_CODES, PROTOCOL_VERSION, type HubFrame } from "@events/schema";
 import { parseJson, readHubFrame } from "../frames.js";
-import type { Transport, TransportConfig, TransportFactory, TransportHandlers } from "./transport.js";
+import type { SubscribeRequest, Transport, TransportConfig, TransportFactory, TransportHandlers } from "./transport.js";
 
 /** The part of the WebSocket API (the browser's, or the `ws` package's) the client uses. */
 export interface WebSocketLike {
@@ -81,7 +81,7 @@ class WebSocketTransport implements Transport {
     socket.onclose = (event) => this.#finish(event.code, event.reason === "" ? this.#lastError : event.reason);
   }
 
-  subscribe(request: { sub: string; channel: string | undefined; project: string | undefined; since: number | undefined }): void {
+  subscribe(request: SubscribeRequest): void {
     this.#send(
       JSON.stringify({
         type: "subscribe",
