@@ -218,7 +218,7 @@ function registerHub(program: Command): void {
     .description("the live stream in the terminal, resuming after a reconnect with no gap")
     .option("--channel <channel>", "events, tasks, problems, session:<id>, machine:<name> (or prefix:*)")
     .option("--project <uuid>", "a project (admin token only; a project token sees its own)")
-    .option("--since <seq>", "start after this seq (default: only new events)")
+    .option("--since <position>", "start after this position: 0 for everything, or a position token <stream>:<seq>,... (default: only new events)")
     .option("--count <n>", "exit after this many events")
     .option("--transport <name>", "websocket, sse (Server-Sent Events), or auto: WebSocket, SSE where it cannot be opened", "auto")
     .option("--server <url>", "the hub (default: the one you are logged in to)")

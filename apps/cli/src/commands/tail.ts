@@ -1,12 +1,13 @@
 /**
  * `events tail`: the live stream in the terminal, through @events/client, which
- * resumes after a reconnect (and re-reads after a gap) from the last `seq` it
- * delivered, so nothing is printed twice or missed. Tail prints, says when it
+ * resumes after a reconnect (and re-reads after a gap) from its position (the last
+ * `seq` it delivered in each stream, one stream per project), so nothing is printed
+ * twice or missed. Tail prints, says when it
  * reconnects or the hub cannot serve the position asked for, and exits 1 when the
  * hub refuses the token or the subscription, since waiting would never show anything.
  */
 import type { ClientError, Delivery, StateChange } from "@events/client";
-import type { Envelope } from "@events/schema";
+import { parsePosition, type Envelope } from "@events/schema";
 import { failure, usageError, type CliError } from "../errors.js";
 import { colour, print, warn } from "../output.js";
 
@@ -71,8 +72,7 @@ export async function tail(flags: TailFlags): Promise<void> {
   if (resolved.serverUrl === undefined || resolved.token === undefined) {
     throw failure("no hub or token is configured", "log in with `events auth login --server <url> --token <token>`, or pass --server and --token");
   }
-  const since = flags.since === undefined ? undefined : Number(flags.since);
-  if (since !== undefined && (!Number.isInteger(since) || since < 0)) throw usageError(`--since must be a seq (a whole number >= 0), got "${flags.since}"`);
+  const since = sinceOf(flags.since);
   const transport = TRANSPORTS.find((name) => name === (flags.transport ?? "auto"));
   if (transport === undefined) throw usageError(`--transport must be one of ${TRANSPORTS.join(", ")}, got "${flags.transport}"`);
   const limit = flags.count === undefined ? Infinity : Number(flags.count);
@@ -97,12 +97,12 @@ export async function tail(flags: TailFlags): Promise<void> {
       printDelivery(delivery, flags.json === true);
       if (printed >= limit) stop();
     });
-    subscription.on("reset", (reset) => warn(`the hub cannot serve from that position (${reset.message}); continuing from ${reset.seq}`));
+    subscription.on("reset", (reset) => warn(`the hub cannot serve from that position (${reset.message}); continuing from ${reset.position === "" ? "the start" : reset.position}`));
     subscription.on("error", (error) => stop(refusedSubscription(error)));
     client.on("error", (error) => warn(`the hub said ${error.code}: ${error.message}`));
     client.on("state", (change) => {
       if (change.state === "connecting" && change.delayMs !== undefined) {
-        if (flags.json !== true) warn(`disconnected (${closeText(change)}); reconnecting in ${change.delayMs} ms and resuming after seq ${subscription.position ?? "now"}`);
+        if (flags.json !== true) warn(`disconnected (${closeText(change)}); reconnecting in ${change.delayMs} ms and resuming after ${resumeText(subscription.position)}`);
       } else if (change.state === "disconnected" && change.reason !== "disconnect") {
         stop(refusedConnection(change));
       }
@@ -111,8 +111,26 @@ export async function tail(flags: TailFlags): Promise<void> {
   });
 }
 
-function printDelivery({ seq, channel, event }: Delivery, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ seq, channel, event })}\n`);
+/**
+ * `--since`: a position token (as `events tail --json` lines let a script build, or
+ * `""` for everything), or a number: `0` is everything too; any other is a protocol-1
+ * seq, passed to the hub to translate.
+ */
+function sinceOf(text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  if (/^[0-9]{1,15}$/.test(text)) return Number(text) === 0 ? "" : Number(text);
+  if (parsePosition(text) !== undefined) return text;
+  throw usageError(`--since must be a position (<stream>:<seq> pairs joined by ",", e.g. -:4,<project uuid>:17) or 0 for everything, got "${text}"`);
+}
+
+function resumeText(position: string | number | undefined): string {
+  if (position === undefined) return "now";
+  if (typeof position === "number") return `seq ${position}`;
+  return position === "" ? "the start" : position;
+}
+
+function printDelivery({ stream, seq, channel, event }: Delivery, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ stream, seq, channel, event })}\n`);
   else print(`${colour.dim(String(seq).padStart(6))} ${colour.dim(event.timestamp.slice(11, 23))} ${paint(event.event_type)} ${summary(event)}`);
 }
 
