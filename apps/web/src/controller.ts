@@ -4,21 +4,23 @@
  * else writes. It owns the live and problems clients and restarts them when the
  * token or the project changes.
  *
- * A start reads the newest page of events from history (the activity log), then
- * subscribes live from the newest of them, and reads the board's and the
- * sessions' history behind it in the background: the first paint costs one page,
- * whatever the size of the store, and nothing between the page and the live
- * stream is missed (the hub replays everything after the cursor).
+ * A start subscribes live (from the moment the hub accepts it), then reads the
+ * newest page of events from history up to the position the hub answered with (the
+ * activity log), and the board's and the sessions' history behind it in the
+ * background: the first paint costs one page, whatever the size of the store, and
+ * nothing between the page and the live stream is missed or shown twice, in any
+ * stream (the page ends where the live stream begins: each stream's seq at the
+ * `subscribed`).
  */
 import { Backoff } from "@events/client";
-import type { ProblemsFrame } from "@events/schema";
+import { formatPosition, parsePosition, type ProblemsFrame } from "@events/schema";
 import { isAdmin, olderEvents, streamTicket, type AuthProblem } from "./net/api.js";
 import { backfill, type BackfillResult } from "./net/backfill.js";
 import { RETRY_BACKOFF, type ConnectionState } from "./net/connection-state.js";
 import { LiveClient } from "./net/live-client.js";
 import { ProblemsClient } from "./net/problems-client.js";
 import { forgetToken, loadToken, saveToken } from "./net/token-store.js";
-import { oldestSeq } from "./state/activity.js";
+import { olderPosition } from "./state/activity.js";
 import {
   applyBackfill,
   applyEvents,
@@ -69,6 +71,8 @@ export class Controller {
   /** Retries of the first history read, when the hub cannot answer it. */
   readonly #startBackoff = new Backoff(RETRY_BACKOFF);
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** Where the live stream of this start began, until the newest page of history up to it is read. */
+  #historyUpTo: string | undefined;
 
   constructor() {
     this.#token = loadToken();
@@ -138,7 +142,7 @@ export class Controller {
   /** Reads the page of activity before the oldest shown. */
   async loadOlder(): Promise<void> {
     const token = this.#token;
-    const before = oldestSeq(this.#state.data.activity);
+    const before = olderPosition(this.#state.data.activity);
     if (token === undefined || before === undefined || this.#state.loadingOlder) return;
     const generation = this.#generation;
     this.#set({ loadingOlder: true });
@@ -156,8 +160,7 @@ export class Controller {
     if (this.#retry !== undefined) {
       clearTimeout(this.#retry);
       this.#retry = undefined;
-      void this.#bootstrap(this.#generation);
-      return;
+      void this.#readNewest(this.#generation);
     }
     this.#live?.retryNow();
   }
@@ -175,55 +178,65 @@ export class Controller {
       onState: (problems) => this.#onConnection("problems", problems),
     });
     this.#problems.start();
-    void this.#bootstrap(generation);
+    this.#startLive(generation);
   }
 
-  /** The newest page of events, then the live stream after it, then the board's and sessions' history. */
-  async #bootstrap(generation: number): Promise<void> {
+  /** The live stream, from the moment the hub accepts it; its first `subscribed` says where history ends. */
+  #startLive(generation: number): void {
     const token = this.#token;
     if (token === undefined || generation !== this.#generation) return;
-    const project = this.#state.project;
-    this.#set({ live: { status: "connecting", reason: "reading the newest events" } });
-    const page = await olderEvents(token, { limit: NEWEST_PAGE, project });
-    if (generation !== this.#generation) return;
-    if (!page.ok) {
-      if (page.auth !== undefined) return this.#onConnection("live", { status: page.auth === "forbidden" ? "forbidden" : "unauthorized", reason: page.message });
-      const delay = this.#startBackoff.next();
-      this.#set({ live: { status: "reconnecting", reason: `history: ${page.message}`, retryAt: Date.now() + delay } });
-      this.#retry = setTimeout(() => {
-        this.#retry = undefined;
-        void this.#bootstrap(generation);
-      }, delay);
-      return;
-    }
-    this.#startBackoff.reset();
-    const data = applyNewest({ ...emptyDashboard(), problems: this.#state.data.problems }, page.value.events, page.value.hasMore);
-    this.#set({ data: { ...data, backfill: page.value.hasMore ? "loading" : "done" } });
-    this.#startLive(generation, token, project);
-    if (page.value.hasMore) void this.#backfill(generation, { token, project, before: oldestSeq(data.activity) ?? 1 });
-  }
-
-  #startLive(generation: number, token: string, project: string | undefined): void {
+    this.#historyUpTo = undefined;
+    this.#setData({ ...emptyDashboard(), problems: this.#state.data.problems });
     this.#live = new LiveClient({
       url: location.origin,
       token,
-      project,
-      since: this.#state.data.cursor.lastSeq,
+      project: this.#state.project,
       onEvents: (events: readonly LiveEvent[]) => this.#set({ data: applyEvents(this.#state.data, events) }),
+      onSubscribed: (position) => {
+        // Once per start: a resubscribe after a reconnect continues the same stream.
+        if (generation !== this.#generation || this.#state.data.backfill !== "idle") return;
+        this.#historyUpTo = position;
+        void this.#readNewest(generation);
+      },
       onState: (live) => this.#onConnection("live", live),
       onRestart: () => {
         // A different store (`position_ahead`): what the page holds is not in it. Start over.
         this.#live?.stop();
         this.#live = undefined;
-        this.#generation++;
-        void this.#bootstrap(this.#generation);
+        this.#startLive(++this.#generation);
       },
       onNotice: (notice) => this.#setData({ notice }),
     });
-    if (generation === this.#generation) this.#live.start();
+    this.#live.start();
   }
 
-  async #backfill(generation: number, from: { token: string; project: string | undefined; before: number }): Promise<void> {
+  /** The newest page of history up to where the live stream began, then the board's and sessions' history behind it. */
+  async #readNewest(generation: number): Promise<void> {
+    const token = this.#token;
+    const upTo = this.#historyUpTo;
+    if (token === undefined || upTo === undefined || generation !== this.#generation) return;
+    const project = this.#state.project;
+    this.#setData({ backfill: "loading" });
+    const page = await olderEvents(token, { before: through(upTo), limit: NEWEST_PAGE, project });
+    if (generation !== this.#generation) return;
+    if (!page.ok) {
+      if (page.auth !== undefined) return this.#onConnection("live", { status: page.auth === "forbidden" ? "forbidden" : "unauthorized", reason: page.message });
+      const delay = this.#startBackoff.next();
+      this.#setData({ notice: `The newest events could not be read (${page.message}); trying again in ${Math.ceil(delay / 1_000)} s.` });
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        void this.#readNewest(generation);
+      }, delay);
+      return;
+    }
+    this.#startBackoff.reset();
+    this.#historyUpTo = undefined;
+    const data = applyNewest(this.#state.data, page.value.events, page.value.hasMore);
+    this.#setData({ ...data, notice: undefined, backfill: page.value.hasMore ? "loading" : "done" });
+    if (page.value.hasMore) void this.#backfill(generation, { token, project, before: page.value.next });
+  }
+
+  async #backfill(generation: number, from: { token: string; project: string | undefined; before: string }): Promise<void> {
     const read = (channel: string, maxEvents: number): Promise<BackfillResult> =>
       backfill({
         ...from,
@@ -267,6 +280,7 @@ export class Controller {
 
   #stopClients(): void {
     this.#generation++;
+    this.#historyUpTo = undefined;
     clearTimeout(this.#retry);
     this.#retry = undefined;
     this.#live?.stop();
@@ -274,4 +288,11 @@ export class Controller {
     this.#live = undefined;
     this.#problems = undefined;
   }
+}
+
+/** A `before` position that takes in each stream's seq itself: the events up to and including a `subscribed` position. */
+function through(position: string): string {
+  const after = new Map<string, number>();
+  for (const [stream, seq] of parsePosition(position) ?? []) after.set(stream, seq + 1);
+  return formatPosition(after);
 }

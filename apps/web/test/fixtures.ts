@@ -2,7 +2,7 @@
 import type { Envelope, EnvelopeOf, Finding, SessionFrame, LaneInput } from "@events/schema";
 import type { LiveEvent } from "../src/state/live-event.js";
 
-const PROJECT = "0b9f8a56-0c52-4f3e-9d47-5b0c7d6f1a21";
+export const PROJECT = "0b9f8a56-0c52-4f3e-9d47-5b0c7d6f1a21";
 let counter = 0;
 
 function ulid(n: number): string {
@@ -51,9 +51,14 @@ export function session(id: string, frame: SessionFrame, n = ++counter): Envelop
   return { ...base(n), event_type: "SessionEvent", aggregate_type: "Session", aggregate_id: id, payload: frame };
 }
 
-/** Events as delivered, numbered from `firstSeq`. */
+/** Events as delivered in their project's stream, numbered from `firstSeq`. */
 export function delivered(events: readonly Envelope[], firstSeq = 1): LiveEvent[] {
-  return events.map((event, index) => ({ seq: firstSeq + index, channel: "events", event }));
+  return events.map((event, index) => ({ stream: event.project_uuid ?? "-", seq: firstSeq + index, channel: "events", event }));
+}
+
+/** The same envelope in another project's stream (or, with null, in the stream of events without a project). */
+export function inProject<E extends Envelope>(event: E, project: string | null): E {
+  return { ...event, project_uuid: project, project_slug: project === null ? null : "other" };
 }
 
 export function problemsSnapshot(findings: Finding[], auditAt: string, n = ++counter): EnvelopeOf<"ProblemsSnapshot"> {

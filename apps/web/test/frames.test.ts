@@ -17,13 +17,16 @@ describe("what the page reads besides the live stream", () => {
       [],
       42,
       "<img>",
-      { seq: "7", channel: "events", event: event.event },
-      { seq: -1, channel: "events", event: event.event },
-      { seq: 0, channel: "events", event: event.event },
-      { seq: 8, channel: "events", event: { ...event.event, payload: null } },
-      { seq: 8, channel: "events", event: { ...event.event, node_id: undefined } },
-      { seq: 8, channel: "events" },
-      { seq: 1, channel: "events", event: "<img>" },
+      { stream: "-", seq: "7", channel: "events", event: event.event },
+      { stream: "-", seq: -1, channel: "events", event: event.event },
+      { stream: "-", seq: 0, channel: "events", event: event.event },
+      { stream: "-", seq: 8, channel: "events", event: { ...event.event, payload: null } },
+      { stream: "-", seq: 8, channel: "events", event: { ...event.event, node_id: undefined } },
+      { stream: "-", seq: 8, channel: "events" },
+      { stream: "-", seq: 1, channel: "events", event: "<img>" },
+      { seq: 8, channel: "events", event: event.event },
+      { stream: "spec-kitty", seq: 8, channel: "events", event: event.event },
+      { stream: "-,x:1", seq: 8, channel: "events", event: event.event },
     ];
     for (const value of broken) expect(isLiveEvent(value), JSON.stringify(value)).toBe(false);
     for (const text of [undefined, "not json", "null", "[]", JSON.stringify({ kind: "delta", added: [], changed: [] }), JSON.stringify({ kind: "snapshot", findings: [{ rule: 1 }] })]) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addSessionFrames, percent, sortedSessions } from "../src/state/sessions.js";
-import { session } from "./fixtures.js";
+import { inProject, session } from "./fixtures.js";
 
 const at = "2026-05-01T10:00:00.000Z";
 
@@ -33,10 +33,11 @@ describe("sessions", () => {
   });
 
   it("lists open sessions first, then the most recent", () => {
+    // Sessions of different projects: their seqs are in different streams and say nothing about which is newer; the time does.
     const sessions = addSessionFrames(new Map(), [
-      { seq: 1, event: session("old-open", { kind: "phase", phase: "a", at }) },
-      { seq: 2, event: session("finished", { kind: "failed", phase: "a", error: { code: "E1", message: "boom" } }) },
-      { seq: 3, event: session("new-open", { kind: "phase", phase: "a", at }) },
+      { seq: 9, event: { ...session("old-open", { kind: "phase", phase: "a", at }), timestamp: "2026-05-01T10:00:00.000Z" } },
+      { seq: 2, event: { ...session("finished", { kind: "failed", phase: "a", error: { code: "E1", message: "boom" } }), timestamp: "2026-05-01T10:00:02.000Z" } },
+      { seq: 3, event: { ...inProject(session("new-open", { kind: "phase", phase: "a", at }), null), timestamp: "2026-05-01T10:00:01.000Z" } },
     ]);
     expect(sortedSessions(sessions).map((view) => view.id)).toEqual(["new-open", "old-open", "finished"]);
     expect(percent(undefined)).toBeUndefined();

@@ -3,7 +3,7 @@
  * (which also proves the token can read), the admin probe, and older events from
  * history. Failures are values with the hub's own message, never thrown strings.
  */
-import type { ErrorResponse } from "@events/schema";
+import { parsePosition, type ErrorResponse } from "@events/schema";
 import { isLiveEvent } from "./frames.js";
 import type { LiveEvent } from "../state/live-event.js";
 
@@ -47,11 +47,17 @@ export async function isAdmin(token: string): Promise<boolean> {
 export interface HistoryPage {
   readonly events: readonly LiveEvent[];
   readonly hasMore: boolean;
+  /** The position to read the following page before. */
+  readonly next: string;
 }
 
 export interface HistoryQuery {
-  /** Events before this seq; the newest when undefined. */
-  readonly before?: number | undefined;
+  /**
+   * Events before this position: in each stream it names, seqs below its entry;
+   * streams it does not name are not bounded. The newest of everything when
+   * undefined (or the empty token).
+   */
+  readonly before?: string | undefined;
   readonly limit: number;
   readonly project: string | undefined;
   /** One channel or a `prefix:*` pattern; every channel when undefined. */
@@ -61,12 +67,15 @@ export interface HistoryQuery {
 /** Events before `before` (newest first), from the hub's store. Entries the page cannot read are dropped. */
 export async function olderEvents(token: string, query: HistoryQuery): Promise<ApiResult<HistoryPage>> {
   const params = new URLSearchParams({ limit: String(query.limit) });
-  if (query.before !== undefined) params.set("before", String(query.before));
+  if (query.before !== undefined && query.before !== "") params.set("before", query.before);
   if (query.project !== undefined) params.set("project", query.project);
   if (query.channel !== undefined) params.set("channel", query.channel);
-  const result = await call<{ events?: unknown; has_more?: unknown }>(`/api/v1/events?${params.toString()}`, { token });
+  const result = await call<{ events?: unknown; has_more?: unknown; next?: unknown }>(`/api/v1/events?${params.toString()}`, { token });
   if (!result.ok) return result;
   const events = Array.isArray(result.value?.events) ? (result.value.events as unknown[]) : undefined;
-  if (events === undefined) return { ok: false, status: 200, message: "the hub answered history with something that is not an event page" };
-  return { ok: true, value: { events: events.filter(isLiveEvent), hasMore: result.value.has_more === true } };
+  const next = result.value?.next;
+  if (events === undefined || typeof next !== "string" || parsePosition(next) === undefined) {
+    return { ok: false, status: 200, message: "the hub answered history with something that is not an event page" };
+  }
+  return { ok: true, value: { events: events.filter(isLiveEvent), hasMore: result.value.has_more === true, next } };
 }

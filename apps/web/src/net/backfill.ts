@@ -15,8 +15,8 @@ export interface BackfillOptions {
   readonly project: string | undefined;
   /** A channel or `prefix:*` pattern. */
   readonly channel: string;
-  /** Read events before this seq. */
-  readonly before: number;
+  /** Read events before this position (a token, as history takes it). */
+  readonly before: string;
   /** Stop after this many events (the result is then `partial`). */
   readonly maxEvents: number;
   /** Events per request. @default 1_000 */
@@ -38,7 +38,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   const attempts = options.attempts ?? 4;
   let before = options.before;
   let read = 0;
-  while (before > 1) {
+  for (;;) {
     let attempt = 0;
     for (;;) {
       const page = await olderEvents(options.token, { before, limit: pageSize, project: options.project, channel: options.channel });
@@ -46,10 +46,9 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       if (page.ok) {
         options.onPage(page.value.events);
         read += page.value.events.length;
-        const oldest = page.value.events.at(-1)?.seq;
-        if (!page.value.hasMore || oldest === undefined) return { kind: "done" };
+        if (!page.value.hasMore || page.value.events.length === 0) return { kind: "done" };
         if (read >= options.maxEvents) return { kind: "partial" };
-        before = oldest;
+        before = page.value.next;
         break;
       }
       if (page.auth !== undefined || ++attempt >= attempts) return page.auth === undefined ? { kind: "failed", message: page.message } : { kind: "failed", message: page.message, auth: page.auth };
@@ -57,5 +56,4 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       if (!options.isCurrent()) return { kind: "cancelled" };
     }
   }
-  return { kind: "done" };
 }

@@ -7,7 +7,7 @@
  * hostile one is dropped instead of throwing in the middle of a batch.
  */
 import { isEnvelopeLike } from "@events/client";
-import type { ProblemsFrame } from "@events/schema";
+import { isStreamId, type ProblemsFrame } from "@events/schema";
 import type { LiveEvent } from "../state/live-event.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -15,7 +15,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function isLiveEvent(value: unknown): value is LiveEvent {
-  return isObject(value) && Number.isSafeInteger(value["seq"]) && (value["seq"] as number) > 0 && typeof value["channel"] === "string" && isEnvelopeLike(value["event"]);
+  return (
+    isObject(value) &&
+    isStreamId(value["stream"]) &&
+    Number.isSafeInteger(value["seq"]) &&
+    (value["seq"] as number) > 0 &&
+    typeof value["channel"] === "string" &&
+    isEnvelopeLike(value["event"])
+  );
 }
 
 /** A problems frame (`snapshot` or `delta` with arrays of findings), or undefined. */

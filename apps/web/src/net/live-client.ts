@@ -1,9 +1,10 @@
 /**
  * The live event stream, through @events/client: one client for the page's token,
- * one subscription to every channel of the chosen project, from the last `seq` the
- * page applied when it starts (the newest event it read from history). From then
- * on the subscription keeps its own position across reconnects, gaps and a hub's
- * restart, and delivers each event once, in `seq` order; the client retries with
+ * one subscription to every channel of the chosen project, live from the moment the
+ * hub accepts it (the page reads history up to that position, `onSubscribed`), or
+ * from a position. From then on the subscription keeps its own position (the last
+ * `seq` in each stream: one per project) across reconnects, gaps and a hub's
+ * restart, and delivers each event once, in order within its stream; the client retries with
  * capped full-jitter backoff, over WebSocket or, where that does not get through,
  * Server-Sent Events. This module only batches deliveries for rendering and says
  * what happens in the page's terms. Frames the client could not read are counted in
@@ -23,9 +24,11 @@ export interface LiveClientOptions {
   readonly token: string;
   /** A project uuid; the token's own (or, for the admin, every project) when undefined. */
   readonly project: string | undefined;
-  /** Start after this `seq` (the last the page applied); the subscription keeps its position after that. */
-  readonly since: number;
+  /** Start after this position token; live only (from the hub's `subscribed`) when undefined. */
+  readonly since?: string | undefined;
   readonly onEvents: (events: readonly LiveEvent[]) => void;
+  /** Each `subscribed`: the position delivery continues after (for live only, every stream's newest seq then). */
+  readonly onSubscribed?: (position: string) => void;
   readonly onState: (state: ConnectionState) => void;
   /** The hub's store is not the one followed so far (`position_ahead`): the owner clears and starts over. */
   readonly onRestart: () => void;
@@ -45,7 +48,7 @@ export class LiveClient {
   constructor(options: LiveClientOptions) {
     this.#options = options;
     this.#client = createClient({ url: options.url, token: options.token, transport: "auto", backoff: RETRY_BACKOFF, name: "dashboard" });
-    this.#subscription = this.#client.subscribe(undefined, { since: options.since, ...(options.project === undefined ? {} : { project: options.project }) });
+    this.#subscription = this.#client.subscribe(undefined, { ...(options.since === undefined ? {} : { since: options.since }), ...(options.project === undefined ? {} : { project: options.project }) });
     const client = this.#client;
     const subscription = this.#subscription;
     this.#listeners = [
@@ -60,7 +63,10 @@ export class LiveClient {
       }),
       client.on("error", (error) => options.onNotice(`the hub said ${error.code}: ${error.message}`)),
       subscription.on("event", (delivery) => this.#queue(delivery)),
-      subscription.on("subscribed", (subscribed) => options.onState(fromSubscribed(subscribed))),
+      subscription.on("subscribed", ({ position }) => {
+        options.onState(fromSubscribed());
+        options.onSubscribed?.(position);
+      }),
       subscription.on("reset", (reset) => this.#onReset(reset)),
       subscription.on("error", (error) => {
         // Refused for good (the project is forbidden, ...): the client would stay connected with nothing to read.
@@ -95,7 +101,7 @@ export class LiveClient {
         this.#options.onRestart();
         return;
       case "position_unavailable":
-        // Older events were pruned: delivery carries on after `seq`, with a notice that history is incomplete.
+        // Older events were pruned: delivery carries on after the reset's position, with a notice that history is incomplete.
         this.#options.onNotice(reset.message);
         return;
     }

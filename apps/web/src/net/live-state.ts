@@ -4,7 +4,7 @@
  * (subscribed, refused) becomes the indicator's ConnectionState. Pure, so every
  * reason the client can give is mapped, and checked by the compiler.
  */
-import type { ClientError, StateChange, SubscriptionEvents } from "@events/client";
+import type { ClientError, StateChange } from "@events/client";
 import type { ConnectionState } from "./connection-state.js";
 
 export const STOPPED: ConnectionState = { status: "stopped", reason: "stopped" };
@@ -42,9 +42,9 @@ export function fromAttempt(attempt: number, transport: string): ConnectionState
   return attempt <= 1 ? undefined : { status: "connecting", reason: `attempt ${attempt} (${transport === "sse" ? "Server-Sent Events" : "WebSocket"})` };
 }
 
-/** The hub accepted the subscription: live, and still replaying while `fromSeq` is behind `headSeq`. */
-export function fromSubscribed({ fromSeq, headSeq }: SubscriptionEvents["subscribed"]): ConnectionState {
-  return { status: "live", reason: fromSeq < headSeq ? `catching up from ${fromSeq}` : "live" };
+/** The hub accepted the subscription: live (what it replays first arrives in the same stream). */
+export function fromSubscribed(): ConnectionState {
+  return { status: "live", reason: "live" };
 }
 
 /** The hub refused the subscription for good. A forbidden project is a refused token's twin: the page asks for another. */

@@ -1,16 +1,25 @@
 /**
  * The activity log: one line per event, newest first, capped. Live events go in at
- * the top and push the oldest out past the cap; older pages read from history on
- * demand go in at the bottom and raise the cap by what they brought. A `seq` is in
- * the list at most once, whatever order pages and live events arrive in.
+ * the top, in the order the hub delivered them, and push the oldest out past the
+ * cap; older pages read from history (newest first) go in at the bottom and raise
+ * the cap by what they brought. Events of different streams (projects) have no seq
+ * order between them, so the list keeps the order they came in: each entry's
+ * `order` is above every entry before it (live) or below every one (history). An
+ * event (stream and seq) is in the list at most once, whatever order pages and live
+ * events arrive in.
  */
-import type { ActivityLevel, Envelope } from "@events/schema";
-import type { LiveEvent } from "./live-event.js";
+import { formatPosition, type ActivityLevel, type Envelope } from "@events/schema";
+import { positionKey, type LiveEvent } from "./live-event.js";
 
 export const LEVELS: readonly ActivityLevel[] = ["debug", "info", "success", "warning", "error"];
 
 export interface ActivityEntry {
+  /** `<stream>:<seq>`: the event's place in the hub's log. */
+  readonly key: string;
+  readonly stream: string;
   readonly seq: number;
+  /** Its place in this list: higher is newer (live events count up, older pages count down). */
+  readonly order: number;
   readonly eventId: string;
   readonly eventType: string;
   readonly channel: string;
@@ -38,23 +47,35 @@ export function emptyActivity(cap = DEFAULT_CAP): ActivityState {
   return { entries: [], cap, hasOlder: false };
 }
 
-/** Live events (any order) go in at the top; past the cap the oldest go. */
+/** Live events, oldest first as delivered, go in at the top; past the cap the oldest go. */
 export function addLive(state: ActivityState, events: readonly LiveEvent[]): ActivityState {
-  if (events.length === 0) return state;
-  const merged = mergeBySeq(state.entries, events.map(toEntry));
+  const fresh = unseen(state.entries, events);
+  if (fresh.length === 0) return state;
+  let order = state.entries[0]?.order ?? 0;
+  const added = fresh.map((event) => toEntry(event, ++order)).reverse();
+  const merged = [...added, ...state.entries];
   const trimmed = merged.length > state.cap;
-  return { entries: trimmed ? merged.slice(0, state.cap) : merged, cap: state.cap, hasOlder: state.hasOlder || trimmed };
+  return { ...state, entries: trimmed ? merged.slice(0, state.cap) : merged, hasOlder: state.hasOlder || trimmed };
 }
 
-/** An older page from history goes in at the bottom; the cap grows so it stays visible. */
+/** An older page from history (newest first) goes in at the bottom; the cap grows so it stays visible. */
 export function addOlder(state: ActivityState, events: readonly LiveEvent[], hasMore: boolean): ActivityState {
-  const merged = mergeBySeq(state.entries, events.map(toEntry));
+  let order = state.entries.at(-1)?.order ?? 0;
+  const merged = [...state.entries, ...unseen(state.entries, events).map((event) => toEntry(event, --order))];
   return { entries: merged, cap: Math.max(state.cap, merged.length), hasOlder: hasMore };
 }
 
-/** The `seq` to read history before: the oldest entry shown. */
-export function oldestSeq(state: ActivityState): number | undefined {
-  return state.entries.at(-1)?.seq;
+/**
+ * The position to read history before: in each stream shown, its oldest seq shown.
+ * Computed from what is shown rather than kept from the last page, so entries the
+ * cap pushed out are read again. Streams not shown have nothing newer than the list
+ * (the live stream delivers every stream), so leaving them unbounded is right.
+ */
+export function olderPosition(state: ActivityState): string | undefined {
+  if (state.entries.length === 0) return undefined;
+  const oldest = new Map<string, number>();
+  for (const { stream, seq } of state.entries) if (seq < (oldest.get(stream) ?? Infinity)) oldest.set(stream, seq);
+  return formatPosition(oldest);
 }
 
 export interface ActivityFilter {
@@ -84,17 +105,24 @@ export function facets(entries: readonly ActivityEntry[]): { sources: string[]; 
   return { sources: [...sources].sort(), machines: [...machines].sort() };
 }
 
-function mergeBySeq(current: readonly ActivityEntry[], incoming: readonly ActivityEntry[]): ActivityEntry[] {
-  const bySeq = new Map<number, ActivityEntry>();
-  for (const entry of current) bySeq.set(entry.seq, entry);
-  for (const entry of incoming) bySeq.set(entry.seq, entry);
-  return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
+/** The events not in the list yet (nor twice in the batch). */
+function unseen(current: readonly ActivityEntry[], incoming: readonly LiveEvent[]): LiveEvent[] {
+  const keys = new Set(current.map((entry) => entry.key));
+  return incoming.filter((event) => {
+    const key = positionKey(event);
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return true;
+  });
 }
 
-export function toEntry({ seq, channel, event }: LiveEvent): ActivityEntry {
+export function toEntry({ stream, seq, channel, event }: LiveEvent, order: number): ActivityEntry {
   const { level, source, message } = describeSafely(event);
   return {
+    key: `${stream}:${seq}`,
+    stream,
     seq,
+    order,
     eventId: event.event_id,
     eventType: String(event.event_type === "MachineEvent" ? event.payload.type : event.event_type),
     channel,

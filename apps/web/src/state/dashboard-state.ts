@@ -1,10 +1,11 @@
 /**
  * Everything the page shows, as one immutable value, and the functions that fold
  * events into it. Views read it; only the live client (events after the cursor),
- * the history loader (the newest page at start, older activity on demand, and the
- * board's and sessions' history behind it) and the problems channel write it.
- * Every fold is keyed by `seq` or `event_id`, so history read after live events
- * gives the same state as one replay in order.
+ * the history loader (the newest page behind the live stream's start, older
+ * activity on demand, and the board's and sessions' history behind it) and the
+ * problems channel write it. Every fold is keyed by stream and `seq`, or by
+ * `event_id`, so history read after live events gives the same state as one replay
+ * in order.
  */
 import type { EnvelopeOf } from "@events/schema";
 import { addLive, addOlder, emptyActivity, type ActivityState } from "./activity.js";
@@ -45,13 +46,12 @@ export function emptyDashboard(): DashboardState {
 }
 
 /**
- * The first page the page shows: the newest events (newest first, as history
- * returns them). The cursor moves to the newest, so the live stream starts after it.
+ * The first page of history the page shows: the newest events up to where the live
+ * stream started (newest first, as history returns them). Whatever the live stream
+ * delivered meanwhile is newer, so the page goes below it.
  */
 export function applyNewest(state: DashboardState, page: readonly LiveEvent[], hasMore: boolean): DashboardState {
-  const ascending = [...page].sort((a, b) => a.seq - b.seq);
-  const next = applyEvents(state, ascending);
-  return { ...next, activity: { ...next.activity, hasOlder: next.activity.hasOlder || hasMore } };
+  return { ...applyBackfill(state, page), activity: addOlder(state.activity, page, hasMore) };
 }
 
 /**
@@ -60,6 +60,7 @@ export function applyNewest(state: DashboardState, page: readonly LiveEvent[], h
  */
 export function applyBackfill(state: DashboardState, events: readonly LiveEvent[]): DashboardState {
   if (events.length === 0) return state;
+  // A session's frames are one project's, so one stream's: their seqs order them.
   const sessionFrames: { seq: number; event: EnvelopeOf<"SessionEvent"> }[] = [];
   for (const { seq, event } of events) if (event.event_type === "SessionEvent") sessionFrames.push({ seq, event });
   return {
@@ -70,7 +71,7 @@ export function applyBackfill(state: DashboardState, events: readonly LiveEvent[
   };
 }
 
-/** Applies delivered events; repeats (at or below the cursor) are dropped. */
+/** Applies delivered events; repeats (at or below their stream's cursor) are dropped. */
 export function applyEvents(state: DashboardState, batch: readonly LiveEvent[]): DashboardState {
   const { cursor, fresh } = advance(state.cursor, batch);
   if (fresh.length === 0) return state;

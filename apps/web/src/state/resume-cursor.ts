@@ -1,28 +1,28 @@
 /**
- * Where the live stream starts, and what is new. The page's history and its live
- * stream meet at the cursor: the newest page read at start sets it, the live
- * subscription starts after it, and an event at or below it is never applied twice
- * (@events/client delivers each event of one subscription once, in `seq` order; the
- * check here also covers history and a restarted stream).
+ * What the live stream has applied, per stream. @events/client delivers each event
+ * of one subscription once, in `seq` order within its stream; the page still drops
+ * an event at or below its stream's cursor, so a stream that restarts (a reset, a new
+ * subscription) never applies an event twice.
  */
 
 export interface ResumeCursor {
-  /** The last `seq` applied; a new live subscription asks for events after it. */
-  readonly lastSeq: number;
+  /** The last `seq` applied in each stream (a stream not named: nothing yet). */
+  readonly position: ReadonlyMap<string, number>;
 }
 
 export function initialCursor(): ResumeCursor {
-  return { lastSeq: 0 };
+  return { position: new Map() };
 }
 
-/** The events of a batch that are new, and the cursor after them. */
-export function advance<T extends { readonly seq: number }>(cursor: ResumeCursor, events: readonly T[]): { cursor: ResumeCursor; fresh: T[] } {
+/** The events of a batch that are new in their stream, and the cursor after them. */
+export function advance<T extends { readonly stream: string; readonly seq: number }>(cursor: ResumeCursor, events: readonly T[]): { cursor: ResumeCursor; fresh: T[] } {
   const fresh: T[] = [];
-  let lastSeq = cursor.lastSeq;
+  let position: Map<string, number> | undefined;
   for (const event of events) {
-    if (event.seq <= lastSeq) continue;
+    if (event.seq <= ((position ?? cursor.position).get(event.stream) ?? 0)) continue;
+    position ??= new Map(cursor.position);
+    position.set(event.stream, event.seq);
     fresh.push(event);
-    lastSeq = event.seq;
   }
-  return { cursor: lastSeq === cursor.lastSeq ? cursor : { lastSeq }, fresh };
+  return { cursor: position === undefined ? cursor : { position }, fresh };
 }

@@ -2,8 +2,8 @@
  * Sessions: each session's frames (`SessionEvent` envelopes) folded into what a
  * person watching wants: the phases passed so far, the current progress, an open
  * question (`input_required`, until the session moves on), warnings, and the final
- * `done` or `failed`. The fold keys everything by `seq`, so it does not depend on
- * arrival order: live frames and older frames read from history afterwards give the
+ * `done` or `failed`. A session's frames are one project's, so one stream's, and
+ * the fold keys everything by their `seq`, so it does not depend on arrival order: live frames and older frames read from history afterwards give the
  * same view as one replay in order, and a frame applied twice changes nothing.
  */
 import type { DoneFrame, EnvelopeOf, FailedFrame, InputRequiredFrame, ProgressFrame, SessionFrame } from "@events/schema";
@@ -123,11 +123,14 @@ function insertBySeq<T extends { readonly seq: number }>(items: readonly T[], it
   return [...items.slice(0, index), item, ...items.slice(index)];
 }
 
-/** Newest activity first; open sessions before finished ones. */
+/**
+ * Newest activity first (by the time of each session's last frame: sessions of
+ * different projects have no seq order between them); open sessions before finished ones.
+ */
 export function sortedSessions(sessions: Sessions): SessionView[] {
   return [...sessions.values()].sort((a, b) => {
     const open = Number(a.result !== undefined) - Number(b.result !== undefined);
-    return open !== 0 ? open : b.lastSeq - a.lastSeq;
+    return open !== 0 ? open : Date.parse(b.updatedAt) - Date.parse(a.updatedAt) || a.id.localeCompare(b.id);
   });
 }
 

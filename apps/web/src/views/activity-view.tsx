@@ -70,7 +70,7 @@ export function ActivityView({ state, onLoadOlder }: { state: PageState; onLoadO
           </thead>
           <tbody>
             {shown.map((entry) => (
-              <tr key={entry.seq} data-seq={entry.seq} data-event-id={entry.eventId} class={`level-${entry.level}`}>
+              <tr key={entry.key} data-position={entry.key} data-event-id={entry.eventId} class={`level-${entry.level}`}>
                 <td>
                   <time dateTime={entry.timestamp} title={entry.timestamp}>
                     {clock(entry.timestamp)}

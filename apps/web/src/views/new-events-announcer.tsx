@@ -17,7 +17,7 @@ export function NewEventsAnnouncer({ entries, live }: { entries: readonly Activi
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const entriesRef = useRef(entries);
   entriesRef.current = entries;
-  const newest = entries[0]?.seq;
+  const newest = entries[0]?.order;
 
   useEffect(() => {
     // What was there when the view opened, or came with the first page from history, is not news.
@@ -29,9 +29,9 @@ export function NewEventsAnnouncer({ entries, live }: { entries: readonly Activi
     const announce = (): void => {
       timer.current = undefined;
       const since = seen.current ?? 0;
-      const fresh = entriesRef.current.filter((entry) => entry.seq > since);
+      const fresh = entriesRef.current.filter((entry) => entry.order > since);
       if (fresh.length === 0) return;
-      seen.current = fresh[0]!.seq;
+      seen.current = fresh[0]!.order;
       lastAnnounced.current = Date.now();
       setText(`${fresh.length} new event${fresh.length === 1 ? "" : "s"}; newest: ${fresh[0]!.level}, ${fresh[0]!.message.slice(0, 120)}`);
     };
