@@ -26,7 +26,8 @@ export interface HubStats {
   readonly peakQueueBytes: number;
   /** The most any subscriber's socket ever held unsent, in bytes (bounded by sendHighWaterBytes plus one frame). */
   readonly peakBufferedBytes: number;
-  readonly headSeq: number;
+  /** Each stream's newest seq this hub delivered. */
+  readonly heads: ReadonlyMap<string, number>;
   readonly deliveries: number;
   readonly drops: number;
   readonly slowConsumerCloses: number;
@@ -118,7 +119,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
           broker,
           peakQueueBytes: counters.peakQueueBytes,
           peakBufferedBytes: counters.peakBufferedBytes,
-          headSeq: core.broker.headSeq,
+          heads: new Map(core.broker.heads),
           deliveries: counters.deliveries,
           drops: counters.drops,
           slowConsumerCloses: counters.slowConsumerCloses,

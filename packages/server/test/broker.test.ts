@@ -3,7 +3,7 @@
  * instead of timers, exact queue contents instead of sockets.
  */
 import { describe, expect, it } from "vitest";
-import { CLOSE_CODES } from "@events/schema";
+import { CLOSE_CODES, streamOf } from "@events/schema";
 import { Broker } from "../src/broker/broker.js";
 import { PublishedEvent } from "../src/broker/published-event.js";
 import type { Sink } from "../src/broker/sink.js";
@@ -37,15 +37,23 @@ class FakeSink implements Sink {
 
 const LIMITS = { queueEvents: 3, queueBytes: 1_000_000, highWaterBytes: 100, sendTimeoutMs: 1_000, slowConsumerGraceMs: 500 };
 
+const A = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
+const B = "0b7e9c1d-2f3a-4b5c-8d6e-7f8091a2b3c4";
+
 function published(seq: number, channel = "events", project: string | null = null): PublishedEvent {
-  return new PublishedEvent({ seq, eventId: `e${seq}`, project, channel, eventType: "WPAssigned", json: `{"n":${seq},"payload":{"k":${seq}}}` });
+  return new PublishedEvent({ stream: streamOf(project), seq, eventId: `e${project}${seq}`, project, channel, eventType: "WPAssigned", json: `{"n":${seq},"payload":{"k":${seq}}}` });
 }
 
 function wsFramer(sub: string) {
   return {
     event: (event: PublishedEvent) => event.message(sub),
-    gap: (from: number, to: number) => Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: from, to_seq: to })),
+    gap: (stream: string, from: number, to: number) => Buffer.from(JSON.stringify({ type: "gap", sub, stream, from_seq: from, to_seq: to })),
   };
+}
+
+/** Stream and seq of each message frame sent, as `stream:seq`. */
+function delivered(sink: FakeSink): string[] {
+  return sink.texts().map((text) => JSON.parse(text) as { type: string; stream: string; seq: number }).filter((frame) => frame.type === "message").map((frame) => `${frame.stream}:${frame.seq}`);
 }
 
 describe("broker", () => {
@@ -56,13 +64,40 @@ describe("broker", () => {
     const other = new FakeSink();
     broker.subscribe({ filter: {}, framer: wsFramer("other"), sink: other, limits: LIMITS });
     const sse = [new FakeSink(), new FakeSink()];
-    for (const sink of sse) broker.subscribe({ filter: {}, framer: { event: (event) => event.sse() }, sink, limits: LIMITS });
+    for (const sink of sse) broker.subscribe({ filter: {}, framer: { event: (event) => event.sse({ id: true, chunked: false }) }, sink, limits: LIMITS });
     broker.publish(published(1));
     expect(new Set(sinks.map((sink) => sink.sent[0])).size).toBe(1);
     expect(sse[0]!.sent[0]).toBe(sse[1]!.sent[0]);
-    expect(JSON.parse(sinks[0]!.texts()[0]!)).toEqual({ type: "message", sub: "s", seq: 1, channel: "events", event: { n: 1, payload: { k: 1 } } });
-    expect(JSON.parse(other.texts()[0]!)).toMatchObject({ sub: "other", seq: 1 });
-    expect(sse[0]!.texts()[0]).toBe(`id: 1\nevent: WPAssigned\ndata: {"n":1,"payload":{"k":1}}\n\n`);
+    expect(JSON.parse(sinks[0]!.texts()[0]!)).toEqual({ type: "message", sub: "s", stream: "-", seq: 1, channel: "events", event: { n: 1, payload: { k: 1 } } });
+    expect(sinks[0]!.texts()[0]).toMatch(/^\{"type":"message","stream":"-","seq":1,/);
+    expect(JSON.parse(other.texts()[0]!)).toMatchObject({ sub: "other", stream: "-", seq: 1 });
+    expect(sse[0]!.texts()[0]).toBe(`id: -:1\nevent: WPAssigned\ndata: {"n":1,"payload":{"k":1}}\n\n`);
+  });
+
+  it("SSE over several streams: the shared frame without id, then each subscriber's own id: <position>, the body never copied", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sinks = [new FakeSink(), new FakeSink()];
+    const framer = { event: (event: PublishedEvent) => event.sse({ id: false, chunked: false }), position: (position: { token(): string }) => Buffer.from(`id: ${position.token()}\n\n`) };
+    const [first, second] = sinks.map((sink) => broker.subscribe({ filter: {}, framer, sink, limits: LIMITS }));
+    second!.position.replace(new Map([[A, 7]]));
+    broker.publishBatch([published(1, "events", B), published(8, "events", A)]);
+    expect(sinks[0]!.sent[0]).toBe(sinks[1]!.sent[0]);
+    expect(sinks[0]!.texts()).toEqual([`event: WPAssigned\ndata: {"n":1,"payload":{"k":1}}\n`, `id: ${B}:1\n\n`, `event: WPAssigned\ndata: {"n":8,"payload":{"k":8}}\n`, `id: ${B}:1,${A}:8\n\n`]);
+    expect(sinks[1]!.texts().filter((text) => text.startsWith("id:"))).toEqual([`id: ${B}:1,${A}:7\n\n`, `id: ${B}:1,${A}:8\n\n`]);
+    expect(first!.position.token()).toBe(`${B}:1,${A}:8`);
+  });
+
+  it("keeps each stream's head and delivers each stream once, in seq order, whatever the others do", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    subscriber.position.replace(new Map([[A, 2]]));
+    broker.publishBatch([published(1, "events", A), published(1, "events", B), published(3, "events", A), published(2, "events", B)]);
+    broker.publish(published(3, "events", A)); // a cluster node's feed behind what replay read
+    broker.publish(published(1, "events", null));
+    expect(delivered(sink)).toEqual([`${B}:1`, `${A}:3`, `${B}:2`, "-:1"]);
+    expect(broker.heads).toEqual(new Map([[A, 3], [B, 2], ["-", 1]]));
+    expect(subscriber.position.token()).toBe(`-:1,${B}:2,${A}:3`);
   });
 
   it("never throws from publish: a failing subscriber is closed, the others still get the event", () => {
@@ -89,6 +124,25 @@ describe("broker", () => {
     expect(sink.texts().map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual([1]);
   });
 
+  it("drops the oldest across streams and sends one gap per stream that lost events, before the rest", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    broker.publish(published(1, "events", A));
+    sink.buffered = 500;
+    for (const [seq, project] of [[2, A], [1, B], [3, A], [2, B], [4, A], [3, B]] as const) broker.publish(published(seq, "events", project));
+    sink.drain();
+    expect(sink.texts().map((text) => JSON.parse(text) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ type: "message", stream: A, seq: 1 }),
+      { type: "gap", sub: "s", stream: A, from_seq: 1, to_seq: 3 },
+      { type: "gap", sub: "s", stream: B, from_seq: 0, to_seq: 1 },
+      expect.objectContaining({ stream: B, seq: 2 }),
+      expect.objectContaining({ stream: A, seq: 4 }),
+      expect.objectContaining({ stream: B, seq: 3 }),
+    ]);
+    expect(subscriber.position.token()).toBe(`${B}:3,${A}:4`);
+  });
+
   it("queues past the high-water mark, drops the oldest at the limit and sends a gap before the rest", () => {
     const broker = new Broker(createLogger("silent"));
     const sink = new FakeSink();
@@ -101,12 +155,12 @@ describe("broker", () => {
     sink.drain();
     expect(sink.texts().map((text) => JSON.parse(text) as { type: string; seq?: number; from_seq?: number; to_seq?: number })).toEqual([
       expect.objectContaining({ type: "message", seq: 1 }),
-      { type: "gap", sub: "s", from_seq: 1, to_seq: 5 },
+      { type: "gap", sub: "s", stream: "-", from_seq: 1, to_seq: 5 },
       expect.objectContaining({ seq: 6 }),
       expect.objectContaining({ seq: 7 }),
       expect.objectContaining({ seq: 8 }),
     ]);
-    expect(subscriber.lastSeq).toBe(8);
+    expect(subscriber.position.token()).toBe("-:8");
   });
 
   it("holds exactly the queue limits (count, then bytes) and drops only past them", () => {
@@ -148,7 +202,8 @@ describe("broker", () => {
     expect(behind.closedWith).toBeUndefined();
     broker.sweep(started + LIMITS.slowConsumerGraceMs + 100);
     expect(behind.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
-    expect(JSON.parse(behind.texts().at(-1)!)).toEqual({ type: "gap", sub: "s", from_seq: 0, to_seq: 8 });
+    expect(JSON.parse(behind.texts().at(-1)!)).toEqual({ type: "gap", sub: "s", stream: "-", from_seq: 0, to_seq: 8 });
+    expect(behind.closedWith?.reason).toMatch(/resubscribe from the position you last processed/);
     expect(stuck.closedWith).toBeUndefined();
     broker.sweep(started + LIMITS.sendTimeoutMs + 100);
     expect(stuck.closedWith?.code).toBe(CLOSE_CODES.slowConsumer);
@@ -174,8 +229,11 @@ describe("broker", () => {
     broker.publish(published(6));
     expect(sink.sent).toEqual([]);
     for (const seq of [4, 5]) subscriber.replay(published(seq));
+    broker.publish(published(2, "events", A));
+    subscriber.replay(published(1, "events", A));
+    subscriber.replay(published(2, "events", A));
     subscriber.finishReplay();
-    expect(sink.texts().map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual([4, 5, 6]);
+    expect(delivered(sink)).toEqual(["-:4", "-:5", `${A}:1`, `${A}:2`, "-:6"]);
 
     const overflow = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink: new FakeSink(), limits: LIMITS });
     overflow.startReplay();

@@ -51,21 +51,22 @@ describe("session channels (GET /api/v1/sessions/{id}/events)", () => {
 });
 
 describe("refused upgrades", () => {
-  it("answers a session's ?since= that is not a seq with 400 and an ErrorResponse naming it", async () => {
+  it("answers a session's ?since= that is neither a position token nor a protocol-1 seq with 400 and an ErrorResponse naming it", async () => {
     const hub = await testHub();
-    for (const since of ["abc", "-1", "1e3", "0x10", "1.5", ""]) {
+    for (const since of ["abc", "-1", "1e3", "0x10", "1.5", "-:1,-:2", `${PROJECT_A}:x`]) {
       const refused = await upgradeRefusal(`${hub.url}/api/v1/sessions/s1/events?since=${encodeURIComponent(since)}`, hub.admin);
       expect(refused.status, `since=${since}`).toBe(400);
       expect(refused.contentType).toBe("application/json; charset=utf-8");
       const body = errorResponseCodec.decodeJson(refused.body);
-      expect(body.ok && body.value.error).toEqual({
-        code: "bad_request",
-        message: `since: expected a seq (a non-negative integer), received ${JSON.stringify(since)}`,
-      });
+      if (!body.ok) throw new Error(refused.body);
+      expect(body.value.error).toMatchObject({ code: "bad_request", issues: [{ path: "/since", received: JSON.stringify(since) }] });
+      expect(body.value.error.message).toMatch(/^since: expected a position token .* or a protocol-1 seq, received /);
     }
-    // A seq is taken: the upgrade goes through (and the unknown session closes 4404).
-    const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/sessions/s1/events?since=7`, { token: hub.admin });
-    expect((await socket.closed).code).toBe(CLOSE_CODES.notFound);
+    // A token, the empty one (from the start) or a protocol-1 seq is taken: the upgrade goes through (and the unknown session closes 4404).
+    for (const since of [`${PROJECT_A}:3`, "", "7"]) {
+      const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/sessions/s1/events?since=${encodeURIComponent(since)}`, { token: hub.admin });
+      expect((await socket.closed).code).toBe(CLOSE_CODES.notFound);
+    }
   });
 
   it("answers an unknown path with 404 and an ErrorResponse", async () => {

@@ -81,7 +81,7 @@ describe("datagram ingest (unix socket)", () => {
     const second = await testHub({ socketPath: path });
     expect(second.hub.socketPath).toBe(path);
     await pythonSend(path, { machine_name: "m", event_type: "job_started", payload: {} });
-    await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
+    await vi.waitFor(async () => expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ streams: 1 }), { timeout: 15_000 });
   });
 
   it("counts refused datagrams by reason, reports each in the activity log, and keeps going", async () => {

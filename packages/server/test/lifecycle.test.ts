@@ -55,7 +55,7 @@ describe("graceful shutdown", () => {
     const connection = await connect({ kind: "sqlite", file: join(hub.dir, "data", "hub.db"), synchronous: "normal" });
     const store = new KyselyStore(connection);
     try {
-      const stored = new Set((await store.readAfter({ afterSeq: 0, limit: 10_000 })).map((row) => row.eventId));
+      const stored = new Set((await store.readAfter({ after: new Map(), limit: 10_000 })).map((row) => row.eventId));
       expect(acked.length).toBeGreaterThanOrEqual(50);
       for (const id of acked) expect(stored.has(id)).toBe(true);
     } finally {
@@ -78,7 +78,7 @@ describe("operations endpoints", () => {
     const batch = events(2);
     await writer.publish([...batch, batch[0], { bad: true }]);
     const health = (await (await fetch(`${hub.url}/healthz`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: "ok", store: "sqlite", head_seq: 2 });
+    expect(health).toMatchObject({ status: "ok", store: "sqlite", position: "-:2", streams: 1 });
     const response = await fetch(`${hub.url}/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain");
     const metrics = await response.text();
@@ -91,7 +91,7 @@ describe("operations endpoints", () => {
       "events_dropped_total 0",
       "events_subscriber_queue_bytes 0",
       "events_store_write_seconds_count",
-      "events_head_seq 2",
+      "events_streams 1",
     ]) {
       expect(metrics).toContain(line);
     }

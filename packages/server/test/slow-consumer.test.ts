@@ -40,9 +40,9 @@ describe("slow consumers", () => {
     for (let start = 0; start < EVENTS && hub.hub.stats().slowConsumerCloses === 0; start += 100) await writer.publish(batch.slice(start, start + 100));
 
     await vi.waitFor(() => expect(hub.hub.stats().slowConsumerCloses).toBe(1), { timeout: 20_000 });
-    const published = hub.hub.stats().headSeq;
+    const published = hub.hub.stats().heads.get("-") ?? 0;
     raw.resume();
-    expect((await stalled.closed).code).toBe(CLOSE_CODES.slowConsumer);
+    expect(await stalled.closed).toEqual({ code: CLOSE_CODES.slowConsumer, reason: expect.stringMatching(/resubscribe from the position you last processed$/) as string });
 
     await vi.waitFor(() => {
       for (const socket of healthy) expect(socket.of("message").length).toBe(published);
@@ -84,10 +84,11 @@ describe("slow consumers", () => {
       if (sent > 8_000) throw new Error(`no drop after ${sent} events of ${big} bytes`);
       await writer.publish(Array.from({ length: 10 }, () => sizedEvent(big)));
     }
-    const published = hub.hub.stats().headSeq;
+    const published = hub.hub.stats().heads.get("-") ?? 0;
     expect(hub.hub.stats().peakQueueBytes).toBeLessThanOrEqual(QUEUE_BYTES + big);
     raw.resume();
     await stalled.next("gap");
+    for (const gap of stalled.of("gap")) expect(gap).toMatchObject({ stream: "-", to_seq: expect.any(Number) as number });
     for (const gap of stalled.of("gap")) expect(gap.to_seq).toBeGreaterThan(gap.from_seq);
     await vi.waitFor(() => {
       for (const socket of healthy) expect(socket.of("message").length).toBe(published);
@@ -118,12 +119,12 @@ describe("slow consumers", () => {
       await healthy.waitFor(() => healthy.named("MachineEvent").length >= start, 30_000);
     }
     await vi.waitFor(() => expect(hub.hub.stats().slowConsumerCloses).toBe(1), { timeout: 20_000 });
-    const published = hub.hub.stats().headSeq;
+    const published = hub.hub.stats().heads.get("-") ?? 0;
     stalled.resume();
     await stalled.waitFor(() => stalled.ended, 20_000);
     const gap = sseGapDataCodec.decodeJson(stalled.named(SSE_EVENTS.gap)[0]!.data);
     if (!gap.ok) throw new Error(`gap data: ${gap.issues[0]?.message}`);
-    expect(gap.value.reason).toBe("slow_consumer");
+    expect(gap.value).toMatchObject({ stream: "-", reason: "slow_consumer" });
     expect(gap.value.to_seq).toBeGreaterThan(gap.value.from_seq);
     const end = sseEndDataCodec.decodeJson(stalled.named(SSE_EVENTS.end)[0]!.data);
     expect(end.ok && end.value).toMatchObject({ reason: "slow_consumer", code: CLOSE_CODES.slowConsumer });

@@ -8,6 +8,7 @@ import {
   sseReadyDataCodec,
   sseResetDataCodec,
   type Envelope,
+  type ErrorResponse,
 } from "@events/schema";
 import { createLogger } from "../src/index.js";
 import { event, events, fixture, machineEvent, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
@@ -15,17 +16,18 @@ import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
 import { RawSse } from "./helpers/sse-client.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
-async function publish(hub: TestHub, batch: Envelope[], token = hub.admin): Promise<number[]> {
+/** Publishes; each event's `<stream>:<seq>`. */
+async function publish(hub: TestHub, batch: Envelope[], token = hub.admin): Promise<string[]> {
   const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token });
   const ack = await socket.publish(batch);
   socket.close();
-  return ack.results.map((result) => (result.status === "rejected" ? -1 : result.seq));
+  return ack.results.map((result) => (result.status === "rejected" ? "rejected" : `${result.stream}:${result.seq}`));
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe("SSE (GET /api/events)", () => {
-  it("sends ready first with retry, then named frames with id: <seq>, unbuffered", async () => {
+  it("sends ready first with retry, then named frames with id: the position after the event, unbuffered", async () => {
     const hub = await testHub({ sseRetryMs: 1234 });
     const sse = await RawSse.open(`${hub.url}/api/events`, bearer(hub.admin));
     expect(sse.status).toBe(200);
@@ -35,11 +37,12 @@ describe("SSE (GET /api/events)", () => {
     await sse.waitFor(() => sse.events.length > 0);
     expect(sse.text.startsWith("retry: 1234\nevent: ready\n")).toBe(true);
     expect(sse.events[0]!.event).toBe(SSE_EVENTS.ready);
-    expect(sseReadyDataCodec.decodeJson(sse.events[0]!.data)).toEqual({ ok: true, value: { from_seq: 0, head_seq: 0, heartbeat_ms: 15_000 } });
+    expect(sseReadyDataCodec.decodeJson(sse.events[0]!.data)).toEqual({ ok: true, value: { position: "", heartbeat_ms: 15_000 } });
     const sent = event({ project_uuid: PROJECT_A });
-    const [seq] = await publish(hub, [sent]);
+    const [position] = await publish(hub, [sent]);
+    expect(position).toBe(`${PROJECT_A}:1`);
     const frame = await sse.waitFor(() => sse.named("WPAssigned")[0]);
-    expect(frame.id).toBe(String(seq));
+    expect(frame.id).toBe(position);
     const decoded = envelopeCodec.decodeJson(frame.data);
     expect(decoded.ok && decoded.value.event_id).toBe(sent.event_id);
     sse.close();
@@ -79,8 +82,9 @@ describe("SSE (GET /api/events)", () => {
     const status = { ...fixture("task-status-kube-coder-epoch"), event_id: event().event_id };
     const seqs = await publish(hub, [created, status]);
     await flat.waitFor(() => flat.named("task.status")[0]);
-    expect(flat.named("task.created").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[String(seqs[0]), created.payload]]);
-    expect(flat.named("task.status").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[String(seqs[1]), status.payload]]);
+    // Both are in one stream, so the position after each is that stream's seq.
+    expect(flat.named("task.created").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[seqs[0], created.payload]]);
+    expect(flat.named("task.status").map((item) => [item.id, JSON.parse(item.data)])).toEqual([[seqs[1], status.payload]]);
     flat.close();
     const bad = await fetch(`${hub.url}/api/events?data=flat`, { headers: bearer(hub.admin) });
     expect(bad.status).toBe(400);
@@ -94,13 +98,13 @@ describe("SSE (GET /api/events)", () => {
     socket.on("data", (chunk: Buffer) => (raw += chunk.toString()));
     socket.write(`GET /api/events HTTP/1.0\r\nAuthorization: Bearer ${hub.admin}\r\n\r\n`);
     await vi.waitFor(() => expect(raw).toContain("event: ready"), { timeout: 10_000 });
-    const [seq] = await publish(hub, [event()]);
-    await vi.waitFor(() => expect(raw).toContain(`id: ${seq}\nevent: WPAssigned\ndata: {`), { timeout: 10_000 });
+    const [position] = await publish(hub, [event()]);
+    await vi.waitFor(() => expect(raw).toMatch(new RegExp(`event: WPAssigned\ndata: \\{.*\\}\nid: ${position}\n\n`)), { timeout: 10_000 });
     const [head, body] = raw.split("\r\n\r\n", 2) as [string, string];
     expect(head.toLowerCase()).not.toContain("transfer-encoding");
     expect(head.toLowerCase()).not.toContain("connection: keep-alive");
     // Every line of the body is SSE: no chunk-size lines between frames.
-    for (const line of body.split("\n")) expect(line).toMatch(/^(|retry: \d+|id: \d+|event: [\w.]+|data: .*|: keep-alive)$/);
+    for (const line of body.split("\n")) expect(line).toMatch(/^(|retry: \d+|id: [-:,\w]+|event: [\w.]+|data: .*|: keep-alive)$/);
     socket.destroy();
   });
 
@@ -122,14 +126,22 @@ describe("SSE (GET /api/events)", () => {
   it("resumes from Last-Event-ID (which wins over ?since=) or ?since=", async () => {
     const hub = await testHub();
     const seqs = await publish(hub, events(10));
-    const byHeader = await RawSse.open(`${hub.url}/api/events?since=0`, { ...bearer(hub.admin), "last-event-id": String(seqs[6]) });
+    expect(seqs[6]).toBe("-:7");
+    const byHeader = await RawSse.open(`${hub.url}/api/events?since=`, { ...bearer(hub.admin), "last-event-id": seqs[6]! });
     await byHeader.waitFor(() => byHeader.events.filter((item) => item.id !== undefined).length === 3);
-    expect(byHeader.events.filter((item) => item.id !== undefined).map((item) => Number(item.id))).toEqual(seqs.slice(7));
+    expect(byHeader.events.filter((item) => item.id !== undefined).map((item) => item.id)).toEqual(seqs.slice(7));
     const bySince = await RawSse.open(`${hub.url}/api/events?since=${seqs[7]}`, bearer(hub.admin));
     await bySince.waitFor(() => bySince.events.filter((item) => item.id !== undefined).length === 2);
-    expect(bySince.events.filter((item) => item.id !== undefined).map((item) => Number(item.id))).toEqual(seqs.slice(8));
-    const bad = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "abc" });
-    expect(bad.status).toBe(400);
+    expect(bySince.events.filter((item) => item.id !== undefined).map((item) => item.id)).toEqual(seqs.slice(8));
+    for (const [header, value] of [["last-event-id", "abc"], ["last-event-id", "-:1,-:2"]] as const) {
+      const bad = await fetch(`${hub.url}/api/events`, { headers: { ...bearer(hub.admin), [header]: value } });
+      expect(bad.status).toBe(400);
+      const body = (await bad.json()) as ErrorResponse;
+      expect(body.error).toMatchObject({ code: "bad_request", issues: [{ path: "/Last-Event-ID", received: JSON.stringify(value) }] });
+      expect(body.error.message).toMatch(/^Last-Event-ID: expected a position token/);
+    }
+    const badSince = (await (await fetch(`${hub.url}/api/events?since=${PROJECT_A}`, { headers: bearer(hub.admin) })).json()) as ErrorResponse;
+    expect(badSince.error).toMatchObject({ code: "bad_request", issues: [{ path: "/since" }] });
     byHeader.close();
     bySince.close();
   });
@@ -137,16 +149,17 @@ describe("SSE (GET /api/events)", () => {
   it("sends an explicit reset (with the id to continue from) when the position cannot be served", async () => {
     const hub = await testHub({ retainEvents: 3 });
     const seqs = await publish(hub, events(8));
-    const ahead = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "99999" });
+    const ahead = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "-:99999" });
     const reset = await ahead.waitFor(() => ahead.named("reset")[0]);
-    expect(reset.id).toBe(String(seqs[7]));
+    expect(reset.id).toBe(seqs[7]);
     const ahead7 = sseResetDataCodec.decodeJson(reset.data);
-    expect(ahead7.ok && ahead7.value).toMatchObject({ reason: "position_ahead", seq: seqs[7] });
+    expect(ahead7.ok && ahead7.value).toMatchObject({ reason: "position_ahead", streams: ["-"], position: seqs[7] });
+    expect(sseReadyDataCodec.decodeJson(ahead.named("ready")[0]!.data)).toMatchObject({ ok: true, value: { position: seqs[7] } });
     await hub.hub.prune();
-    const pruned = await RawSse.open(`${hub.url}/api/events?since=1`, bearer(hub.admin));
+    const pruned = await RawSse.open(`${hub.url}/api/events?since=-:1`, bearer(hub.admin));
     const unavailable = await pruned.waitFor(() => pruned.named("reset")[0]);
     const pruned4 = sseResetDataCodec.decodeJson(unavailable.data);
-    expect(pruned4.ok && pruned4.value).toMatchObject({ reason: "position_unavailable", seq: seqs[4] });
+    expect(pruned4.ok && pruned4.value).toMatchObject({ reason: "position_unavailable", streams: ["-"], position: seqs[4] });
     await pruned.waitFor(() => pruned.named("WPAssigned").length === 3);
     expect(pruned.events.map((item) => item.event)).toEqual(["ready", "reset", "WPAssigned", "WPAssigned", "WPAssigned"]);
     ahead.close();

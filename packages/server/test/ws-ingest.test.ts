@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLOSE_CODES, hubFrameCodec } from "@events/schema";
+import { CLOSE_CODES, PROTOCOL_VERSION, hubFrameCodec } from "@events/schema";
 import { event, events, PROJECT_A } from "./helpers/envelopes.js";
 import { projectToken, testHub } from "./helpers/hub.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -11,12 +11,13 @@ describe("WebSocket ingest (/api/v1/ws)", () => {
     const welcome = await socket.hello(hub.admin);
     expect(hubFrameCodec.decode(welcome).ok).toBe(true);
     expect(welcome.limits.max_events_per_batch).toBe(7);
-    expect(welcome.head_seq).toBe(0);
+    expect(welcome.protocol).toBe(PROTOCOL_VERSION);
+    expect(welcome).not.toHaveProperty("head_seq");
     const limits = (await (await fetch(`${hub.url}/api/v1/limits`)).json()) as Record<string, number>;
     expect(limits).toEqual(welcome.limits);
   });
 
-  it("acks each event of a publish frame: accepted with its seq, duplicate, rejected with issues", async () => {
+  it("acks each event of a publish frame: accepted with its stream and seq, duplicate, rejected with issues", async () => {
     const hub = await testHub();
     const socket = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     const [first, second] = events(2);
@@ -26,13 +27,15 @@ describe("WebSocket ingest (/api/v1/ws)", () => {
     expect(ack.results.map((result) => result.status)).toEqual(["accepted", "accepted", "rejected", "duplicate"]);
     const [a, b, c, d] = ack.results;
     if (a?.status !== "accepted" || b?.status !== "accepted" || c?.status !== "rejected" || d?.status !== "duplicate") throw new Error("shape");
-    expect(b.seq).toBeGreaterThan(a.seq);
-    expect(d.seq).toBe(a.seq);
+    expect([a.stream, a.seq, b.stream, b.seq]).toEqual(["-", 1, "-", 2]);
+    expect([d.stream, d.seq]).toEqual(["-", a.seq]);
     expect(c.index).toBe(2);
     expect(c.event_id).toBe(bad.event_id);
     expect(c.issues[0]?.path).toBe("/lamport_clock");
     const again = await socket.publish([second]);
-    expect(again.results[0]).toEqual({ status: "duplicate", event_id: second!.event_id, seq: b.seq });
+    expect(again.results[0]).toEqual({ status: "duplicate", event_id: second!.event_id, stream: "-", seq: b.seq });
+    const inA = await socket.publish([event({ project_uuid: PROJECT_A }), event({ project_uuid: PROJECT_A })]);
+    expect(inA.results.map((result) => result.status !== "rejected" && `${result.stream}:${result.seq}`)).toEqual([`${PROJECT_A}:1`, `${PROJECT_A}:2`]);
     expect(again.lamport_clock).toBeGreaterThanOrEqual(second!.lamport_clock);
   });
 
@@ -57,7 +60,7 @@ describe("WebSocket ingest (/api/v1/ws)", () => {
   it("closes with 4401 without a token, or with an unknown one", async () => {
     const hub = await testHub();
     const anonymous = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`);
-    anonymous.send({ type: "hello", protocol: 1 });
+    anonymous.send({ type: "hello", protocol: PROTOCOL_VERSION });
     expect((await anonymous.closed).code).toBe(CLOSE_CODES.unauthenticated);
     const unknown = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: "evt_not-a-token" });
     expect((await unknown.closed).code).toBe(CLOSE_CODES.unauthenticated);

@@ -5,19 +5,21 @@ import { testHub } from "./helpers/hub.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
 describe("WebSocket subscribe (/api/v1/ws)", () => {
-  it("delivers live message frames carrying seq, channel and the stored envelope", async () => {
+  it("delivers live message frames carrying stream, seq, channel and the stored envelope", async () => {
     const hub = await testHub();
     const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     reader.send({ type: "subscribe", sub: "live" });
     const subscribed = await reader.next("subscribed");
-    expect(subscribed).toEqual({ type: "subscribed", sub: "live", from_seq: 0, head_seq: 0 });
+    expect(subscribed).toEqual({ type: "subscribed", sub: "live", position: "" });
     const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     const sent = event({ project_uuid: PROJECT_A });
     const ack = await writer.publish([sent]);
     const message = await reader.next("message");
     expect(hubFrameCodec.decode(message).ok).toBe(true);
     expect(message.sub).toBe("live");
-    expect(message.seq).toBe((ack.results[0] as { seq: number }).seq);
+    expect(ack.results[0]).toEqual({ status: "accepted", event_id: sent.event_id, stream: PROJECT_A, seq: 1 });
+    expect([message.stream, message.seq]).toEqual([PROJECT_A, 1]);
+    expect(reader.raw.at(-1)).toMatch(/^\{"type":"message","stream":"[^"]+","seq":1,"channel":"events","event":/);
     expect(message.channel).toBe("events");
     const canonical = envelopeCodec.decode(sent);
     expect(canonical.ok && message.event).toEqual(canonical.ok && canonical.value);
@@ -29,7 +31,8 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     const before = [...(await writer.publish(events(600))).results, ...(await writer.publish(events(600))).results];
     const seqs = before.map((result) => (result as { seq: number }).seq);
     const reader = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
-    reader.send({ type: "subscribe", sub: "r", since: seqs[99]! });
+    expect(seqs).toEqual(Array.from({ length: 1200 }, (_, index) => index + 1));
+    reader.send({ type: "subscribe", sub: "r", since: `-:${seqs[99]!}` });
     // Publish while the replay runs: these must arrive once, after the history.
     const during = Promise.all([writer.publish(events(50)), writer.publish(events(50))]);
     await during;
@@ -40,7 +43,7 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     expect(received[0]).toBe(seqs[100]);
     expect([...received].sort((a, b) => a - b)).toEqual(received);
     expect(new Set(received).size).toBe(received.length);
-    expect(reader.of("subscribed")[0]).toMatchObject({ from_seq: seqs[99], head_seq: seqs[1199] });
+    expect(reader.of("subscribed")[0]).toMatchObject({ position: `-:${seqs[99]!}` });
   });
 
   it.each(["sessions", "foo:*", "event", "session:", "machine:a\u0000b", ":*"])(
@@ -101,17 +104,21 @@ describe("WebSocket subscribe (/api/v1/ws)", () => {
     const ack = await writer.publish(events(10));
     const seqs = ack.results.map((result) => (result as { seq: number }).seq);
     const ahead = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
-    ahead.send({ type: "subscribe", sub: "a", since: 10_000 });
-    expect(await ahead.next("reset")).toMatchObject({ sub: "a", reason: "position_ahead", seq: seqs[9] });
+    ahead.send({ type: "subscribe", sub: "a", since: "-:10000" });
+    expect(await ahead.next("subscribed")).toMatchObject({ sub: "a", position: "-:10" });
+    const aheadReset = await ahead.next("reset");
+    expect(aheadReset).toMatchObject({ sub: "a", reason: "position_ahead", streams: ["-"], position: "-:10" });
+    expect(hubFrameCodec.decode(aheadReset).ok).toBe(true);
     expect(await hub.hub.prune()).toBe(5);
     const late = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
-    late.send({ type: "subscribe", sub: "l", since: 1 });
+    late.send({ type: "subscribe", sub: "l", since: "-:1" });
     const reset = await late.next("reset");
-    expect(reset).toMatchObject({ sub: "l", reason: "position_unavailable", seq: seqs[4] });
+    expect(reset).toMatchObject({ sub: "l", reason: "position_unavailable", streams: ["-"], position: "-:5" });
+    expect(reset.message).toContain("-:5");
     await late.next("message", () => late.of("message").length === 5);
     expect(late.of("message").map((message) => message.seq)).toEqual(seqs.slice(5));
     const fine = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
-    fine.send({ type: "subscribe", sub: "f", since: seqs[6]! });
+    fine.send({ type: "subscribe", sub: "f", since: `-:${seqs[6]!}` });
     await fine.next("message", () => fine.of("message").length === 3);
     expect(fine.of("reset")).toEqual([]);
   });

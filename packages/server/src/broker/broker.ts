@@ -1,6 +1,6 @@
 /**
  * The in-process broker: every stored event is offered to every subscriber whose
- * filter matches, in `seq` order. `publish` is synchronous, never throws and never
+ * filter matches, each stream in seq order. `publish` is synchronous, never throws and never
  * waits on a socket: a subscriber that fails is closed, one that is slow queues,
  * drops the oldest with a gap signal, and is closed if it stays behind.
  */
@@ -22,8 +22,8 @@ export class Broker {
   readonly counters: DeliveryCounters = newCounters();
   #subscribers = new Set<Subscriber>();
   #logger: Logger;
-  /** The newest `seq` published. */
-  headSeq = 0;
+  /** Each stream's newest seq published (loaded from the store at start). */
+  readonly heads = new Map<string, number>();
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -49,14 +49,16 @@ export class Broker {
   }
 
   /**
-   * Publishes events committed together, in `seq` order. Each subscriber takes the
-   * whole batch at once with its socket corked, so a batch costs one write per
-   * subscriber instead of one per event.
+   * Publishes events committed together, each stream's in seq order (streams may
+   * interleave). Each subscriber takes the whole batch at once with its socket
+   * corked, so a batch costs one write per subscriber instead of one per event.
    */
   publishBatch(events: readonly PublishedEvent[]): void {
     const last = events.at(-1);
     if (last === undefined) return;
-    if (last.seq > this.headSeq) this.headSeq = last.seq;
+    for (const event of events) {
+      if (event.seq > (this.heads.get(event.stream) ?? 0)) this.heads.set(event.stream, event.seq);
+    }
     for (const subscriber of this.#subscribers) {
       try {
         if (events.length === 1) subscriber.offer(last);

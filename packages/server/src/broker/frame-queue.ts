@@ -4,8 +4,14 @@
  */
 
 export interface QueuedFrame {
+  /** The event's stream and seq; a computed channel's frame has stream "" (never gapped: it closes instead). */
+  readonly stream: string;
   readonly seq: number;
+  /** The subscriber's seq in `stream` before this event: where a gap that drops it starts. */
+  readonly prev: number;
   readonly bytes: Buffer;
+  /** Written right after `bytes`: the subscriber's own part of the frame (SSE's `id: <position>`). */
+  readonly after?: Buffer | undefined;
 }
 
 export class FrameQueue {
@@ -23,7 +29,7 @@ export class FrameQueue {
 
   push(frame: QueuedFrame): void {
     this.#items.push(frame);
-    this.#bytes += frame.bytes.length;
+    this.#bytes += sizeOf(frame);
   }
 
   shift(): QueuedFrame | undefined {
@@ -31,7 +37,7 @@ export class FrameQueue {
     const frame = this.#items[this.#head];
     this.#items[this.#head] = undefined;
     this.#head++;
-    if (frame !== undefined) this.#bytes -= frame.bytes.length;
+    if (frame !== undefined) this.#bytes -= sizeOf(frame);
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
@@ -47,4 +53,8 @@ export class FrameQueue {
     this.#head = 0;
     this.#bytes = 0;
   }
+}
+
+function sizeOf(frame: QueuedFrame): number {
+  return frame.bytes.length + (frame.after?.length ?? 0);
 }

@@ -3,6 +3,10 @@
  * every frame around it is built once per event, on first use, and the same bytes
  * go to every subscriber: a `message` frame per distinct subscription id (clients
  * normally reuse a fixed id, so in practice once), one SSE frame, one bare payload.
+ * An SSE frame comes two ways: whole, with `id: <stream>:<seq>` (the full position
+ * of a subscription that reads this one stream), or as a body without `id:` that a
+ * multi-stream subscription follows with its own `id: <position>` chunk, so the
+ * body is never copied per subscriber.
  */
 import type { StoredEvent } from "../store/records.js";
 
@@ -23,10 +27,8 @@ export class PublishedEvent {
   #messagePrefix: string | undefined;
   #messages: Map<string, Buffer> | undefined;
   #wsFrames: Map<string, Buffer> | undefined;
-  #sse: Buffer | undefined;
-  #sseChunk: Buffer | undefined;
-  #ssePayload: Buffer | undefined;
-  #ssePayloadChunk: Buffer | undefined;
+  #sse: SseForms | undefined;
+  #ssePayload: SseForms | undefined;
   #payloadBytes: Buffer | undefined;
 
   constructor(stored: StoredEvent, payload?: unknown) {
@@ -53,7 +55,7 @@ export class PublishedEvent {
     }
     let frame = frames.get(sub);
     if (frame === undefined) {
-      this.#messagePrefix ??= `{"type":"message","seq":${this.seq},"channel":${JSON.stringify(this.channel)},"event":${this.json},"sub":`;
+      this.#messagePrefix ??= `{"type":"message","stream":${JSON.stringify(this.stream)},"seq":${this.seq},"channel":${JSON.stringify(this.channel)},"event":${this.json},"sub":`;
       frame = Buffer.from(`${this.#messagePrefix}${JSON.stringify(sub)}}`);
       frames.set(sub, frame);
     }
@@ -78,32 +80,20 @@ export class PublishedEvent {
     return frame;
   }
 
-  /** The Server-Sent Events frame: `id: <seq>`, `event: <event_type>`, the envelope as data. */
-  sse(): Buffer {
-    // JSON text has no raw newlines, so the envelope fits one `data:` line.
-    this.#sse ??= Buffer.from(`id: ${this.seq}\nevent: ${this.eventType}\ndata: ${this.json}\n\n`);
-    return this.#sse;
-  }
-
   /**
-   * The SSE frame as one HTTP/1.1 chunk (`<hex length>\r\n<frame>\r\n`), written as is
-   * to every SSE subscriber's socket.
+   * The Server-Sent Events frame (`event: <event_type>`, the envelope as data) in one
+   * of its forms: with `id: <stream>:<seq>` or without `id:`, chunked or not.
    */
-  sseChunk(): Buffer {
-    this.#sseChunk ??= httpChunk(this.sse());
-    return this.#sseChunk;
+  sse(form: SseForm): Buffer {
+    // JSON text has no raw newlines, so the envelope fits one `data:` line.
+    this.#sse ??= new SseForms(this, Buffer.from(this.json));
+    return this.#sse.get(form);
   }
 
-  /** The SSE frame with the payload alone as data (`?data=payload`, the flat shape kube-coder's stream sends). */
-  ssePayload(): Buffer {
-    this.#ssePayload ??= Buffer.concat([Buffer.from(`id: ${this.seq}\nevent: ${this.eventType}\ndata: `), this.payload(), Buffer.from("\n\n")]);
-    return this.#ssePayload;
-  }
-
-  /** `ssePayload()` as one HTTP/1.1 chunk, built once per event. */
-  ssePayloadChunk(): Buffer {
-    this.#ssePayloadChunk ??= httpChunk(this.ssePayload());
-    return this.#ssePayloadChunk;
+  /** `sse()` with the payload alone as data (`?data=payload`, the flat shape kube-coder's stream sends). */
+  ssePayload(form: SseForm): Buffer {
+    this.#ssePayload ??= new SseForms(this, this.payload());
+    return this.#ssePayload.get(form);
   }
 
   /** The envelope's payload alone (a session channel sends its frames bare). */
@@ -119,6 +109,41 @@ export class PublishedEvent {
   parsedPayload(): unknown {
     this.#payload ??= (JSON.parse(this.json) as { payload: unknown }).payload;
     return this.#payload;
+  }
+}
+
+/** Which bytes of an SSE frame: `id: <stream>:<seq>` or none; an HTTP/1.1 chunk or bare. */
+export interface SseForm {
+  readonly id: boolean;
+  readonly chunked: boolean;
+}
+
+/** The four forms of one SSE frame, each built on first use and kept. */
+class SseForms {
+  readonly #event: PublishedEvent;
+  readonly #data: Buffer;
+  #forms: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
+
+  constructor(event: PublishedEvent, data: Buffer) {
+    this.#event = event;
+    this.#data = data;
+  }
+
+  get(form: SseForm): Buffer {
+    const index = (form.id ? 1 : 0) + (form.chunked ? 2 : 0);
+    let bytes = this.#forms[index];
+    if (bytes === undefined) {
+      if (form.chunked) {
+        bytes = httpChunk(this.get({ id: form.id, chunked: false }));
+      } else {
+        const { stream, seq, eventType } = this.#event;
+        // Without `id:` the block stays open: the subscriber's `id: <position>\n\n` ends it.
+        const head = form.id ? `id: ${stream}:${seq}\nevent: ${eventType}\ndata: ` : `event: ${eventType}\ndata: `;
+        bytes = Buffer.concat([Buffer.from(head), this.#data, form.id ? BLANK_LINE : NEWLINE]);
+      }
+      this.#forms[index] = bytes;
+    }
+    return bytes;
   }
 }
 
@@ -150,3 +175,5 @@ export function httpChunk(payload: Buffer): Buffer {
 }
 
 const CRLF = Buffer.from("\r\n");
+const NEWLINE = Buffer.from("\n");
+const BLANK_LINE = Buffer.from("\n\n");

@@ -3,6 +3,7 @@
  * only this: how much the socket holds unsent, a drain signal, and a way to close.
  */
 import type { PublishedEvent } from "./published-event.js";
+import type { StreamPosition } from "./stream-position.js";
 
 export interface Sink {
   /** Hands bytes to the socket; never throws. */
@@ -20,10 +21,18 @@ export interface Sink {
 
 /** Builds the transport's frames for one subscriber. */
 export interface Framer {
+  /** The event's frame: bytes shared by every subscriber of its kind, never copied per subscriber. */
   readonly event: (event: PublishedEvent) => Buffer;
   /**
-   * A gap signal (events after `fromSeq` up to `toSeq` were dropped); absent when
-   * the transport has none, and a subscriber that falls behind is closed instead.
+   * This subscriber's own bytes after each event's frame, given its position after
+   * the event (SSE's `id: <position>` of a multi-stream subscription); absent when
+   * the shared frame is complete.
    */
-  readonly gap?: (fromSeq: number, toSeq: number) => Buffer;
+  readonly position?: (position: StreamPosition) => Buffer;
+  /**
+   * A gap signal (events of `stream` after `fromSeq` up to `toSeq` were dropped);
+   * absent when the transport has none, and a subscriber that falls behind is
+   * closed instead.
+   */
+  readonly gap?: (stream: string, fromSeq: number, toSeq: number) => Buffer;
 }

@@ -1,28 +1,44 @@
 /**
- * One subscriber: a filter, a framer, a sink and a bounded queue. Frames go straight
- * to the socket while it keeps up; past `highWaterBytes` unsent they wait in the
- * queue, bounded by count and bytes. When the queue is full the oldest frame is
- * dropped and a `gap` frame (events after X up to Y were not delivered) is sent
- * before the next one; a subscriber that stays at its limit past the grace period,
- * or whose socket takes nothing for the send timeout, is closed with 4429.
+ * One subscriber: a filter, a framer, a sink, a position and a bounded queue. Frames
+ * go straight to the socket while it keeps up; past `highWaterBytes` unsent they
+ * wait in the queue, bounded by count and bytes. When the queue is full the oldest
+ * frame is dropped and, per stream that lost events, a `gap` frame (events of that
+ * stream after X up to Y were not delivered) is sent before the next one; a
+ * subscriber that stays at its limit past the grace period, or whose socket takes
+ * nothing for the send timeout, is closed with 4429. The position moves when an
+ * event is framed (or dropped with a gap), so an event at or below it is never
+ * framed twice: each stream is delivered in seq order, without duplicates.
  * `offer` never throws and never waits.
  */
 import { CLOSE_CODES, channelMatches } from "@events/schema";
 import { FrameQueue, type QueuedFrame } from "./frame-queue.js";
 import type { PublishedEvent } from "./published-event.js";
+import { StreamPosition } from "./stream-position.js";
 import type { SubscriberFilter, SubscriberOptions } from "./subscriber-options.js";
 
 export type { SubscriberFilter, SubscriberLimits, SubscriberOptions } from "./subscriber-options.js";
 
+/** Events held back while history is replayed, with the bytes they will take. */
+interface Held {
+  readonly events: PublishedEvent[];
+  bytes: number;
+}
+
+/** Events of one stream dropped and not yet announced: after `from` up to `to`. */
+interface PendingGap {
+  readonly from: number;
+  to: number;
+}
+
 export class Subscriber {
   readonly filter: SubscriberFilter;
-  /** The newest `seq` handed to the socket (or accounted for by a gap frame). */
-  lastSeq = 0;
+  /** The last seq of each stream framed for the socket (or dropped and announced by a gap). */
+  readonly position = new StreamPosition();
   #options: SubscriberOptions;
   #queue = new FrameQueue();
-  #gap: { from: number; to: number } | undefined;
-  /** Frames held back while history is replayed; undefined when live. */
-  #replayBuffer: FrameQueue | undefined;
+  #gaps = new Map<string, PendingGap>();
+  /** Events held back while history is replayed; undefined when live. */
+  #held: Held | undefined;
   #replayEpoch = 0;
   #behindSince: number | undefined;
   #blockedSince: number | undefined;
@@ -43,11 +59,11 @@ export class Subscriber {
   }
 
   get queuedEvents(): number {
-    return this.#queue.length + (this.#replayBuffer?.length ?? 0);
+    return this.#queue.length + (this.#held?.events.length ?? 0);
   }
 
   get queuedBytes(): number {
-    return this.#queue.bytes + (this.#replayBuffer?.bytes ?? 0);
+    return this.#queue.bytes + (this.#held?.bytes ?? 0);
   }
 
   matches(event: PublishedEvent): boolean {
@@ -57,16 +73,24 @@ export class Subscriber {
     return channel === undefined || channelMatches(channel, event.channel);
   }
 
-  /** The broker's entry point: frames and delivers a matching event. */
+  /** The broker's entry point: frames and delivers a matching event (or holds it while history is replayed). */
   offer(event: PublishedEvent): void {
-    // `seq <= lastSeq`: replay already read it from the store (a cluster node's store
-    // can be ahead of what its ordered feed has delivered so far).
-    if (this.#closed || event.seq <= this.lastSeq || !this.matches(event)) return;
-    this.deliver(event.seq, this.#options.framer.event(event));
-    if (this.#options.endsAfter?.(event) === true) this.end(1000, "stream complete");
+    if (this.#closed || !this.matches(event)) return;
+    const held = this.#held;
+    if (held === undefined) {
+      this.#accept(event);
+      return;
+    }
+    held.events.push(event);
+    held.bytes += event.json.length;
+    if (held.events.length > this.#options.limits.queueEvents || held.bytes > this.#options.limits.queueBytes) {
+      // Replay reads these again from the store; the epoch tells it to read once more.
+      this.#held = { events: [], bytes: 0 };
+      this.#replayEpoch++;
+    }
   }
 
-  /** Offers a batch (in `seq` order) with the socket corked: one write for all its frames. */
+  /** Offers a batch (each stream in seq order) with the socket corked: one write for all its frames. */
   offerBatch(events: readonly PublishedEvent[]): void {
     if (this.#closed) return;
     const sink = this.#options.sink;
@@ -87,51 +111,55 @@ export class Subscriber {
 
   #endIfFlushed(): void {
     const ending = this.#ending;
-    if (ending === undefined || this.#replayBuffer !== undefined) return;
-    if (this.#queue.length === 0 && this.#gap === undefined) this.close(ending.code, ending.reason);
+    if (ending === undefined || this.#held !== undefined) return;
+    if (this.#queue.length === 0 && this.#gaps.size === 0) this.close(ending.code, ending.reason);
   }
 
-  /** Delivers a framed event (or holds it while history is replayed). */
-  deliver(seq: number, bytes: Buffer): void {
+  /** Delivers a frame of a computed channel (problems), outside any stream. */
+  deliver(bytes: Buffer): void {
     if (this.#closed) return;
-    const buffer = this.#replayBuffer;
-    if (buffer === undefined) {
-      this.#push({ seq, bytes });
-      return;
-    }
-    buffer.push({ seq, bytes });
-    if (buffer.length > this.#options.limits.queueEvents || buffer.bytes > this.#options.limits.queueBytes) {
-      // Replay reads these again from the store; the epoch tells it to read once more.
-      buffer.clear();
-      this.#replayEpoch++;
-    }
+    this.#push({ stream: "", seq: 0, prev: 0, bytes });
   }
 
-  /** Starts holding live frames back while history is replayed from the store. */
+  /** Frames an event that moves the position; one at or below it was sent already (replay read it from the store). */
+  #accept(event: PublishedEvent): void {
+    const prev = this.position.get(event.stream);
+    // A cluster node's store can be ahead of what its ordered feed has delivered so far.
+    if (!this.position.advance(event.stream, event.seq)) return;
+    const { framer } = this.#options;
+    this.#push({ stream: event.stream, seq: event.seq, prev, bytes: framer.event(event), after: framer.position?.(this.position) });
+    if (this.#options.endsAfter?.(event) === true) this.end(1000, "stream complete");
+  }
+
+  /** Starts holding live events back while history is replayed from the store. */
   startReplay(): void {
-    this.#replayBuffer = new FrameQueue();
+    this.#held = { events: [], bytes: 0 };
   }
 
-  /** Bumped whenever held-back frames had to be discarded (replay must read further). */
+  /** Bumped whenever held-back events had to be discarded (replay must read further). */
   get replayEpoch(): number {
     return this.#replayEpoch;
   }
 
   /** Sends one event read back from the store; call `writable()` between events to respect backpressure. */
   replay(event: PublishedEvent): void {
-    if (this.#closed || event.seq <= this.lastSeq) return;
-    this.#send(this.#options.framer.event(event));
-    this.lastSeq = event.seq;
+    if (this.#closed || !this.position.advance(event.stream, event.seq)) return;
+    const { framer } = this.#options;
+    this.#send(framer.event(event), framer.position?.(this.position));
     if (this.#options.endsAfter?.(event) === true) this.#ending ??= { code: 1000, reason: "stream complete" };
   }
 
-  /** Replay is done: held-back frames newer than what replay sent go out, then live. */
+  /** Replay is done: held-back events newer than the position go out, then live. */
   finishReplay(): void {
-    const buffer = this.#replayBuffer;
-    this.#replayBuffer = undefined;
-    if (buffer === undefined || this.#closed) return;
-    for (let frame = buffer.shift(); frame !== undefined; frame = buffer.shift()) {
-      if (frame.seq > this.lastSeq) this.#push(frame);
+    const held = this.#held;
+    this.#held = undefined;
+    if (held === undefined || this.#closed) return;
+    const sink = this.#options.sink;
+    sink.cork?.();
+    try {
+      for (const event of held.events) if (!this.#closed) this.#accept(event);
+    } finally {
+      sink.uncork?.();
     }
     this.#endIfFlushed();
   }
@@ -158,7 +186,7 @@ export class Subscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.clear();
-    this.#replayBuffer = undefined;
+    this.#held = undefined;
     this.#release();
     try {
       this.#options.sink.close(code, reason);
@@ -172,18 +200,17 @@ export class Subscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.clear();
-    this.#replayBuffer = undefined;
+    this.#held = undefined;
     this.#release();
     this.#options.onClosed?.();
   }
 
   #push(frame: QueuedFrame): void {
     const { limits, counters, framer } = this.#options;
-    if (this.#queue.length === 0 && this.#gap === undefined) {
+    if (this.#queue.length === 0 && this.#gaps.size === 0) {
       const buffered = this.#options.sink.buffered;
       if (buffered < limits.highWaterBytes) {
-        this.#send(frame.bytes, buffered);
-        this.lastSeq = frame.seq;
+        this.#send(frame.bytes, frame.after, buffered);
         return;
       }
     }
@@ -197,7 +224,9 @@ export class Subscriber {
       const dropped = this.#queue.shift()!;
       counters.drops++;
       this.#behindSince ??= Date.now();
-      this.#gap = { from: this.#gap?.from ?? this.lastSeq, to: dropped.seq };
+      const gap = this.#gaps.get(dropped.stream);
+      if (gap === undefined) this.#gaps.set(dropped.stream, { from: dropped.prev, to: dropped.seq });
+      else gap.to = dropped.seq;
     }
     if (this.#queue.bytes > this.peakQueueBytes) {
       this.peakQueueBytes = this.#queue.bytes;
@@ -208,35 +237,50 @@ export class Subscriber {
 
   #pump(): void {
     if (this.#closed) return;
-    const { sink, limits, framer, counters } = this.#options;
-    this.#blockedSince = this.#queue.length > 0 || this.#gap !== undefined ? Date.now() : undefined;
+    const { sink, limits } = this.#options;
+    this.#blockedSince = this.#queue.length > 0 || this.#gaps.size > 0 ? Date.now() : undefined;
     while (sink.buffered < limits.highWaterBytes) {
-      const gap = this.#gap;
-      if (gap !== undefined && framer.gap !== undefined) {
-        this.#gap = undefined;
-        counters.gaps++;
-        sink.send(framer.gap(gap.from, gap.to));
-        this.lastSeq = Math.max(this.lastSeq, gap.to);
-        continue;
-      }
+      // Every pending gap goes out before the frames queued after the drops.
+      if (this.#sendGaps()) continue;
       const frame = this.#queue.shift();
       if (frame === undefined) break;
-      this.#send(frame.bytes);
-      this.lastSeq = frame.seq;
+      this.#send(frame.bytes, frame.after);
     }
-    if (this.#queue.length === 0 && this.#gap === undefined) this.#blockedSince = undefined;
+    if (this.#queue.length === 0 && this.#gaps.size === 0) this.#blockedSince = undefined;
     if (this.#queue.length < limits.queueEvents && this.#queue.bytes < limits.queueBytes) this.#behindSince = undefined;
     this.#release();
     this.#endIfFlushed();
   }
 
+  /** Sends the pending gap frames, one per stream; false when there were none. */
+  #sendGaps(): boolean {
+    const { framer, counters, sink } = this.#options;
+    if (this.#gaps.size === 0 || framer.gap === undefined) return false;
+    const gaps = [...this.#gaps];
+    this.#gaps.clear();
+    for (const [stream, gap] of gaps) {
+      counters.gaps++;
+      sink.send(framer.gap(stream, gap.from, gap.to));
+    }
+    return true;
+  }
+
   /** `buffered`: what the socket held before, when the caller already read it. */
-  #send(bytes: Buffer, buffered: number = this.#options.sink.buffered): void {
+  #send(bytes: Buffer, after: Buffer | undefined, buffered: number = this.#options.sink.buffered): void {
     const { counters, sink } = this.#options;
     counters.deliveries++;
-    sink.send(bytes);
-    const after = buffered + bytes.length;
-    if (after > counters.peakBufferedBytes) counters.peakBufferedBytes = after;
+    let sent = bytes.length;
+    if (after === undefined) {
+      sink.send(bytes);
+    } else {
+      // Two writes (the shared frame, then this subscriber's part) leave as one.
+      sink.cork?.();
+      sink.send(bytes);
+      sink.send(after);
+      sink.uncork?.();
+      sent += after.length;
+    }
+    if (buffered + sent > counters.peakBufferedBytes) counters.peakBufferedBytes = buffered + sent;
   }
 
   #release(): void {
@@ -248,15 +292,10 @@ export class Subscriber {
   }
 
   #slowConsumer(why: string): void {
-    const { counters, framer, sink } = this.#options;
+    const { counters } = this.#options;
     counters.slowConsumerCloses++;
     // Say what was dropped before closing; the client reads it when it catches up.
-    const gap = this.#gap;
-    if (gap !== undefined && framer.gap !== undefined) {
-      this.#gap = undefined;
-      counters.gaps++;
-      sink.send(framer.gap(gap.from, gap.to));
-    }
-    this.close(CLOSE_CODES.slowConsumer, `slow consumer: ${why}; resubscribe from seq ${this.lastSeq}`);
+    this.#sendGaps();
+    this.close(CLOSE_CODES.slowConsumer, `slow consumer: ${why}; resubscribe from the position you last processed`);
   }
 }

@@ -3,7 +3,7 @@
  * answer per event), fan-out after commit (broker, problems deltas, machine control)
  * and subscriptions with resume. Transports only decode, call and encode.
  * In a cluster, commits go through the node's ordered feed (with the other nodes'
- * commits) before `deliver`, so every node delivers the same stream in seq order.
+ * commits) before `deliver`, so every node delivers each stream in seq order.
  */
 import {
   CLOSE_CODES,
@@ -31,13 +31,14 @@ import { HubClock } from "./clock.js";
 import { ingest, type IngestResult } from "./ingest.js";
 import { forwardToMachine, type DatagramSend } from "./machine-control.js";
 import { ProblemsChannel } from "./problems-channel.js";
-import { resume, type Opened } from "./resume.js";
+import { resume, type Opened, type Since } from "./resume.js";
 
 export interface OpenStream {
   readonly filter: SubscriberFilter;
   readonly framer: Framer;
   readonly sink: Sink;
-  readonly since: number | undefined;
+  /** A position, a protocol-1 seq, or undefined for live only. */
+  readonly since: Since;
   readonly opened: (opened: Opened) => void;
   readonly onClosed?: () => void;
   readonly endsAfter?: (event: PublishedEvent) => boolean;
@@ -85,7 +86,7 @@ export class HubCore {
       broker: () => this.broker.stats(),
       connections: () => this.connections,
       writeQueueDepth: () => this.writer.depth,
-      headSeq: () => this.broker.headSeq,
+      streams: () => this.broker.heads.size,
     });
     if (options.cluster !== undefined) this.metrics.registry.setDefaultLabels({ node_id: options.nodeId });
   }
@@ -94,14 +95,14 @@ export class HubCore {
   async start(): Promise<string | null> {
     const adminToken = await this.tokens.load(this.options.adminToken);
     this.#tickets = await TicketSigner.load(this.store);
-    this.broker.headSeq = await this.store.headSeq();
+    for (const [stream, head] of await this.store.streamHeads()) this.broker.heads.set(stream, head);
     this.clock = new HubClock(await this.store.maxLamport());
     await this.problems.load(this.store);
     const cluster = this.options.cluster;
     if (cluster !== undefined) {
       this.cluster = new ClusterNode(
         { config: cluster, store: this.store, tokens: this.tokens, logger: this.logger, deliver: (events) => this.deliver(events) },
-        this.broker.headSeq,
+        new Map(this.broker.heads),
       );
       clusterMetrics(this.metrics.registry, this.cluster);
       await this.cluster.start();
@@ -133,11 +134,10 @@ export class HubCore {
       limits: { ...this.options.limits },
       heartbeat_ms: this.options.heartbeatMs,
       lamport_clock: this.clock.value,
-      head_seq: this.broker.headSeq,
     };
   }
 
-  /** Registers a subscriber and replays from `since` before going live. */
+  /** Registers a subscriber and replays from `since` (each stream from its own seq) before going live. */
   openStream(stream: OpenStream): Subscriber {
     const subscriber = this.broker.subscribe({
       filter: stream.filter,
@@ -153,7 +153,8 @@ export class HubCore {
         store: this.store,
         broker: this.broker,
         prunedThrough: () => this.store.prunedThrough(),
-        ...(cluster === undefined ? {} : { storeHead: () => cluster.storeHead() }),
+        legacyPosition: (seq) => this.store.legacyPosition(seq),
+        ...(cluster === undefined ? {} : { storeHeads: () => cluster.storeHeads() }),
       },
       { subscriber, filter: stream.filter, since: stream.since, opened: stream.opened },
     ).catch((error: unknown) => {
@@ -204,6 +205,7 @@ export class HubCore {
       ({ event, seq }) =>
         new PublishedEvent(
           {
+            stream: event.stream,
             seq,
             eventId: event.eventId,
             project: event.project,
@@ -219,7 +221,7 @@ export class HubCore {
     else this.cluster.committed(published);
   }
 
-  /** Delivers stored events, in seq order, to subscribers, the problems channel, machines and the clock. */
+  /** Delivers stored events, each stream in seq order, to subscribers, the problems channel, machines and the clock. */
   deliver(events: readonly PublishedEvent[]): void {
     this.broker.publishBatch(events);
     for (const event of events) {

@@ -2,10 +2,10 @@
  * Ingest: the one path by which events enter the hub, whatever the transport.
  * Each event is answered on its own: decoded by @events/schema, checked against
  * the writer's project, serialised once and size-checked, then stored by the write
- * queue. `accepted` carries the new `seq`, `duplicate` the stored one, `rejected`
- * the issues; nothing is answered before the commit.
+ * queue. `accepted` carries the event's stream and new seq there, `duplicate` the
+ * stored ones, `rejected` the issues; nothing is answered before the commit.
  */
-import { channelOf, envelopeCodec, receivedText, type EventResult, type Issue, type Limits } from "@events/schema";
+import { channelOf, envelopeCodec, receivedText, streamOf, type EventResult, type Issue, type Limits } from "@events/schema";
 import { writeRefusal, type Principal } from "../auth/principal.js";
 import type { PreparedEvent } from "../store/records.js";
 import type { WriteQueue } from "../store/write-queue.js";
@@ -48,10 +48,10 @@ export async function ingest(deps: IngestDeps, events: readonly unknown[], princ
     deps.clock.observe(item.event.lamport);
     if (outcome.inserted) {
       counts.accepted++;
-      return { status: "accepted", event_id: item.event.eventId, seq: outcome.seq };
+      return { status: "accepted", event_id: item.event.eventId, stream: outcome.stream, seq: outcome.seq };
     }
     counts.duplicate++;
-    return { status: "duplicate", event_id: item.event.eventId, seq: outcome.seq };
+    return { status: "duplicate", event_id: item.event.eventId, stream: outcome.stream, seq: outcome.seq };
   });
   return { results, lamportClock: deps.clock.value, counts };
 }
@@ -88,6 +88,7 @@ export function check(limits: Readonly<Limits>, input: { raw: unknown; index: nu
       json,
       eventId: envelope.event_id,
       project: envelope.project_uuid,
+      stream: streamOf(envelope.project_uuid),
       channel: channelOf(envelope),
       eventType: envelope.event_type,
       lamport: envelope.lamport_clock,

@@ -40,7 +40,7 @@ export class ProblemsChannel {
       findings: [...(latest?.findings ?? [])],
       audit_at: latest?.auditAt ?? new Date().toISOString(),
     };
-    subscriber.deliver(latest?.seq ?? 0, textFrame(Buffer.from(JSON.stringify(snapshot))));
+    subscriber.deliver(textFrame(Buffer.from(JSON.stringify(snapshot))));
     let set = this.#subscribers.get(key);
     if (set === undefined) {
       set = new Set();
@@ -56,7 +56,7 @@ export class ProblemsChannel {
     if (set?.size === 0) this.#subscribers.delete(key);
   }
 
-  /** A snapshot was stored: remember it and send the delta to the project's subscribers. */
+  /** A snapshot was stored (`seq` in its project's stream): remember it and send the delta to the project's subscribers. */
   onSnapshot(seq: number, project: string | null, payload: ProblemsSnapshotPayload): void {
     const key = projectKey(project);
     const previous = this.#latest.get(key);
@@ -69,6 +69,6 @@ export class ProblemsChannel {
     if (isEmptyDelta(delta)) return;
     const frame: ProblemsFrame = { kind: "delta", ...delta, audit_at: payload.audit_at };
     const bytes = textFrame(Buffer.from(JSON.stringify(frame)));
-    for (const subscriber of subscribers) subscriber.deliver(seq, bytes);
+    for (const subscriber of subscribers) subscriber.deliver(bytes);
   }
 }

@@ -15,7 +15,8 @@ export interface MetricsSources {
   readonly broker: () => BrokerStats;
   readonly connections: () => Record<StreamTransport, number>;
   readonly writeQueueDepth: () => number;
-  readonly headSeq: () => number;
+  /** How many streams hold events (each project's, and `-`). */
+  readonly streams: () => number;
 }
 
 export class HubMetrics {
@@ -62,7 +63,7 @@ export class HubMetrics {
     fromSource(registers, { name: "events_subscriber_queue_bytes", help: "Bytes waiting in subscriber queues, all subscribers.", read: () => sources.broker().queuedBytes, type: "gauge" });
     fromSource(registers, { name: "events_subscriber_queue_bytes_max", help: "Bytes waiting in the fullest subscriber queue.", read: () => sources.broker().maxQueuedBytes, type: "gauge" });
     fromSource(registers, { name: "events_write_queue_depth", help: "Events waiting for a store transaction.", read: sources.writeQueueDepth, type: "gauge" });
-    fromSource(registers, { name: "events_head_seq", help: "The newest stored seq.", read: sources.headSeq, type: "gauge" });
+    fromSource(registers, { name: "events_streams", help: "Streams with events (one per project, and one for events without a project); each numbers its own seqs.", read: sources.streams, type: "gauge" });
     new Gauge({
       name: "events_connections",
       help: "Open streaming connections, by transport.",

@@ -1,4 +1,5 @@
 /** Liveness, Prometheus metrics and the advertised limits: `GET /healthz`, `/metrics`, `/api/v1/limits`. */
+import { formatPosition } from "@events/schema";
 import type { FastifyInstance } from "fastify";
 import { fromRequest } from "../auth/authenticate.js";
 import type { HubCore } from "../core/hub-core.js";
@@ -14,7 +15,9 @@ export function opsRoutes(app: FastifyInstance, core: HubCore): void {
       version: HUB_VERSION,
       node_id: core.options.nodeId,
       store: core.store.flavour,
-      head_seq: core.broker.headSeq,
+      // Each stream's newest seq delivered here, as a position token.
+      position: formatPosition(core.broker.heads),
+      streams: core.broker.heads.size,
       uptime_s: Math.round((Date.now() - started) / 1000),
     };
     const cluster = core.cluster;
@@ -33,7 +36,7 @@ export function opsRoutes(app: FastifyInstance, core: HubCore): void {
         store: {
           kind: core.store.flavour,
           ok: store.ok,
-          head_seq: store.headSeq,
+          position: formatPosition(store.heads),
           checked_at: new Date(store.checkedAt).toISOString(),
           ...(store.error === undefined ? {} : { error: store.error }),
         },
@@ -41,8 +44,9 @@ export function opsRoutes(app: FastifyInstance, core: HubCore): void {
           kind: "redis",
           connected: bus.connected,
           prefix: bus.prefix,
-          delivered_seq: bus.deliveredSeq,
+          position: formatPosition(bus.delivered),
           lag: bus.lag,
+          streams: bus.streams,
           pending_events: bus.pendingEvents,
           ...(bus.error === undefined ? {} : { error: bus.error }),
         },

@@ -1,11 +1,15 @@
 /**
  * `GET /api/events`: Server-Sent Events. `ready` first, then one frame per event
- * (`id: <seq>`, `event: <event_type>`, the envelope as `data`), `retry:`, heartbeat
- * comments, and an `end` event when the stream's lifetime cap is reached (or the
- * hub shuts down, or the client fell behind), after which the client reconnects
- * with `Last-Event-ID` and resumes. Filters: `?channel=`, `?project=`; resume:
- * `Last-Event-ID` (wins) or `?since=`. A position the hub cannot serve gets an
- * explicit `reset` event; dropped frames a `gap` event. `?data=payload` sends each
+ * (`event: <event_type>`, the envelope as `data`, and `id:` the subscription's full
+ * position token after the event), `retry:`, heartbeat comments, and an `end` event
+ * when the stream's lifetime cap is reached (or the hub shuts down, or the client
+ * fell behind), after which the client reconnects with `Last-Event-ID` and resumes.
+ * Filters: `?channel=`, `?project=`; resume: `Last-Event-ID` (wins) or `?since=`,
+ * a position token or a protocol-1 seq. A position the hub cannot serve gets one
+ * explicit `reset` event; dropped frames a `gap` event per stream. A subscription
+ * that reads one stream (one project's) gets each event's pre-built frame with
+ * `id: <stream>:<seq>`, which is its whole position; one that reads several gets the
+ * pre-built frame without `id:` and then its own `id: <position>` chunk. `?data=payload` sends each
  * event's payload alone as `data` (the flat frames of kube-coder's stream) instead of
  * the envelope. The control events' names and data are @events/schema's (`SSE_EVENTS`,
  * `SseReadyData`, ...), so what is written here cannot drift from what clients decode.
@@ -22,16 +26,18 @@ import {
   type SseReadyData,
   type SseResetData,
   type SseEventName,
+  type Issue,
 } from "@events/schema";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { httpChunk, type PublishedEvent } from "../broker/published-event.js";
-import type { Sink } from "../broker/sink.js";
+import type { Framer, Sink } from "../broker/sink.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import { subscriptionAccess } from "../core/subscription-access.js";
 import { authorise } from "./http-auth.js";
 import { errorBody } from "./http-errors.js";
-import { parseSeq } from "./seq-param.js";
+import { parseSince } from "./position-param.js";
+import type { Since } from "../core/resume.js";
 
 const HEARTBEAT = Buffer.from(": keep-alive\n\n");
 
@@ -78,7 +84,7 @@ export class SseStreams {
       const principal = authorise({ core: this.#core, request, reply }, { scope: "read", allowTicket: true });
       if (principal === undefined) return reply;
       const query = parseQuery(request);
-      if (typeof query === "string") return reply.code(400).send(errorBody("bad_request", query));
+      if ("refused" in query) return reply.code(400).send(errorBody("bad_request", query.refused, query.issues === undefined ? {} : { issues: query.issues }));
       const access = subscriptionAccess(principal, query);
       if (!access.ok) return reply.code(access.code === "forbidden" ? 403 : 400).send(errorBody(access.code, access.message));
       reply.hijack();
@@ -119,7 +125,7 @@ export class SseStreams {
 
   #open(
     response: ServerResponse,
-    query: { channel: string | undefined; project: string | undefined; since: number | undefined; tokenId: string | undefined; payloadOnly: boolean; chunked: boolean },
+    query: { channel: string | undefined; project: string | undefined; since: Since; tokenId: string | undefined; payloadOnly: boolean; chunked: boolean },
   ): void {
     const core = this.#core;
     response.writeHead(200, {
@@ -140,21 +146,16 @@ export class SseStreams {
     response.on("error", () => response.destroy());
     stream.subscriber = core.openStream({
       filter: { channel: query.channel, project: query.project },
-      framer: {
-        event: eventFramer(query),
-        gap: (fromSeq, toSeq) => {
-          const gap = Buffer.from(control(SSE_EVENTS.gap, { from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies SseGapData));
-          return query.chunked ? httpChunk(gap) : gap;
-        },
-      },
+      framer: sseFramer(query),
       sink: responseSink(response, core.options.closeGraceMs),
       since: query.since,
-      opened: (opened) => {
-        const ready = { from_seq: opened.fromSeq, head_seq: opened.headSeq, heartbeat_ms: core.options.heartbeatMs } satisfies SseReadyData;
+      opened: ({ position, reset }) => {
+        const ready = { position, heartbeat_ms: core.options.heartbeatMs } satisfies SseReadyData;
         let head = `retry: ${core.options.sseRetryMs}\n${control(SSE_EVENTS.ready, ready)}`;
-        if (opened.reset !== undefined) {
-          const { reason, seq, message } = opened.reset;
-          head += `id: ${seq}\n${control(SSE_EVENTS.reset, { reason, seq, message } satisfies SseResetData)}`;
+        if (reset !== undefined) {
+          // `id:` moves the client's Last-Event-ID to where delivery continues.
+          const data = { reason: reset.reason, streams: [...reset.streams], position, message: reset.message } satisfies SseResetData;
+          head += `id: ${position}\n${control(SSE_EVENTS.reset, data)}`;
         }
         response.write(head);
       },
@@ -162,10 +163,22 @@ export class SseStreams {
   }
 }
 
-/** Each event's frame as built once for every subscriber of its kind: envelope or payload, chunked or not. */
-function eventFramer(query: { payloadOnly: boolean; chunked: boolean }): (event: PublishedEvent) => Buffer {
-  if (query.payloadOnly) return query.chunked ? (event) => event.ssePayloadChunk() : (event) => event.ssePayload();
-  return query.chunked ? (event) => event.sseChunk() : (event) => event.sse();
+/**
+ * The frames of one stream: each event's as built once for every subscriber of its
+ * kind (envelope or payload, chunked or not, with `id:` or without), plus, for a
+ * subscription that reads several streams, its own `id: <position>` after each.
+ */
+function sseFramer(query: { project: string | undefined; payloadOnly: boolean; chunked: boolean }): Framer {
+  const { chunked } = query;
+  // One project's events are one stream: `<stream>:<seq>` is the subscription's whole position.
+  const id = query.project !== undefined;
+  const form = { id, chunked };
+  const frame = (bytes: Buffer): Buffer => (chunked ? httpChunk(bytes) : bytes);
+  return {
+    event: query.payloadOnly ? (event: PublishedEvent) => event.ssePayload(form) : (event: PublishedEvent) => event.sse(form),
+    ...(id ? {} : { position: (position) => frame(Buffer.from(`id: ${position.token()}\n\n`)) }),
+    gap: (stream, fromSeq, toSeq) => frame(Buffer.from(control(SSE_EVENTS.gap, { stream, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies SseGapData))),
+  };
 }
 
 /**
@@ -205,26 +218,31 @@ function control<Name extends SseEventName>(event: Name, data: SseControlData[Na
 interface SseQuery {
   channel: string | undefined;
   project: string | undefined;
-  since: number | undefined;
+  since: Since;
   /** `?data=payload`: each event's payload alone as data; `envelope` (the default) sends the whole event. */
   payloadOnly: boolean;
 }
 
-function parseQuery(request: FastifyRequest): SseQuery | string {
+interface Refused {
+  readonly refused: string;
+  readonly issues?: readonly Issue[];
+}
+
+function parseQuery(request: FastifyRequest): SseQuery | Refused {
   const query = request.query as Record<string, unknown>;
   const channel = single(query["channel"]);
   const project = single(query["project"]);
   const data = single(query["data"]);
-  if (data !== undefined && data !== "envelope" && data !== "payload") return `data: expected envelope or payload, received ${receivedText(data)}`;
+  if (data !== undefined && data !== "envelope" && data !== "payload") return { refused: `data: expected envelope or payload, received ${receivedText(data)}` };
   const payloadOnly = data === "payload";
-  if (channel !== undefined && (channel.length === 0 || channel.length > 256)) return "channel: expected 1 to 256 characters";
-  if (project !== undefined && (project.length === 0 || project.length > 256)) return "project: expected 1 to 256 characters";
+  if (channel !== undefined && (channel.length === 0 || channel.length > 256)) return { refused: "channel: expected 1 to 256 characters" };
+  if (project !== undefined && (project.length === 0 || project.length > 256)) return { refused: "project: expected 1 to 256 characters" };
   const header = request.headers["last-event-id"];
   const byHeader = typeof header === "string" && header !== "";
   const position = byHeader ? header : single(query["since"]);
   if (position === undefined) return { channel, project, since: undefined, payloadOnly };
-  const since = parseSeq(byHeader ? "Last-Event-ID" : "since", position);
-  return since.ok ? { channel, project, since: since.seq, payloadOnly } : since.message;
+  const since = parseSince(byHeader ? "Last-Event-ID" : "since", position);
+  return since.ok ? { channel, project, since: since.value, payloadOnly } : { refused: since.message, issues: since.issues };
 }
 
 function single(value: unknown): string | undefined {

@@ -8,14 +8,14 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { CLOSE_CODES, type ErrorResponse } from "@events/schema";
+import { CLOSE_CODES, type ErrorResponse, type Issue, type Position } from "@events/schema";
 import { WebSocketServer, type WebSocket } from "ws";
 import { fromRequest, learnCredentials } from "../auth/authenticate.js";
 import type { Subscriber } from "../broker/subscriber.js";
 import type { HubCore } from "../core/hub-core.js";
 import { ticketOf } from "./http-auth.js";
 import { errorBody, rawErrorResponse } from "./http-errors.js";
-import { parseSeq } from "./seq-param.js";
+import { parseSince } from "./position-param.js";
 import { openProblemsChannel, openSessionChannel } from "./ws-channels.js";
 import { WsProtocolConnection } from "./ws.js";
 import { WsPeer } from "./ws-peer.js";
@@ -57,7 +57,7 @@ export class WsGateway {
       return;
     }
     if (route.kind === "refused") {
-      refuse(socket, 400, errorBody("bad_request", route.message));
+      refuse(socket, 400, errorBody("bad_request", route.message, { issues: route.issues }));
       return;
     }
     if (this.#closing) {
@@ -165,11 +165,11 @@ export class WsGateway {
 
 type Endpoint =
   | { readonly kind: "protocol" }
-  | { readonly kind: "session"; readonly sessionId: string; readonly since: number | undefined }
+  | { readonly kind: "session"; readonly sessionId: string; readonly since: Position | number | undefined }
   | { readonly kind: "problems"; readonly project: string | undefined };
 
 /** An endpoint, or a known one asked for with a query it cannot take (HTTP 400). */
-type Route = Endpoint | { readonly kind: "refused"; readonly message: string };
+type Route = Endpoint | { readonly kind: "refused"; readonly message: string; readonly issues: readonly Issue[] };
 
 function routeOf(url: string): Route | undefined {
   const [path = "", query = ""] = url.split("?", 2);
@@ -186,8 +186,8 @@ function routeOf(url: string): Route | undefined {
   }
   const since = params.get("since");
   if (since === null) return { kind: "session", sessionId, since: undefined };
-  const seq = parseSeq("since", since);
-  return seq.ok ? { kind: "session", sessionId, since: seq.seq } : { kind: "refused", message: seq.message };
+  const parsed = parseSince("since", since);
+  return parsed.ok ? { kind: "session", sessionId, since: parsed.value } : { kind: "refused", message: parsed.message, issues: parsed.issues };
 }
 
 function refuse(socket: Duplex, status: number, body: ErrorResponse): void {

@@ -3,7 +3,8 @@
  * decoded by @events/schema, handed to the core, and answers encoded back.
  *  - hello -> welcome (the token may come in hello, for clients without headers)
  *  - publish -> one ack with a result per event, after the commit
- *  - subscribe (with `since`) -> subscribed, replay, live; unsubscribe -> unsubscribed
+ *  - subscribe (with `since`, a position token or a protocol-1 seq) -> subscribed
+ *    (then maybe one reset), replay, live; unsubscribe -> unsubscribed
  *  - ping -> pong
  * A malformed frame is answered with an `error` frame and the connection stays up;
  * a frame over `max_frame_bytes` is answered and closed with 1009; a missing or
@@ -13,10 +14,13 @@ import {
   CLOSE_CODES,
   RECEIVED_NOTHING,
   clientFrameCodec,
+  parsePosition,
+  receivedText,
   type ClientFrame,
   type ErrorFrame,
   type HubFrame,
   type Issue,
+  type Position,
   type PublishFrame,
   type SubscribeFrame,
 } from "@events/schema";
@@ -248,20 +252,28 @@ export class WsProtocolConnection {
       refuse("bad_request", `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection; unsubscribe one first`);
       return;
     }
+    const since = sinceOf(frame.since);
+    if (since === null) {
+      const expected = "a position token with each stream named once (or a protocol-1 seq)";
+      const received = receivedText(frame.since);
+      const message = `since: expected ${expected}, received ${received}`;
+      this.#error({ code: "bad_request", message, sub: frame.sub, issues: [{ path: "/since", expected, received, message }] });
+      return;
+    }
     const sub = frame.sub;
     const sink = this.#peer.sink();
     const subscriber = this.#core.openStream({
       filter: { channel: frame.channel, project: access.project },
       framer: {
         event: (event) => event.wsFrame(sub),
-        gap: (fromSeq, toSeq) =>
-          textFrame(Buffer.from(JSON.stringify({ type: "gap", sub, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame))),
+        gap: (stream, fromSeq, toSeq) =>
+          textFrame(Buffer.from(JSON.stringify({ type: "gap", sub, stream, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame))),
       },
       sink,
-      since: frame.since,
-      opened: (opened) => {
-        this.#send({ type: "subscribed", sub, from_seq: opened.fromSeq, head_seq: opened.headSeq });
-        if (opened.reset !== undefined) this.#send({ type: "reset", sub, ...opened.reset });
+      since,
+      opened: ({ position, reset }) => {
+        this.#send({ type: "subscribed", sub, position });
+        if (reset !== undefined) this.#send({ type: "reset", sub, reason: reset.reason, streams: [...reset.streams], position, message: reset.message });
       },
     });
     subscriptions.set(sub, { subscriber, sink });
@@ -286,6 +298,16 @@ export class WsProtocolConnection {
   #error(error: Omit<ErrorFrame, "type">): void {
     this.#send({ type: "error", ...error });
   }
+}
+
+/**
+ * `subscribe.since` as resume takes it: a token's position, a protocol-1 seq, or
+ * undefined (live only); null for a token the schema's pattern lets through but that
+ * is not a position (a stream named twice, a seq past 15 digits).
+ */
+function sinceOf(since: SubscribeFrame["since"]): Position | number | undefined | null {
+  if (since === undefined || typeof since === "number") return since;
+  return parsePosition(since) ?? null;
 }
 
 /** A publish frame refused only for elements that are not objects: answered per event instead. */

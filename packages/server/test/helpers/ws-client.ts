@@ -4,7 +4,7 @@
  */
 import { vi } from "vitest";
 import WebSocket from "ws";
-import type { ClientFrame, HubFrame } from "@events/schema";
+import { PROTOCOL_VERSION, type ClientFrame, type HubFrame } from "@events/schema";
 
 export interface Closed {
   readonly code: number;
@@ -73,7 +73,7 @@ export class TestSocket {
 
   /** Sends hello (with a token when given) and waits for welcome. */
   async hello(token?: string): Promise<Extract<HubFrame, { type: "welcome" }>> {
-    this.send(token === undefined ? { type: "hello", protocol: 1 } : { type: "hello", protocol: 1, token });
+    this.send(token === undefined ? { type: "hello", protocol: PROTOCOL_VERSION } : { type: "hello", protocol: PROTOCOL_VERSION, token });
     return this.next("welcome");
   }
 
