@@ -3,7 +3,8 @@
  * subscribers of the hub (the bench's RawClient, over loopback), driven over IPC.
  * Each one scans the bytes it receives for the `seq` of every `message` frame
  * (no JSON parsing, so the hub is what is measured) and checks that it sees every
- * seq once, in order: a skipped, repeated or out-of-order seq, a `gap` frame or a
+ * seq once, in order (the soak publishes one project's events: one stream, whose
+ * seqs run 1, 2, 3, ...): a skipped, repeated or out-of-order seq, a `gap` frame or a
  * closed socket is counted. It notes when the last subscriber received each seq, for
  * the publish-to-deliver latency, and sends a `ping` frame every 10 s so the hub's
  * liveness check (any frame counts) keeps them, as a real client would.
@@ -11,7 +12,9 @@
 import { now, serve } from "../packages/server/bench/lib/ipc.js";
 import { RawClient } from "../packages/server/bench/lib/raw-socket.js";
 
-const MESSAGE = Buffer.from('{"type":"message","seq":');
+// A message frame is `{"type":"message","stream":"<stream>","seq":N,...`: the seq follows the stream's closing quote.
+// (A gap frame's `"from_seq":` does not match: its key is not preceded by `",`.)
+const MESSAGE = Buffer.from('","seq":');
 const GAP = Buffer.from('{"type":"gap"');
 const PING = JSON.stringify({ type: "ping" });
 const KEEPALIVE_MS = 10_000;

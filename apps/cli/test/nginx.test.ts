@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { batchResponseCodec, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
+import { NO_PROJECT_STREAM, PROTOCOL_VERSION, batchResponseCodec, parsePosition, positionOf, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
 import { startHub, type Hub, type HubOptions } from "@events/server";
 import { SseClient, until, WsClient, type SseEvent } from "./nginx/clients.js";
 import { errorResponse, postBatch, problemsSnapshot, publish, sessionEvent, wpEvents } from "./nginx/events.js";
@@ -82,9 +82,9 @@ async function sse(proxy: Proxy, path: string, headers: Record<string, string> =
 }
 
 /** A WebSocket client that said hello with the admin token and subscribed `sub` to `events`. */
-async function subscriber(proxy: Proxy, subscribe: { sub: string; since?: number }): Promise<WsClient> {
+async function subscriber(proxy: Proxy, subscribe: { sub: string; since?: string }): Promise<WsClient> {
   const ws = track(await WsClient.open(`${proxy.wsUrl}/api/v1/ws`));
-  ws.send({ type: "hello", protocol: 1, token: ADMIN });
+  ws.send({ type: "hello", protocol: PROTOCOL_VERSION, token: ADMIN });
   await ws.next("welcome");
   ws.send({ type: "subscribe", channel: "events", ...subscribe });
   await ws.next("subscribed", (frame) => frame.sub === subscribe.sub);
@@ -92,6 +92,8 @@ async function subscriber(proxy: Proxy, subscribe: { sub: string; since?: number
 }
 
 const eventIdOf = (event: SseEvent): string => (JSON.parse(event.data) as { event_id: string }).event_id;
+/** The seq an SSE event's id (a position token) gives the stream of events without a project, which wpEvents are in. */
+const seqOfId = (id: string | undefined): number => positionOf(parsePosition(id ?? "") ?? new Map(), NO_PROJECT_STREAM);
 
 describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub", () => {
   it("passes live events to a WebSocket and an SSE subscriber, uncompressed", async () => {
@@ -145,7 +147,8 @@ describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub
     await publish(proxy.url, ADMIN, live);
     await until(() => second.deliveries.some((event) => eventIdOf(event) === live[0]!.event_id));
     expect(second.deliveries.map(eventIdOf)).toEqual([...missed, ...live].map((event) => event.event_id));
-    expect(second.deliveries.every((event) => Number(event.id) > Number(lastId))).toBe(true);
+    expect(seqOfId(lastId)).toBe(2);
+    expect(second.deliveries.every((event) => seqOfId(event.id) > seqOfId(lastId))).toBe(true);
     expect([...first.stray, ...second.stray]).toEqual([]);
   });
 
@@ -155,12 +158,12 @@ describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub
     const first = await subscriber(proxy, { sub: "first" });
     await publish(proxy.url, ADMIN, wpEvents(2));
     await until(() => first.of("message").length >= 2);
-    const lastSeq = first.of("message").at(-1)!.seq;
+    const last = first.of("message").at(-1)!;
     first.close();
     await until(() => hub.stats().connections.ws <= peersBefore);
     const missed = wpEvents(3);
     await publish(proxy.url, ADMIN, missed);
-    const again = await subscriber(proxy, { sub: "again", since: lastSeq });
+    const again = await subscriber(proxy, { sub: "again", since: `${last.stream}:${last.seq}` });
     const live = wpEvents(1);
     await publish(proxy.url, ADMIN, live);
     await until(() => again.delivered("again").includes(live[0]!.event_id));
@@ -172,14 +175,14 @@ describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub
     cleanups.push(() => own.stop());
     const before = wpEvents(2);
     await publish(own.proxy.url, ADMIN, before);
-    const first = await sse(own.proxy, "/api/events?since=0");
+    const first = await sse(own.proxy, "/api/events?since=");
     // nginx passes the hub's `end` event and the end of the response on at once.
     await until(() => first.ended, 10_000);
     const end = first.events.find((event) => event.event === "end");
     expect(JSON.parse(end!.data)).toMatchObject({ reason: "lifetime" });
     const missed = wpEvents(2);
     await publish(own.proxy.url, ADMIN, missed);
-    const second = await sse(own.proxy, "/api/events", { ...AUTH, "last-event-id": first.deliveries.at(-1)?.id ?? "0" });
+    const second = await sse(own.proxy, "/api/events", { ...AUTH, "last-event-id": first.deliveries.at(-1)!.id! });
     const all = [...before, ...missed].map((event) => event.event_id);
     await until(() => first.deliveries.length + second.deliveries.length >= all.length);
     expect([...first.deliveries, ...second.deliveries].map(eventIdOf)).toEqual(all);
@@ -234,7 +237,7 @@ describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub
     const query = `?ticket=${encodeURIComponent(ticket)}`;
     const stream = await sse(proxy, `/api/events${query}`, {});
     const ws = track(await WsClient.open(`${proxy.wsUrl}/api/v1/ws${query}`));
-    ws.send({ type: "hello", protocol: 1 });
+    ws.send({ type: "hello", protocol: PROTOCOL_VERSION });
     await ws.next("welcome");
     stream.close();
     ws.close();

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { PROTOCOL_VERSION } from "@events/schema";
 import { medianOf, percentile, report, type BenchRow } from "../../../scripts/bench-kit.js";
 import type * as SdkSource from "../src/index.js";
 
@@ -99,7 +100,7 @@ async function floorRate(): Promise<number> {
   const next = (): Promise<{ type: string }> => new Promise((resolve) => socket.once("message", (data: Buffer) => resolve(JSON.parse(data.toString()) as { type: string })));
   await new Promise((resolve) => socket.once("open", resolve));
   const welcome = next();
-  socket.send(JSON.stringify({ type: "hello", protocol: 1 }));
+  socket.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION }));
   await welcome;
   const started = performance.now();
   for (const frame of frames) {

@@ -58,7 +58,7 @@ export async function postBatch(base: string, options: { token: string; body: st
   return { status: response.status, headers: response.headers, json: JSON.parse(text) as unknown };
 }
 
-/** Publishes `events` as one gzip batch and returns their seqs; throws unless every one is accepted. */
+/** Publishes `events` as one gzip batch and returns their seqs (each in its stream); throws unless every one is accepted. */
 export async function publish(base: string, token: string, events: readonly Envelope[]): Promise<number[]> {
   const answer = await postBatch(base, { token, body: JSON.stringify({ events }), gzip: true });
   const decoded = batchResponseCodec.decode(answer.json);
