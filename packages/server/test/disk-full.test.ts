@@ -63,10 +63,10 @@ async function history(hub: Hub): Promise<{ ids: string[]; seqs: number[] }> {
   for (;;) {
     const response = await fetch(`${hub.url}/api/v1/events?limit=1000${before}`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(response.status).toBe(200);
-    const page = (await response.json()) as { events: typeof items; has_more: boolean };
+    const page = (await response.json()) as { events: typeof items; has_more: boolean; next: string };
     items.push(...page.events);
     if (!page.has_more || page.events.length === 0) break;
-    before = `&before=${page.events.at(-1)!.seq}`;
+    before = `&before=${encodeURIComponent(page.next)}`;
   }
   items.reverse();
   return { ids: items.map((item) => item.event.event_id), seqs: items.map((item) => item.seq) };

@@ -81,11 +81,15 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
         const batch = events(300);
         const ids = new Set(batch.map((item) => item.event_id));
         const publisher = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
-        const received: { seq: number; id: string }[] = [];
+        const received: { stream: string; seq: number; id: string }[] = [];
+        // Live only: `subscribed` says where the log is now, before this batch.
+        const probe = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+        probe.send({ type: "subscribe", sub: "probe" });
+        let since = (await probe.next("subscribed")).position;
+        probe.close();
         const publishing = (async () => {
           for (let start = 0; start < batch.length; start += 5) await publisher.publish(batch.slice(start, start + 5));
         })();
-        let since = (await publisher.hello()).head_seq;
         let cut = 0;
         while (received.length < batch.length) {
           const stopAt = cutAt[cut++] ?? batch.length;
@@ -93,9 +97,9 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
           await new Promise<void>((resolve) => {
             socket.ws.on("message", (data: Buffer) => {
               if (received.length >= stopAt) return;
-              const frame = JSON.parse(data.toString()) as { type: string; seq: number; event: Envelope };
+              const frame = JSON.parse(data.toString()) as { type: string; stream: string; seq: number; event: Envelope };
               if (frame.type !== "message" || !ids.has(frame.event.event_id)) return;
-              received.push({ seq: frame.seq, id: frame.event.event_id });
+              received.push({ stream: frame.stream, seq: frame.seq, id: frame.event.event_id });
               if (received.length >= stopAt) {
                 socket.ws.terminate();
                 resolve();
@@ -103,12 +107,13 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
             });
             socket.send({ type: "subscribe", sub: "r", since });
           });
-          since = received.at(-1)!.seq;
+          // One stream (no project): the position is that stream's last seq.
+          since = `${received.at(-1)!.stream}:${received.at(-1)!.seq}`;
         }
         await publishing;
         publisher.close();
         expect(received.map((item) => item.id)).toEqual(batch.map((item) => item.event_id));
-        for (let index = 1; index < received.length; index++) expect(received[index]!.seq).toBeGreaterThan(received[index - 1]!.seq);
+        for (let index = 1; index < received.length; index++) expect(received[index]!.seq).toBe(received[index - 1]!.seq + 1);
       }),
       { numRuns: 5, seed: 11 },
     );
@@ -118,10 +123,13 @@ describe.each(["sqlite", "postgres"] as const)("the hub on %s", (backend: Backen
     const hub = await hubOn(context);
     const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
     const ack = await writer.publish(events(20));
-    const seqs = ack.results.map((result) => (result as { seq: number }).seq);
-    const sse = await RawSse.open(`${hub.url}/api/events`, { authorization: `Bearer ${hub.admin}`, "last-event-id": String(seqs[9]) });
+    const positions = ack.results.map((result) => {
+      const { stream, seq } = result as { stream: string; seq: number };
+      return `${stream}:${seq}`;
+    });
+    const sse = await RawSse.open(`${hub.url}/api/events`, { authorization: `Bearer ${hub.admin}`, "last-event-id": positions[9]! });
     await sse.waitFor(() => sse.named("WPAssigned").length === 10);
-    expect(sse.named("WPAssigned").map((item) => Number(item.id))).toEqual(seqs.slice(10));
+    expect(sse.named("WPAssigned").map((item) => item.id)).toEqual(positions.slice(10));
     sse.close();
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The hub's guards on its PostgreSQL connections: a write that cannot get the
- * `hub_seq` counter row within `pgLockTimeoutMs` is answered `unavailable` (nothing
+ * The hub's guards on its PostgreSQL connections: a write that cannot get its
+ * stream's row within `pgLockTimeoutMs` is answered `unavailable` (nothing
  * is acked, nothing is lost, the retry is stored), and connections the server ends
  * while idle are replaced without taking the hub down. Each test on a database of
  * its own, since one of them ends every other session in it.
@@ -25,16 +25,16 @@ async function database(): Promise<string> {
 }
 
 describe("PostgreSQL guards", () => {
-  it("answers a write that waits for the counter row past pgLockTimeoutMs with a retryable error, and stores it once the row is free", async (context) => {
+  it("answers a write that waits for its stream's row past pgLockTimeoutMs with a retryable error, and stores it once the row is free", async (context) => {
     requirePostgres(context);
     const databaseUrl = await database();
     const { wsUrl, url, admin } = await testHub({ backend: "postgres", databaseUrl, pgLockTimeoutMs: 300 });
     const locker = new pg.Client({ connectionString: databaseUrl });
     await locker.connect();
     try {
-      // Another session holds the row, as a node hung mid-transaction would.
+      // Another session holds the row of the stream without a project, as a node hung mid-transaction would.
       await locker.query("begin");
-      await locker.query("select value from hub_seq where id = 1 for update");
+      await locker.query("insert into streams (stream, head) values ('-', 0)");
       const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
       const batch = events(3);
       const started = Date.now();
@@ -55,8 +55,12 @@ describe("PostgreSQL guards", () => {
       await locker.query("rollback");
       const ack = await socket.publish(batch);
       expect(ack.results.map((result) => result.status)).toEqual(["accepted", "accepted", "accepted"]);
-      expect(ack.results.map((result) => ("seq" in result ? result.seq : 0))).toEqual([1, 2, 3]);
-      expect(await storedCounts(databaseUrl)).toEqual({ rows: 3, distinct: 3, maxSeq: 3 });
+      expect(ack.results.map((result) => ("seq" in result ? [result.stream, result.seq] : []))).toEqual([
+        ["-", 1],
+        ["-", 2],
+        ["-", 3],
+      ]);
+      expect(await storedCounts(databaseUrl)).toEqual({ rows: 3, distinct: 3, streams: 1, holes: 0 });
       socket.close();
     } finally {
       await locker.end();
@@ -71,17 +75,19 @@ describe("PostgreSQL guards", () => {
     const rival = new pg.Client({ connectionString: databaseUrl });
     await rival.connect();
     try {
-      // The rival (another hub) takes the counter and stores `raced`, not committed yet.
+      // The rival (another hub) takes the stream's row and stores `raced`, not committed yet.
       await rival.query("begin");
-      const { rows } = await rival.query<{ seq: string }>("update hub_seq set value = value + 1 where id = 1 returning value as seq");
+      const { rows } = await rival.query<{ seq: string }>(
+        "insert into streams (stream, head) values ('-', 1) on conflict (stream) do update set head = streams.head + 1 returning head as seq",
+      );
       const rivalSeq = Number(rows[0]!.seq);
       await rival.query(
-        "insert into events (seq, event_id, project_uuid, channel, event_type, lamport_clock, node_id, envelope, received_at) values ($1, $2, null, 'events', $3, 1, 'rival', $4, 'now')",
-        [rivalSeq, raced!.event_id, raced!.event_type, JSON.stringify(raced)],
+        "insert into events (event_id, project_uuid, stream, stream_seq, channel, event_type, lamport_clock, node_id, envelope, received_at) values ($1, null, '-', $2, 'events', $3, 1, 'rival', $4, 'now')",
+        [raced!.event_id, rivalSeq, raced!.event_type, JSON.stringify(raced)],
       );
       const socket = await TestSocket.open(`${wsUrl}/api/v1/ws`, { token: admin });
       socket.send({ type: "publish", ref: "race", events: [raced, other] });
-      // The hub has read no `raced` (uncommitted) and waits for the counter row.
+      // The hub has read no `raced` (uncommitted) and waits for the stream's row.
       await vi.waitFor(
         async () => {
           const waiting = await rival.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
@@ -92,10 +98,10 @@ describe("PostgreSQL guards", () => {
       await rival.query("commit");
       const ack = await socket.next("ack", (frame) => frame.ref === "race");
       expect(ack.results).toEqual([
-        { status: "duplicate", event_id: raced!.event_id, seq: rivalSeq },
-        { status: "accepted", event_id: other!.event_id, seq: rivalSeq + 1 },
+        { status: "duplicate", event_id: raced!.event_id, stream: "-", seq: rivalSeq },
+        { status: "accepted", event_id: other!.event_id, stream: "-", seq: rivalSeq + 1 },
       ]);
-      expect(await storedCounts(databaseUrl)).toEqual({ rows: 2, distinct: 2, maxSeq: 2 });
+      expect(await storedCounts(databaseUrl)).toEqual({ rows: 2, distinct: 2, streams: 1, holes: 0 });
       socket.close();
     } finally {
       await rival.end();
@@ -153,7 +159,7 @@ describe("PostgreSQL guards", () => {
     await vi.waitFor(() => expect(warnings.some((message) => message.includes("failed while idle"))).toBe(true), { timeout: 5_000, interval: 20 });
     const ack = await socket.publish(events(2));
     expect(ack.results.map((result) => result.status)).toEqual(["accepted", "accepted"]);
-    expect(await storedCounts(databaseUrl)).toEqual({ rows: 4, distinct: 4, maxSeq: 4 });
+    expect(await storedCounts(databaseUrl)).toEqual({ rows: 4, distinct: 4, streams: 1, holes: 0 });
     socket.close();
   });
 });

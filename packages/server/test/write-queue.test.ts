@@ -4,25 +4,29 @@ import type { HubStore } from "../src/store/hub-store.js";
 import type { AppendOutcome, PreparedEvent } from "../src/store/records.js";
 import { WriteQueue, type CommittedEvent } from "../src/store/write-queue.js";
 
-function prepared(id: string): PreparedEvent {
-  return { envelope: {} as PreparedEvent["envelope"], json: "{}", eventId: id, project: null, channel: "events", eventType: "WPAssigned", lamport: 1, nodeId: "n" };
+function prepared(id: string, stream = "-"): PreparedEvent {
+  const project = stream === "-" ? null : stream;
+  return { envelope: {} as PreparedEvent["envelope"], json: "{}", eventId: id, project, stream, channel: "events", eventType: "WPAssigned", lamport: 1, nodeId: "n" };
 }
 
+/** Numbers each stream's events from 1, as the real stores do. */
 class FakeStore {
   calls: string[][] = [];
-  seq = 0;
-  known = new Map<string, number>();
+  heads = new Map<string, number>();
+  known = new Map<string, AppendOutcome>();
   gate: Promise<void> = Promise.resolve();
   fail = false;
   append(events: readonly PreparedEvent[]): Promise<AppendOutcome[]> {
     this.calls.push(events.map((event) => event.eventId));
     return this.gate.then(() => {
       if (this.fail) throw new Error("disk full");
-      return events.map((event) => {
+      return events.map((event): AppendOutcome => {
         const existing = this.known.get(event.eventId);
-        if (existing !== undefined) return { seq: existing, inserted: false };
-        this.known.set(event.eventId, ++this.seq);
-        return { seq: this.seq, inserted: true };
+        if (existing !== undefined) return { ...existing, inserted: false };
+        const seq = (this.heads.get(event.stream) ?? 0) + 1;
+        this.heads.set(event.stream, seq);
+        this.known.set(event.eventId, { stream: event.stream, seq, inserted: true });
+        return { stream: event.stream, seq, inserted: true };
       });
     });
   }
@@ -45,10 +49,22 @@ describe("write queue", () => {
     const { writer, committed } = queue(store);
     const [a, b, c] = await Promise.all([writer.submit([prepared("a"), prepared("b")]), writer.submit([prepared("c")]), writer.submit([prepared("a")])]);
     expect(store.calls).toEqual([["a", "b", "c", "a"]]);
-    expect(a).toEqual([{ seq: 1, inserted: true }, { seq: 2, inserted: true }]);
-    expect(b).toEqual([{ seq: 3, inserted: true }]);
-    expect(c).toEqual([{ seq: 1, inserted: false }]);
+    expect(a).toEqual([{ stream: "-", seq: 1, inserted: true }, { stream: "-", seq: 2, inserted: true }]);
+    expect(b).toEqual([{ stream: "-", seq: 3, inserted: true }]);
+    expect(c).toEqual([{ stream: "-", seq: 1, inserted: false }]);
     expect(committed.map((batch) => batch.map((event) => event.seq))).toEqual([[1, 2, 3]]);
+  });
+
+  it("hands onCommitted each new event with its stream and seq, in storage order, each stream in seq order", async () => {
+    const store = new FakeStore();
+    const { writer, committed } = queue(store);
+    await Promise.all([writer.submit([prepared("b1", "B"), prepared("b2", "B")]), writer.submit([prepared("a1", "A"), prepared("b1", "B"), prepared("b3", "B")])]);
+    expect(committed.flat().map(({ event, stream, seq }) => [event.eventId, stream, seq])).toEqual([
+      ["b1", "B", 1],
+      ["b2", "B", 2],
+      ["a1", "A", 1],
+      ["b3", "B", 3],
+    ]);
   });
 
   it("answers nobody before the commit, and batches what arrives meanwhile", async () => {
@@ -82,7 +98,7 @@ describe("write queue", () => {
     expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
     expect(committed).toEqual([]);
     store.fail = false;
-    expect(await writer.submit([prepared("c")])).toEqual([{ seq: 1, inserted: true }]);
+    expect(await writer.submit([prepared("c")])).toEqual([{ stream: "-", seq: 1, inserted: true }]);
   });
 
   it("caps a transaction at maxBatch events (whole submissions) and drains on request", async () => {

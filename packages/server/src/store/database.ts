@@ -6,10 +6,14 @@
 import type { Generated } from "kysely";
 
 export interface EventsTable {
-  /** The hub's monotonic position; one per stored event. */
+  /** The storage row id: the order rows were stored in. Not a position (never on the wire); machine events use it as their id. */
   seq: Generated<number>;
   event_id: string;
   project_uuid: string | null;
+  /** `project_uuid`, or `-` for events without a project. */
+  stream: string;
+  /** The event's number in its stream, from 1, without holes. */
+  stream_seq: number;
   channel: string;
   event_type: string;
   lamport_clock: number;
@@ -68,11 +72,13 @@ export interface HubMetaTable {
   value: string;
 }
 
-/** PostgreSQL only: the one counter `seq` is taken from (row id 1). */
-export interface HubSeqTable {
-  id: number;
-  /** The newest `seq` handed out (and, once its transaction commits, stored). */
-  value: number;
+/** One row per stream ever written: its counter, locked by each append to it until commit. */
+export interface StreamsTable {
+  stream: string;
+  /** The newest `stream_seq` handed out (and, once its transaction commits, stored). */
+  head: number;
+  /** Retention: the stream's events up to this seq were pruned. */
+  pruned_through: Generated<number>;
 }
 
 export interface Database {
@@ -82,5 +88,5 @@ export interface Database {
   problem_snapshots: ProblemSnapshotsTable;
   tokens: TokensTable;
   hub_meta: HubMetaTable;
-  hub_seq: HubSeqTable;
+  streams: StreamsTable;
 }

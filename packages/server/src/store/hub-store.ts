@@ -33,7 +33,8 @@ export interface HubStore {
    * A protocol-1 position (one seq for the whole log, from before streams) as a
    * per-stream position: the newest stream seq of each stream at or below it.
    * Undefined when `seq` is above the last protocol-1 seq (it names nothing this
-   * store handed out).
+   * store handed out) or below the protocol-1 retention watermark (events after it
+   * were pruned before streams, so nothing says how many each stream lost).
    */
   legacyPosition(seq: number): Promise<Map<string, number> | undefined>;
   /** The highest Lamport value stored, or 0. */

@@ -1,37 +1,31 @@
 /**
  * The hub's store over kysely: the same queries on SQLite and PostgreSQL. `append`
- * writes a whole batch in one transaction (multi-row inserts, `ON CONFLICT DO
- * NOTHING` for dedup on `event_id`), so one commit covers many events.
- * On PostgreSQL `seq` comes from the `hub_seq` counter row, locked by the insert's
- * own statement and held to commit (append-postgres.ts): several hubs on one
- * database commit `seq` values in order, without holes.
+ * writes a whole batch in one transaction, numbering each event in its stream from
+ * the stream's row in `streams`, held to commit (append-sqlite.ts, append-postgres.ts):
+ * several hubs on one database commit each stream's seqs in order, without holes,
+ * and appends to different streams never wait for each other.
  */
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Database, TokensTable } from "./database.js";
 import type { HubStore } from "./hub-store.js";
 import type { Connection } from "./connect.js";
 import type { Flavour } from "./migrations.js";
-import { appendPostgres, PG_HEAD_SEQ } from "./append-postgres.js";
-import { sideTables } from "./side-tables.js";
-import {
-  appendOutcomes,
-  type EventFilter,
-  type AppendOutcome,
-  type MachineEventRecord,
-  type PreparedEvent,
-  type ProblemsRecord,
-  type ReadBeforeQuery,
-  type ReadQuery,
-  type SessionRecord,
-  type StoredEvent,
-  type TokenRecord,
+import { appendPostgres } from "./append-postgres.js";
+import { appendSqlite } from "./append-sqlite.js";
+import { readAfter, readBefore, streamHeads } from "./event-reads.js";
+import { legacyPosition } from "./legacy-position.js";
+import { prune, prunedThrough } from "./retention.js";
+import type {
+  AppendOutcome,
+  MachineEventRecord,
+  PreparedEvent,
+  ProblemsRecord,
+  ReadBeforeQuery,
+  ReadQuery,
+  SessionRecord,
+  StoredEvent,
+  TokenRecord,
 } from "./records.js";
-
-/** `hub_meta` key of the retention watermark: events up to it were pruned. */
-const PRUNED_KEY = "pruned_through";
-
-/** Rows per multi-row INSERT: 9 parameters each stays under every dialect's limit. */
-const CHUNK = 500;
 
 export class KyselyStore implements HubStore {
   readonly flavour: Flavour;
@@ -46,121 +40,23 @@ export class KyselyStore implements HubStore {
 
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
     if (events.length === 0) return Promise.resolve([]);
-    if (this.flavour === "postgres") return appendPostgres(this.#db, events, receivedAt);
-    return this.#appendSqlite(events, receivedAt);
-  }
-
-  /**
-   * One transaction, rolled back by hand: SQLite rolls a transaction back by itself on
-   * SQLITE_FULL (and some I/O errors), and kysely's own ROLLBACK would then fail with
-   * "no transaction is active" and hide why the write failed (a full disk: 507).
-   */
-  async #appendSqlite(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
-    const trx = await this.#db.startTransaction().execute();
-    try {
-      const outcomes = await this.#insertSqlite(trx, events, receivedAt);
-      await trx.commit().execute();
-      return outcomes;
-    } catch (error) {
-      // Releases the connection even when the rollback itself fails.
-      await trx.rollback().execute().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async #insertSqlite(trx: Transaction<Database>, events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
-    const seqById = new Map<string, number>();
-    for (let start = 0; start < events.length; start += CHUNK) {
-      const rows = events.slice(start, start + CHUNK).map((event) => ({
-        event_id: event.eventId,
-        project_uuid: event.project,
-        channel: event.channel,
-        event_type: event.eventType,
-        lamport_clock: event.lamport,
-        node_id: event.nodeId,
-        envelope: event.json,
-        received_at: receivedAt,
-      }));
-      const inserted = await trx
-        .insertInto("events")
-        .values(rows)
-        .onConflict((conflict) => conflict.column("event_id").doNothing())
-        .returning(["seq", "event_id"])
-        .execute();
-      for (const row of inserted) seqById.set(row.event_id, row.seq);
-    }
-    const outcomes = await this.#outcomes(trx, events, seqById);
-    await sideTables(trx, { events, outcomes, at: receivedAt });
-    return outcomes;
-  }
-
-  /** Inserted rows by id; the rest are duplicates of rows stored before. */
-  async #outcomes(
-    trx: Transaction<Database>,
-    events: readonly PreparedEvent[],
-    fresh: Map<string, number>,
-  ): Promise<AppendOutcome[]> {
-    const known = new Map<string, number>();
-    const missing = [...new Set(events.filter((event) => !fresh.has(event.eventId)).map((event) => event.eventId))];
-    for (let start = 0; start < missing.length; start += CHUNK) {
-      const rows = await trx
-        .selectFrom("events")
-        .select(["seq", "event_id"])
-        .where("event_id", "in", missing.slice(start, start + CHUNK))
-        .execute();
-      for (const row of rows) known.set(row.event_id, row.seq);
-    }
-    return appendOutcomes(events, { inserted: fresh, known });
+    return this.flavour === "postgres" ? appendPostgres(this.#db, events, receivedAt) : appendSqlite(this.#db, events, receivedAt);
   }
 
   readAfter(query: ReadQuery): Promise<StoredEvent[]> {
-    return this.#read(query, { op: ">", seq: query.afterSeq, order: "asc" });
+    return readAfter(this.#db, this.flavour, query);
   }
 
   readBefore(query: ReadBeforeQuery): Promise<StoredEvent[]> {
-    return this.#read(query, { op: "<", seq: query.beforeSeq, order: "desc" });
+    return readBefore(this.#db, this.flavour, query);
   }
 
-  /** Events on one side of a seq, oldest or newest first, filtered by project and channel. */
-  async #read(
-    query: EventFilter,
-    from: { readonly op: ">" | "<"; readonly seq: number; readonly order: "asc" | "desc" },
-  ): Promise<StoredEvent[]> {
-    let select = this.#db
-      .selectFrom("events")
-      .select(["seq", "event_id", "project_uuid", "channel", "event_type", "envelope", "lamport_clock"])
-      .where("seq", from.op, from.seq);
-    if (query.project !== undefined) select = select.where("project_uuid", "=", query.project);
-    const channel = query.channel;
-    if (channel !== undefined && channel !== "" && channel !== "*") {
-      const prefix = channel.slice(0, -1);
-      if (!channel.endsWith(":*")) select = select.where("channel", "=", channel);
-      // SQLite compares bytes, so a prefix is a range the (channel, seq) index serves; a
-      // PostgreSQL database may sort by a locale that ignores punctuation, so it matches exactly.
-      else if (this.flavour === "sqlite") select = select.where("channel", ">=", prefix).where("channel", "<", prefixUpperBound(prefix));
-      else select = select.where(sql<string>`substr(channel, 1, ${prefix.length})`, "=", prefix);
-    }
-    const rows = await select.orderBy("seq", from.order).limit(query.limit).execute();
-    return rows.map((row) => ({
-      seq: row.seq,
-      eventId: row.event_id,
-      project: row.project_uuid,
-      channel: row.channel,
-      eventType: row.event_type,
-      json: row.envelope,
-      lamport: Number(row.lamport_clock),
-    }));
+  streamHeads(query?: { readonly project?: string | undefined }): Promise<Map<string, number>> {
+    return streamHeads(this.#db, query?.project);
   }
 
-  async headSeq(): Promise<number> {
-    if (this.flavour === "postgres") return Number((await PG_HEAD_SEQ.execute(this.#db)).rows[0]?.value ?? 0);
-    const row = await this.#db.selectFrom("events").select((eb) => eb.fn.max("seq").as("head")).executeTakeFirst();
-    return Number(row?.head ?? 0);
-  }
-
-  async oldestSeq(): Promise<number | undefined> {
-    const row = await this.#db.selectFrom("events").select((eb) => eb.fn.min("seq").as("oldest")).executeTakeFirst();
-    return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest);
+  legacyPosition(seq: number): Promise<Map<string, number> | undefined> {
+    return legacyPosition(this.#db, seq);
   }
 
   async maxLamport(): Promise<number> {
@@ -279,36 +175,12 @@ export class KyselyStore implements HubStore {
     return (await this.getMeta(key)) ?? value;
   }
 
-  async prune(keep: number): Promise<number> {
-    const head = await this.headSeq();
-    const cutoff = head - keep;
-    if (cutoff <= 0) return 0;
-    return this.#db.transaction().execute(async (trx) => {
-      // The first prune of a large store may delete millions of rows: pgStatementTimeoutMs
-      // guards the write path, not this (it takes no lock a writer waits for).
-      if (this.flavour === "postgres") await sql`set local statement_timeout = 0`.execute(trx);
-      await trx.deleteFrom("machine_events").where("seq", "<=", cutoff).execute();
-      const result = await trx.deleteFrom("events").where("seq", "<=", cutoff).executeTakeFirst();
-      const deleted = Number(result.numDeletedRows);
-      // The watermark commits with the deletes (never one without the other), and only
-      // grows: every hub reads it before a resume, whichever hub pruned.
-      if (deleted > 0) {
-        await trx
-          .insertInto("hub_meta")
-          .values({ key: PRUNED_KEY, value: String(cutoff) })
-          .onConflict((conflict) =>
-            conflict.column("key").doUpdateSet({
-              value: sql<string>`case when cast(hub_meta.value as bigint) < cast(excluded.value as bigint) then excluded.value else hub_meta.value end`,
-            }),
-          )
-          .execute();
-      }
-      return deleted;
-    });
+  prune(keep: number): Promise<number> {
+    return prune(this.#db, this.flavour, keep);
   }
 
-  async prunedThrough(): Promise<number> {
-    return Number((await this.getMeta(PRUNED_KEY)) ?? 0);
+  prunedThrough(): Promise<Map<string, number>> {
+    return prunedThrough(this.#db);
   }
 
   async close(): Promise<void> {
@@ -327,9 +199,4 @@ function tokenRecord(row: Selectable<TokensTable>): TokenRecord {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
-}
-
-/** The least string above every string that starts with `prefix` (its last character plus one, in byte order). */
-function prefixUpperBound(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }

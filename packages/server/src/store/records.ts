@@ -62,6 +62,7 @@ export interface SessionRecord {
   readonly sessionId: string;
   readonly project: string | null;
   readonly status: "open" | "done" | "failed";
+  /** Seqs of the session's first and latest frames, in its project's stream. */
   readonly firstSeq: number;
   readonly lastSeq: number;
 }
@@ -69,12 +70,14 @@ export interface SessionRecord {
 export interface ProblemsRecord {
   /** The project uuid, or "" for events without a project. */
   readonly projectKey: string;
+  /** The snapshot's seq in its project's stream (0: the snapshot event was pruned before streams). */
   readonly seq: number;
   readonly auditAt: string;
   readonly findingsJson: string;
 }
 
 export interface MachineEventRecord {
+  /** The event's storage row id (not its stream seq): what `markMachineProcessed` takes. */
   readonly seq: number;
   readonly source: string;
   readonly target: string;
@@ -100,24 +103,31 @@ export function projectKey(project: string | null): string {
   return project ?? "";
 }
 
+/** Where a stored event is: its stream and its number there. */
+export interface StreamSeq {
+  readonly stream: string;
+  readonly seq: number;
+}
+
 /**
  * One outcome per submitted event, in order: the first occurrence of an id that this
- * append stored is `inserted`; repeats within the batch and ids stored before are
- * duplicates answered with the stored seq.
+ * append stored is `inserted` (in the event's stream, at its new seq); repeats within
+ * the batch and ids stored before are duplicates answered with the stored stream and seq.
  */
 export function appendOutcomes(
   events: readonly PreparedEvent[],
-  stored: { readonly inserted: ReadonlyMap<string, number>; readonly known: ReadonlyMap<string, number> },
+  stored: { readonly inserted: ReadonlyMap<string, number>; readonly known: ReadonlyMap<string, StreamSeq> },
 ): AppendOutcome[] {
   const claimed = new Set<string>();
   return events.map((event): AppendOutcome => {
     const seq = stored.inserted.get(event.eventId);
-    if (seq !== undefined && !claimed.has(event.eventId)) {
+    if (seq !== undefined) {
+      const inserted = !claimed.has(event.eventId);
       claimed.add(event.eventId);
-      return { seq, inserted: true };
+      return { stream: event.stream, seq, inserted };
     }
-    const existing = seq ?? stored.known.get(event.eventId);
+    const existing = stored.known.get(event.eventId);
     if (existing === undefined) throw new Error(`event ${event.eventId} neither inserted nor found`);
-    return { seq: existing, inserted: false };
+    return { stream: existing.stream, seq: existing.seq, inserted: false };
   });
 }

@@ -1,8 +1,9 @@
 /**
  * What an append writes besides the events table, in the same transaction: the
- * statemachine columns of machine events, the state of sessions (opened by their
- * first frame, ended once by `done` or `failed`), and the latest problems snapshot
- * of each project. Set-based: the batch is folded first (one row per session and per
+ * statemachine columns of machine events (keyed by the event's storage row id), the
+ * state of sessions (opened by their first frame, ended once by `done` or `failed`;
+ * seqs in the session's stream), and the latest problems snapshot of each project
+ * (its seq in the project's stream). Set-based: the batch is folded first (one row per session and per
  * project), then each table takes one statement per chunk, so a batch of 1,000
  * session frames costs a few statements, not 1,000 round trips.
  */
@@ -19,13 +20,19 @@ type SessionRow = Insertable<SessionsTable> & { status: SessionsTable["status"] 
 /** Machine rows, session state and problem snapshots of the events just inserted. */
 export async function sideTables(
   trx: Transaction<Database>,
-  batch: { events: readonly PreparedEvent[]; outcomes: readonly AppendOutcome[]; at: string },
+  batch: {
+    events: readonly PreparedEvent[];
+    outcomes: readonly AppendOutcome[];
+    /** Storage row ids of the inserted machine events, by event id. */
+    machineRows: ReadonlyMap<string, number>;
+    at: string;
+  },
 ): Promise<void> {
-  const { events, outcomes, at } = batch;
+  const { events, outcomes, machineRows, at } = batch;
   const machines: Insertable<MachineEventsTable>[] = [];
   const sessions = new Map<string, SessionRow>();
   const problems = new Map<string, Insertable<ProblemSnapshotsTable>>();
-  // Inserted events come in seq order, so "first" and "latest" below follow seq.
+  // Inserted events come in storage order, each stream's in seq order, so "first" and "latest" below follow seq.
   for (let index = 0; index < events.length; index++) {
     const outcome = outcomes[index]!;
     if (!outcome.inserted) continue;
@@ -34,8 +41,10 @@ export async function sideTables(
     const envelope = event.envelope;
     if (envelope.event_type === "MachineEvent") {
       const payload = envelope.payload;
+      const row = machineRows.get(event.eventId);
+      if (row === undefined) throw new Error(`machine event ${event.eventId} has no storage row id`);
       machines.push({
-        seq,
+        seq: row,
         source_machine: payload.source,
         target_machine: payload.target,
         event_type: payload.type,

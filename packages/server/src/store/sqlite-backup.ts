@@ -10,6 +10,7 @@
 import { existsSync, rmSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { formatPosition } from "@events/schema";
 import { HubError } from "../errors.js";
 import { resolveOptions, type HubOptions } from "../options.js";
 
@@ -27,8 +28,11 @@ export interface BackupResult {
   readonly source: string;
   /** The copy, an absolute path. */
   readonly file: string;
-  /** Events in the copy, and the highest seq among them (0 when empty). */
+  /** Events in the copy. */
   readonly events: number;
+  /** Where the copy ends: each stream's newest seq, as a position token (`""` when empty). */
+  readonly position: string;
+  /** The newest storage row id in the copy (0 when empty): not a position since streams; `position` is. */
   readonly headSeq: number;
   readonly bytes: number;
 }
@@ -70,14 +74,15 @@ export async function backupSqliteStore(options: BackupOptions): Promise<BackupR
 }
 
 /** Checks the copy, turns it into one self-contained file, and counts its events. */
-function check(file: string): { events: number; headSeq: number } {
+function check(file: string): { events: number; position: string; headSeq: number } {
   const copy = new BetterSqlite3(file, { fileMustExist: true });
   try {
     const verdict = copy.pragma("quick_check", { simple: true });
     if (verdict !== "ok") throw new HubError("internal", `the copy failed its check: ${String(verdict)}`);
     copy.pragma("journal_mode = DELETE");
     const row = copy.prepare("select count(*) as events, coalesce(max(seq), 0) as head from events").get() as { events: number; head: number };
-    return { events: row.events, headSeq: row.head };
+    const heads = copy.prepare("select stream, head from streams").all() as { stream: string; head: number }[];
+    return { events: row.events, position: formatPosition(new Map(heads.map(({ stream, head }) => [stream, head]))), headSeq: row.head };
   } finally {
     copy.close();
   }

@@ -2,8 +2,10 @@
  * The hub's one writer. Events submitted in the same tick (and while a commit is in
  * flight) are written together in one transaction; each submitter's promise
  * resolves only after that commit, so nothing is acknowledged before it is stored.
- * Batches commit one after another, so `onCommitted` sees events in `seq` order:
- * with PostgreSQL too, live fan-out is always in `seq` order within one hub.
+ * Batches commit one after another, and a batch's new events are stored in the order
+ * they were submitted, so `onCommitted` sees them in storage order and each stream's
+ * in seq order: with PostgreSQL too, live fan-out of a stream is always in seq order
+ * within one hub.
  * A failed transaction rejects its submitters with a HubError (`storage_full` or
  * `unavailable`) and the queue goes on with the next batch: nothing stays stuck.
  */
@@ -13,6 +15,9 @@ import { storeFailure } from "./store-errors.js";
 
 export interface CommittedEvent {
   readonly event: PreparedEvent;
+  /** The event's stream (`event.stream`: a new event is stored in its own). */
+  readonly stream: string;
+  /** Its new seq in that stream. */
   readonly seq: number;
 }
 
@@ -22,7 +27,7 @@ export interface WriteQueueOptions {
   maxBatch: number;
   /** Most serialised bytes in one transaction (a single larger submission still goes alone). */
   maxBatchBytes?: number;
-  /** Called after each commit with the newly stored events, in `seq` order; must not throw. */
+  /** Called after each commit with the newly stored events, in storage order (each stream's in seq order); must not throw. */
   onCommitted: (events: readonly CommittedEvent[]) => void;
   /** Called with each transaction's size and duration, for metrics. */
   onTransaction?: (events: number, seconds: number) => void;
@@ -101,9 +106,8 @@ export class WriteQueue {
       const committed: CommittedEvent[] = [];
       for (let index = 0; index < events.length; index++) {
         const outcome = outcomes[index]!;
-        if (outcome.inserted) committed.push({ event: events[index]!, seq: outcome.seq });
+        if (outcome.inserted) committed.push({ event: events[index]!, stream: outcome.stream, seq: outcome.seq });
       }
-      committed.sort((a, b) => a.seq - b.seq);
       try {
         this.#options.onCommitted(committed);
       } catch (error) {
