@@ -52,7 +52,7 @@ export const HubConfigFile = Type.Partial(
     bus_max_message_bytes: positive({ description: "Commits up to this size travel inline on the bus; larger ones as a seq range.", default: 262_144 }),
     bus_catch_up_interval_ms: positive({ description: "How often a node checks it delivered everything the store holds (bounds a lost last message).", default: 1_000 }),
     bus_connect_timeout_ms: positive({ description: "How long start waits for Redis before serving from the store alone.", default: 5_000 }),
-    pg_lock_timeout_ms: nonNegative({ description: "PostgreSQL lock_timeout: a write waiting this long for the seq counter fails, retryable.", default: 5_000 }),
+    pg_lock_timeout_ms: nonNegative({ description: "PostgreSQL lock_timeout: a write waiting this long for a stream's row fails, retryable.", default: 5_000 }),
     pg_statement_timeout_ms: nonNegative({ description: "PostgreSQL statement_timeout: no statement runs longer.", default: 30_000 }),
     pg_idle_in_transaction_timeout_ms: nonNegative({ description: "PostgreSQL ends the session of a hub stalled inside a transaction after this long.", default: 10_000 }),
     sqlite_synchronous: Type.Union([Type.Literal("normal"), Type.Literal("full")], {

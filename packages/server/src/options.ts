@@ -27,15 +27,15 @@ export interface HubOptions {
   busGapWaitMs?: number;
   /** Most events a node holds in its reorder buffer; past it the buffer is dropped and read from the store. @default 10_000 */
   busReorderMaxEvents?: number;
-  /** Commits up to this many bytes travel inline on the bus; larger ones as a seq range, read from the store. @default 262_144 */
+  /** Commits up to this many bytes travel inline on the bus; larger ones as seq ranges per stream, read from the store. @default 262_144 */
   busMaxMessageBytes?: number;
   /** How often a node checks that everything the store held at the previous check was delivered, in ms. @default 1_000 */
   busCatchUpIntervalMs?: number;
   /** How long start waits for Redis before running on the store alone (it keeps reconnecting), in ms. @default 5_000 */
   busConnectTimeoutMs?: number;
   /**
-   * PostgreSQL `lock_timeout` of the hub's connections, in ms: a write that waits this long for the
-   * `hub_seq` counter row (another node holds it) fails and is answered `unavailable` (retryable). 0 turns it off.
+   * PostgreSQL `lock_timeout` of the hub's connections, in ms: a write that waits this long for a
+   * stream's row (another node appends to the same stream) fails and is answered `unavailable` (retryable). 0 turns it off.
    * @default 5_000
    */
   pgLockTimeoutMs?: number;

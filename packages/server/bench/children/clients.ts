@@ -43,7 +43,7 @@ async function openOne(kind: string, port: number, token: string): Promise<RawCl
     }
     case "idle": {
       const welcome = client.waitFor('"welcome"', rest);
-      client.sendText(JSON.stringify({ type: "hello", protocol: 1 }));
+      client.sendText(JSON.stringify({ type: "hello", protocol: 2 }));
       await welcome;
       break;
     }

@@ -176,9 +176,15 @@ function sseFramer(query: { project: string | undefined; payloadOnly: boolean; c
   const frame = (bytes: Buffer): Buffer => (chunked ? httpChunk(bytes) : bytes);
   return {
     event: query.payloadOnly ? (event: PublishedEvent) => event.ssePayload(form) : (event: PublishedEvent) => event.sse(form),
-    ...(id ? {} : { position: (position) => frame(Buffer.from(`id: ${position.token()}\n\n`)) }),
+    ...(id ? {} : { position: (position) => idChunk(position.token(), chunked) }),
     gap: (stream, fromSeq, toSeq) => frame(Buffer.from(control(SSE_EVENTS.gap, { stream, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies SseGapData))),
   };
+}
+
+/** A multi-stream subscriber's `id: <position>` line that ends an event's block: one allocation (a token is ASCII). */
+function idChunk(token: string, chunked: boolean): Buffer {
+  const line = `id: ${token}\n\n`;
+  return Buffer.from(chunked ? `${line.length.toString(16)}\r\n${line}\r\n` : line, "latin1");
 }
 
 /**
