@@ -52,51 +52,57 @@ async function oldAppend(db: Kysely<unknown>, backend: Backend, event: PreparedE
   return Number((await inserted.execute(db)).rows[0]!.seq);
 }
 
+/** A store written before 0003 (40 events over three projects and none, a session, a snapshot, a machine event, an old prune), then opened: migrated. */
+async function upgraded(backend: Backend) {
+  const where = await storePlace(backend, cleanups);
+  const old = await storeAt0002(backend, where);
+
+  // 40 events over three projects and none, interleaved unevenly; a session, a snapshot, a machine event among them.
+  const projects = [PROJECT_A, null, PROJECT_B, PROJECT_A, PROJECT_C, PROJECT_A, null];
+  const sent: PreparedEvent[] = Array.from({ length: 40 }, (_, index) => {
+    const project = projects[(index * 3 + (index >> 2)) % projects.length]!;
+    if (index === 12) return prepare(sessionEvent("s_old", { kind: "phase", phase: "p", at: AT }, PROJECT_B));
+    if (index === 20) return prepare(sessionEvent("s_old", { kind: "done", result: {} }, PROJECT_B));
+    if (index === 25) return prepare(problemsSnapshot([{ rule: "r", offending_path: "/a" }], PROJECT_C));
+    if (index === 30) return prepare(machineEvent("worker"));
+    return prepare(event({ project_uuid: project }));
+  });
+  const oldSeq = new Map<string, number>();
+  for (const prepared of sent) oldSeq.set(prepared.eventId, await oldAppend(old, backend, prepared));
+  const seqOf = (index: number) => oldSeq.get(sent[index]!.eventId)!;
+  expect([...oldSeq.values()]).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+  await sql`insert into sessions (session_id, project_uuid, status, first_seq, last_seq, created_at, updated_at)
+    values ('s_old', ${PROJECT_B}, 'done', ${seqOf(12)}, ${seqOf(20)}, ${AT}, ${AT})`.execute(old);
+  await sql`insert into problem_snapshots (project_key, seq, audit_at, findings, updated_at)
+    values (${PROJECT_C}, ${seqOf(25)}, ${AT}, '[]', ${AT})`.execute(old);
+  await sql`insert into machine_events (seq, source_machine, target_machine, event_type, job_id, payload, status, created_at)
+    values (${seqOf(30)}, 'cli', 'worker', 'activity_log', null, '{}', 'pending', ${AT})`.execute(old);
+  // Retention as it was: the oldest events deleted, one watermark for the whole log.
+  await sql`delete from events where seq <= ${PRUNED}`.execute(old);
+  await sql`insert into hub_meta (key, value) values ('pruned_through', ${String(PRUNED)})`.execute(old);
+  await old.destroy();
+
+  // What 0003 must produce: survivors numbered per stream in old seq order.
+  const survivors = sent.filter((prepared) => oldSeq.get(prepared.eventId)! > PRUNED);
+  const expected = new Map<string, { stream: string; seq: number; old: number }>();
+  const heads = new Map<string, number>();
+  for (const prepared of survivors) {
+    const seq = (heads.get(prepared.stream) ?? 0) + 1;
+    heads.set(prepared.stream, seq);
+    expected.set(prepared.eventId, { stream: prepared.stream, seq, old: oldSeq.get(prepared.eventId)! });
+  }
+  expect(heads.size).toBe(4);
+
+  const { store } = await openStore(backend, cleanups, where);
+  return { store, sent, seqOf, expected, heads };
+}
+
 describe.each(["sqlite", "postgres"] as const)("migration 0003 on %s", (backend) => {
   it("keeps every event, numbered in its stream in stored order, with heads, protocol-1 positions, sessions, snapshots and machine events intact", async (context) => {
     if (backend === "postgres") requirePostgres(context);
-    const where = await storePlace(backend, cleanups);
-    const old = await storeAt0002(backend, where);
-
-    // 40 events over three projects and none, interleaved unevenly; a session, a snapshot, a machine event among them.
-    const projects = [PROJECT_A, null, PROJECT_B, PROJECT_A, PROJECT_C, PROJECT_A, null];
-    const sent: PreparedEvent[] = Array.from({ length: 40 }, (_, index) => {
-      const project = projects[(index * 3 + (index >> 2)) % projects.length]!;
-      if (index === 12) return prepare(sessionEvent("s_old", { kind: "phase", phase: "p", at: AT }, PROJECT_B));
-      if (index === 20) return prepare(sessionEvent("s_old", { kind: "done", result: {} }, PROJECT_B));
-      if (index === 25) return prepare(problemsSnapshot([{ rule: "r", offending_path: "/a" }], PROJECT_C));
-      if (index === 30) return prepare(machineEvent("worker"));
-      return prepare(event({ project_uuid: project }));
-    });
-    const oldSeq = new Map<string, number>();
-    for (const prepared of sent) oldSeq.set(prepared.eventId, await oldAppend(old, backend, prepared));
-    const seqOf = (index: number) => oldSeq.get(sent[index]!.eventId)!;
-    expect([...oldSeq.values()]).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
-    await sql`insert into sessions (session_id, project_uuid, status, first_seq, last_seq, created_at, updated_at)
-      values ('s_old', ${PROJECT_B}, 'done', ${seqOf(12)}, ${seqOf(20)}, ${AT}, ${AT})`.execute(old);
-    await sql`insert into problem_snapshots (project_key, seq, audit_at, findings, updated_at)
-      values (${PROJECT_C}, ${seqOf(25)}, ${AT}, '[]', ${AT})`.execute(old);
-    await sql`insert into machine_events (seq, source_machine, target_machine, event_type, job_id, payload, status, created_at)
-      values (${seqOf(30)}, 'cli', 'worker', 'activity_log', null, '{}', 'pending', ${AT})`.execute(old);
-    // Retention as it was: the oldest events deleted, one watermark for the whole log.
-    await sql`delete from events where seq <= ${PRUNED}`.execute(old);
-    await sql`insert into hub_meta (key, value) values ('pruned_through', ${String(PRUNED)})`.execute(old);
-    await old.destroy();
-
-    // What 0003 must produce: survivors numbered per stream in old seq order.
-    const survivors = sent.filter((prepared) => oldSeq.get(prepared.eventId)! > PRUNED);
-    const expected = new Map<string, { stream: string; seq: number; old: number }>();
-    const heads = new Map<string, number>();
-    for (const prepared of survivors) {
-      const seq = (heads.get(prepared.stream) ?? 0) + 1;
-      heads.set(prepared.stream, seq);
-      expected.set(prepared.eventId, { stream: prepared.stream, seq, old: oldSeq.get(prepared.eventId)! });
-    }
-    expect(heads.size).toBe(4);
-
-    const { store } = await openStore(backend, cleanups, where);
+    const { store, sent, seqOf, expected, heads } = await upgraded(backend);
     const rows = await store.readAfter({ after: new Map(), limit: 1_000 });
-    expect(rows.length).toBe(survivors.length);
+    expect(rows.length).toBe(expected.size);
     for (const row of rows) {
       const wanted = expected.get(row.eventId)!;
       expect([row.stream, row.seq]).toEqual([wanted.stream, wanted.seq]);
@@ -135,6 +141,26 @@ describe.each(["sqlite", "postgres"] as const)("migration 0003 on %s", (backend)
     expect(machines[1]!.seq).toBeGreaterThan(40);
     // A position from after the upgrade is not a protocol-1 one.
     expect(await store.legacyPosition(41)).toBeUndefined();
+  });
+
+  it("after a prune since the upgrade, answers a protocol-1 position exactly or below the stream's watermark, never past a lost event", async (context) => {
+    if (backend === "postgres") requirePostgres(context);
+    const { store, expected } = await upgraded(backend);
+    // 35 events survived the old prune (protocol-1 seqs 6..40); keep the newest 20.
+    expect(await store.prune(20)).toBe(15);
+    const pruned = await store.prunedThrough();
+    expect(pruned.size).toBeGreaterThan(0);
+    for (let n = PRUNED; n <= 40; n++) {
+      const position = (await store.legacyPosition(n))!;
+      for (const stream of new Set([...expected.values()].map((row) => row.stream))) {
+        // What the client had seen of the stream: its newest event at or below n, pruned or not.
+        const seen = Math.max(0, ...[...expected.values()].filter((row) => row.stream === stream && row.old <= n).map((row) => row.seq));
+        const translated = position.get(stream) ?? 0;
+        const through = pruned.get(stream) ?? 0;
+        // Exact, or below the watermark, where the resume answers a reset (position_unavailable).
+        if (translated !== seen) expect({ n, stream, translated, below: translated < through && seen <= through }).toEqual({ n, stream, translated, below: true });
+      }
+    }
   });
 
   it("migrates an empty store: no streams, and only protocol-1 position 0 translates", async (context) => {

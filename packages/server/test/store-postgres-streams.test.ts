@@ -107,4 +107,33 @@ describe("streams on PostgreSQL", () => {
     const where_ = new Map(stored.map((row) => [row.eventId, { stream: row.stream, seq: row.seq }]));
     batches.forEach((batch, index) => batch.forEach((prepared, at) => expect(where_.get(prepared.eventId)).toEqual({ stream: outcomes[index]![at]!.stream, seq: outcomes[index]![at]!.seq })));
   });
+
+  it("keeps every stream whole above its watermark when prunes run among appends to several streams", async (context) => {
+    requirePostgres(context);
+    const where = await storePlace("postgres", cleanups);
+    const writers = [await openStore("postgres", cleanups, where), await openStore("postgres", cleanups, where)];
+    const { store } = writers[0]!;
+    const streams = [PROJECT_A, PROJECT_B, null];
+    const batch = (round: number) => Array.from({ length: 4 }, (_, index) => prepare(event({ project_uuid: streams[(round + index) % 3] })));
+    for (let round = 0; round < 10; round++) await store.append(batch(round), AT);
+    // Appends from two writers, each batch over several streams, with prunes from both among them.
+    const work: Promise<unknown>[] = [];
+    for (let round = 10; round < 40; round++) {
+      const writer = writers[round % 2]!.store;
+      work.push(writer.append(batch(round), AT));
+      if (round % 6 === 0) work.push(writer.prune(25));
+    }
+    await Promise.all(work);
+    await store.prune(25);
+
+    const pruned = await store.prunedThrough();
+    const heads = await store.streamHeads();
+    const kept = await store.readAfter({ after: new Map(), limit: 1_000 });
+    expect(kept.length).toBe(25);
+    for (const [stream, head] of heads) {
+      const seqs = kept.filter((row) => row.stream === stream).map((row) => row.seq);
+      const from = (pruned.get(stream) ?? 0) + 1;
+      expect(seqs, stream).toEqual(Array.from({ length: head - from + 1 }, (_, index) => from + index));
+    }
+  });
 });

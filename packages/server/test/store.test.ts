@@ -144,10 +144,13 @@ describe.each(["sqlite", "postgres"] as const)("store on %s", (backend) => {
   it("keeps machine events in statemachine columns under their storage row id, pending until processed", async (context) => {
     const { store } = await setup(context);
     await store.append([prepare(event({ project_uuid: PROJECT_A })), prepare(event({ project_uuid: PROJECT_A }))], AT);
-    const [outcome] = await store.append([prepare(machineEvent("face-processor", "new_job", { image: "a.png" }))], AT);
-    expect(outcome).toEqual({ stream: NO_PROJECT, seq: 1, inserted: true });
-    const [row] = await store.machineEvents({ target: "face-processor", status: "pending", limit: 10 });
-    expect(row).toEqual({
+    const outcomes = await store.append([prepare(machineEvent("face-processor", "new_job", { image: "a.png" })), prepare(machineEvent("face-processor"))], AT);
+    expect(outcomes).toEqual([
+      { stream: NO_PROJECT, seq: 1, inserted: true },
+      { stream: NO_PROJECT, seq: 2, inserted: true },
+    ]);
+    const [first, second] = await store.machineEvents({ target: "face-processor", status: "pending", limit: 10 });
+    expect(first).toEqual({
       seq: expect.any(Number) as number,
       source: "cli",
       target: "face-processor",
@@ -158,11 +161,17 @@ describe.each(["sqlite", "postgres"] as const)("store on %s", (backend) => {
       createdAt: AT,
       processedAt: null,
     });
-    // The third row stored: its id is not its seq in its stream.
-    expect(row!.seq).toBeGreaterThan(2);
-    expect(await store.markMachineProcessed(row!.seq, "2026-11-20T10:00:01.000Z")).toBe(true);
+    // The third and fourth rows stored: their ids are not their seqs in their stream.
+    expect([first!.seq, second!.seq]).toEqual([first!.seq, first!.seq + 1]);
+    expect(first!.seq).toBeGreaterThan(2);
+    // Delivery names an event by its place in its stream; a listing by the record's id.
+    expect(await store.markMachineProcessed({ stream: NO_PROJECT, seq: 1 }, "2026-11-20T10:00:01.000Z")).toBe(true);
+    expect(await store.markMachineProcessed({ stream: NO_PROJECT, seq: 1 }, "2026-11-20T10:00:02.000Z")).toBe(false);
+    expect(await store.markMachineProcessed({ stream: PROJECT_A, seq: 2 }, "2026-11-20T10:00:02.000Z")).toBe(false);
+    expect((await store.machineEvents({ status: "pending", limit: 10 })).map((row) => row.seq)).toEqual([second!.seq]);
+    expect(await store.markMachineProcessed(second!.seq, "2026-11-20T10:00:03.000Z")).toBe(true);
     expect(await store.machineEvents({ status: "pending", limit: 10 })).toEqual([]);
-    expect((await store.machineEvents({ status: "processed", limit: 10 }))[0]?.processedAt).toBe("2026-11-20T10:00:01.000Z");
+    expect((await store.machineEvents({ status: "processed", limit: 10 })).map((row) => row.processedAt)).toEqual(["2026-11-20T10:00:01.000Z", "2026-11-20T10:00:03.000Z"]);
   });
 
   it("tracks sessions in their stream's seqs: open with the first frame, ended once by done or failed", async (context) => {

@@ -67,7 +67,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connectio
 }
 
 function openPostgres(url: string, timeouts: PostgresTimeouts, logger: Logger | undefined): Connection {
-  // bigint columns (seq) come back as numbers: seq stays far below 2^53.
+  // bigint columns (seqs, row ids) come back as numbers: they stay far below 2^53.
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, (value: string) => Number(value));
   const pool = new pg.Pool({
@@ -77,9 +77,9 @@ function openPostgres(url: string, timeouts: PostgresTimeouts, logger: Logger | 
     // A bounded connect time: a hub whose database is gone answers 503 instead of hanging.
     connectionTimeoutMillis: 5_000,
     // Sent as startup parameters, so they hold for every statement of every connection
-    // (pg sends none that is 0). A node that hangs inside a transaction cannot hold the
-    // counter row, and with it every write of the cluster, for longer than the idle
-    // timeout; a writer waiting for that row gives up after the lock timeout.
+    // (pg sends none that is 0). A node that hangs inside a transaction cannot hold its
+    // streams' rows, and with them every write to those streams, for longer than the idle
+    // timeout; a writer waiting for such a row gives up after the lock timeout.
     lock_timeout: timeouts.lockTimeoutMs,
     statement_timeout: timeouts.statementTimeoutMs,
     idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,

@@ -12,6 +12,7 @@ import type {
   ReadQuery,
   SessionRecord,
   StoredEvent,
+  StreamSeq,
   TokenRecord,
 } from "./records.js";
 import type { Flavour } from "./migrations.js";
@@ -42,8 +43,12 @@ export interface HubStore {
   session(sessionId: string): Promise<SessionRecord | undefined>;
   latestProblems(): Promise<ProblemsRecord[]>;
   machineEvents(query: { target?: string; status?: "pending" | "processed"; limit: number }): Promise<MachineEventRecord[]>;
-  /** Marks a pending machine event processed; false when it was not pending (another hub claimed it). */
-  markMachineProcessed(seq: number, at: string): Promise<boolean>;
+  /**
+   * Marks a pending machine event processed; false when it was not pending (another
+   * hub claimed it) or is not stored. The event is named by its record's `seq` (its
+   * storage row id) or by where it is in its stream (what delivery knows of it).
+   */
+  markMachineProcessed(event: number | StreamSeq, at: string): Promise<boolean>;
   /** One token by id or digest, revoked or not (for hubs that learn of tokens made by another hub). */
   token(query: { id: string } | { tokenHash: string }): Promise<TokenRecord | undefined>;
   insertToken(token: TokenRecord): Promise<void>;

@@ -24,6 +24,7 @@ import type {
   ReadQuery,
   SessionRecord,
   StoredEvent,
+  StreamSeq,
   TokenRecord,
 } from "./records.js";
 
@@ -111,11 +112,16 @@ export class KyselyStore implements HubStore {
     }));
   }
 
-  async markMachineProcessed(seq: number, at: string): Promise<boolean> {
-    const result = await this.#db
+  async markMachineProcessed(event: number | StreamSeq, at: string): Promise<boolean> {
+    const db = this.#db;
+    const row =
+      typeof event === "number"
+        ? event
+        : db.selectFrom("events").select("seq").where("stream", "=", event.stream).where("stream_seq", "=", event.seq);
+    const result = await db
       .updateTable("machine_events")
       .set({ status: "processed", processed_at: at })
-      .where("seq", "=", seq)
+      .where("seq", "=", row)
       .where("status", "=", "pending")
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
