@@ -1,10 +1,12 @@
 /**
- * `resume` on a real store, as a cluster node runs it: the node's broker may be
+ * `resume` on a real store. As a cluster node runs it: the node's broker may be
  * behind the store (other nodes committed what its ordered feed has not delivered
- * yet). A position past what the node delivered but within the store is served from
- * the store, not reset; live events that replay already read are not sent twice.
+ * yet); a position past what the node delivered but within the store is served from
+ * the store, not reset, and live events that replay already read are not sent
+ * twice. And under retention: a prune that cuts into a replay under way closes it.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { CLOSE_CODES } from "@events/schema";
 import { Broker } from "../src/broker/broker.js";
 import { PublishedEvent } from "../src/broker/published-event.js";
 import type { Sink } from "../src/broker/sink.js";
@@ -23,9 +25,9 @@ afterEach(async () => {
 const LIMITS = { queueEvents: 1_000, queueBytes: 1_000_000, highWaterBytes: 1_000_000, sendTimeoutMs: 10_000, slowConsumerGraceMs: 5_000 };
 
 /** A sink that keeps the `stream:seq` of every message frame. */
-function recordingSink(): Sink & { readonly received: string[] } {
+function recordingSink(): Sink & { readonly received: string[]; closedWith?: { code: number; reason: string } } {
   const received: string[] = [];
-  return {
+  const sink: Sink & { readonly received: string[]; closedWith?: { code: number; reason: string } } = {
     received,
     send: (bytes) => {
       const frame = JSON.parse(bytes.toString()) as { stream: string; seq: number };
@@ -33,8 +35,11 @@ function recordingSink(): Sink & { readonly received: string[] } {
     },
     buffered: 0,
     onDrain: () => undefined,
-    close: () => undefined,
+    close: (code, reason) => {
+      sink.closedWith = { code, reason };
+    },
   };
+  return sink;
 }
 
 async function stored(store: KyselyStore, count: number, project: string): Promise<StoredEvent[]> {
@@ -108,5 +113,33 @@ describe("resume against a store ahead of the node's broker", () => {
     const [ahead] = await open(new Map([[PROJECT_A, 9]]));
     expect(askedStore).toBe(1);
     expect(ahead).toMatchObject({ position: `${PROJECT_A}:3`, reset: { reason: "position_ahead", streams: [PROJECT_A] } });
+  });
+});
+
+describe("resume while retention prunes", () => {
+  it("closes with 1011 a replay whose stream is pruned past it between pages, rather than skip events silently", async () => {
+    const { store } = await openStore("sqlite", cleanups);
+    await stored(store, 1_200, PROJECT_A);
+    const broker = new Broker(createLogger("silent"));
+    const sink = recordingSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: { event: (item) => item.message("s") }, sink, limits: LIMITS });
+    let checks = 0;
+    const opened: Opened[] = [];
+    await resume(
+      {
+        store,
+        broker,
+        // The second check follows the second page's read: another hub pruned in between.
+        prunedThrough: async () => {
+          if (++checks === 2) await store.prune(100);
+          return store.prunedThrough();
+        },
+        legacyPosition: (seq) => store.legacyPosition(seq),
+      },
+      { subscriber, filter: {}, since: new Map(), opened: (value) => opened.push(value) },
+    );
+    expect(opened).toEqual([{ position: "" }]);
+    expect(sink.received).toHaveLength(500);
+    expect(sink.closedWith).toEqual({ code: CLOSE_CODES.internalError, reason: `stream ${PROJECT_A} was pruned during replay; resubscribe from the same position` });
   });
 });
