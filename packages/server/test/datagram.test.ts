@@ -12,6 +12,7 @@ import { envelopeCodec } from "@events/schema";
 import { startHub } from "../src/index.js";
 import { connect } from "../src/store/connect.js";
 import { KyselyStore } from "../src/store/kysely-store.js";
+import { event, PROJECT_A } from "./helpers/envelopes.js";
 import { testHub } from "./helpers/hub.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
@@ -177,6 +178,10 @@ describe("datagram ingest (unix socket)", () => {
     const { receiver, output } = controlReceiver(control);
     // python3 can take seconds to start on a loaded CI machine.
     await vi.waitFor(() => expect(output()).toContain("ready"), { timeout: 15_000 });
+    // An event of a project first: its stream is numbered apart, so the machine event's seq in its own stream is not its row id.
+    const writer = await TestSocket.open(`${hub.wsUrl}/api/v1/ws`, { token: hub.admin });
+    await writer.publish([event({ project_uuid: PROJECT_A }), event({ project_uuid: PROJECT_A })]);
+    writer.close();
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "face-processor", job_id: "job-7", payload: { image: "a.png" } });
     await pythonSend(hub.hub.socketPath!, { machine_name: "controller", event_type: "new_job", target: "nobody-listening", payload: {} });
     await vi.waitFor(() => expect(output().split("\n").length).toBeGreaterThan(2), { timeout: 10_000 });

@@ -241,7 +241,7 @@ export class HubCore {
               logger: this.logger,
               claimFirst: this.cluster !== undefined,
             },
-            event.seq,
+            event,
             payload,
           ),
         );

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { MachineControlMessage, MachineEventPayload } from "@events/schema";
 import type { Logger } from "../logger.js";
 import type { HubStore } from "../store/hub-store.js";
+import type { StreamSeq } from "../store/records.js";
 
 /** Sends one datagram to a unix socket path; rejects when it cannot. */
 export type DatagramSend = (bytes: Buffer, path: string) => Promise<void>;
@@ -33,7 +34,8 @@ export function controlSocketPath(controlDir: string, machine: string, prefix = 
   return SAFE_NAME.test(machine) && machine !== "." && machine !== ".." ? join(controlDir, `${prefix}${machine}.sock`) : undefined;
 }
 
-export async function forwardToMachine(deps: MachineControlDeps, seq: number, event: MachineEventPayload): Promise<void> {
+/** `at`: the event's place in its stream, which names its machine_events row (what delivery knows, on every node). */
+export async function forwardToMachine(deps: MachineControlDeps, at: StreamSeq, event: MachineEventPayload): Promise<void> {
   if (event.target === "ui" || deps.send === undefined) return;
   const path = controlSocketPath(deps.controlDir, event.target, deps.controlPrefix);
   if (path === undefined) return;
@@ -46,12 +48,12 @@ export async function forwardToMachine(deps: MachineControlDeps, seq: number, ev
   const message: MachineControlMessage = { type: event.type, payload: event.payload, job_id: event.job_id ?? null };
   try {
     if (deps.claimFirst === true) {
-      if (!(await deps.store.markMachineProcessed(seq, new Date().toISOString()))) return;
+      if (!(await deps.store.markMachineProcessed({ stream: at.stream, seq: at.seq }, new Date().toISOString()))) return;
       await deps.send(Buffer.from(JSON.stringify(message)), path);
       return;
     }
     await deps.send(Buffer.from(JSON.stringify(message)), path);
-    await deps.store.markMachineProcessed(seq, new Date().toISOString());
+    await deps.store.markMachineProcessed({ stream: at.stream, seq: at.seq }, new Date().toISOString());
   } catch (error) {
     deps.logger.warn("could not forward a machine event to its control socket", { target: event.target, error });
   }
