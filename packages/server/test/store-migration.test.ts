@@ -9,11 +9,12 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { connect } from "../src/store/connect.js";
 import { migrationProvider } from "../src/store/migrations.js";
 import type { PreparedEvent } from "../src/store/records.js";
 import { event, machineEvent, PROJECT_A, PROJECT_B, problemsSnapshot, sessionEvent } from "./helpers/envelopes.js";
 import { requirePostgres } from "./helpers/postgres.js";
-import { AT, openStore, prepare, storePlace, type Backend, type Cleanups } from "./helpers/store.js";
+import { AT, openStore, prepare, storeConfig, storePlace, type Backend, type Cleanups } from "./helpers/store.js";
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
@@ -161,6 +162,27 @@ describe.each(["sqlite", "postgres"] as const)("migration 0003 on %s", (backend)
         if (translated !== seen) expect({ n, stream, translated, below: translated < through && seen <= through }).toEqual({ n, stream, translated, below: true });
       }
     }
+  });
+
+  it("leaves the store as it was when the migration fails part way, and migrates it on the next start", async (context) => {
+    if (backend === "postgres") requirePostgres(context);
+    const where = await storePlace(backend, cleanups);
+    const old = await storeAt0002(backend, where);
+    const sent = [prepare(event({ project_uuid: PROJECT_A })), prepare(event())];
+    for (const prepared of sent) await oldAppend(old, backend, prepared);
+    // A table in the way: 0003 has numbered the events by the time it tries to create `streams`.
+    await sql`create table streams (x integer)`.execute(old);
+    await expect(connect(storeConfig(backend, where))).rejects.toMatchObject({ code: "unavailable" });
+    const columns = await sql<{ stream: string }>`select * from events`.execute(old);
+    expect(columns.rows.length).toBe(2);
+    expect(columns.rows.every((row) => !("stream" in row))).toBe(true);
+    await sql`drop table streams`.execute(old);
+    await old.destroy();
+    const { store } = await openStore(backend, cleanups, where);
+    expect((await store.readAfter({ after: new Map(), limit: 10 })).map((row) => [row.eventId, row.stream, row.seq])).toEqual([
+      [sent[1]!.eventId, NO_PROJECT, 1],
+      [sent[0]!.eventId, PROJECT_A, 1],
+    ]);
   });
 
   it("migrates an empty store: no streams, and only protocol-1 position 0 translates", async (context) => {

@@ -136,4 +136,31 @@ describe("streams on PostgreSQL", () => {
       expect(seqs, stream).toEqual(Array.from({ length: head - from + 1 }, (_, index) => from + index));
     }
   });
+
+  it("retries an append that deadlocks with another writer on the same event ids sent under two projects, and answers them duplicates", async (context) => {
+    requirePostgres(context);
+    const where = await storePlace("postgres", cleanups);
+    const { store } = await openStore("postgres", cleanups, where);
+    const [first, second] = [prepare(event({ project_uuid: PROJECT_A })), prepare(event({ project_uuid: PROJECT_A }))];
+    const insert = "insert into events (event_id, project_uuid, stream, stream_seq, channel, event_type, lamport_clock, node_id, envelope, received_at) values ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)";
+    const values = (prepared: typeof first, seq: number) => [prepared.eventId, PROJECT_A, seq, prepared.channel, prepared.eventType, prepared.lamport, prepared.nodeId, prepared.json, AT];
+    // Another writer stores both in stream A, `first` then `second`, and is the one PostgreSQL lets finish.
+    const other = await client(where);
+    await other.query("set deadlock_timeout = '30s'");
+    await other.query("begin");
+    await other.query("insert into streams (stream, head) values ($1, 2)", [PROJECT_A]);
+    await other.query(insert, values(first, 1));
+    // The store appends them under project B in the other order: it stores `second`, then waits for `first`...
+    const underB = [second, first].map((prepared) => ({ ...prepared, project: PROJECT_B, stream: PROJECT_B }));
+    const appending = store.append(underB, AT);
+    await vi.waitFor(async () => expect(await blockedBy(other)).toBe(1), { timeout: 4_000, interval: 20 });
+    // ...while the other writer now waits for `second`: a deadlock, which ends the store's transaction.
+    await other.query(insert, values(second, 2));
+    await other.query("commit");
+    expect(await appending).toEqual([
+      { stream: PROJECT_A, seq: 2, inserted: false },
+      { stream: PROJECT_A, seq: 1, inserted: false },
+    ]);
+    expect(await store.streamHeads()).toEqual(new Map([[PROJECT_A, 2]]));
+  });
 });

@@ -27,7 +27,7 @@ import type { Database } from "./database.js";
 import { appendOutcomes, type AppendOutcome, type PreparedEvent, type StreamSeq } from "./records.js";
 import { sideTables } from "./side-tables.js";
 
-/** Retries after losing an insert race to another hub; each retry finds more ids stored. */
+/** Retries after losing an insert race (or a deadlock) to another hub; each retry finds more ids stored. */
 const MAX_ATTEMPTS = 8;
 
 class LostInsertRace extends Error {
@@ -43,12 +43,21 @@ function isEventIdConflict(error: unknown): boolean {
   return code === "23505" && constraint === "events_event_id_key";
 }
 
+/**
+ * SQLSTATE 40P01. Stream rows are taken in order, but two appends to different streams
+ * may still wait on each other's new `event_id` (the same event sent under two
+ * projects, in opposite orders): PostgreSQL ends one, which is tried again.
+ */
+function isDeadlock(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "40P01";
+}
+
 export async function appendPostgres(db: Kysely<Database>, events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute((trx) => appendOnce(trx, events, receivedAt));
     } catch (error) {
-      if (!(error instanceof LostInsertRace) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof LostInsertRace || isDeadlock(error)) || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }

@@ -100,7 +100,7 @@ function initial(flavour: Flavour): Migration {
  * PostgreSQL: `seq` from a one-row counter instead of the `bigserial` sequence. A
  * sequence hands out values without waiting for earlier transactions to commit, so
  * two hubs could make seq 11 visible before seq 10; the counter row's lock is held
- * until commit, so they cannot (see the README, "Running a cluster").
+ * until commit, so they cannot. 0003 keeps that guarantee per stream and drops the counter.
  */
 function seqCounter(flavour: Flavour): Migration {
   return {

@@ -85,8 +85,10 @@ export async function sideTables(
     }
   }
   for (const rows of chunks(machines)) await trx.insertInto("machine_events").values(rows).execute();
-  for (const rows of chunks([...sessions.values()])) await upsertSessions(trx, rows);
-  for (const rows of chunks([...problems.values()])) {
+  // Upserted in key order: appends to different streams run at once, and two that touch
+  // the same rows (a session id used in two projects) then lock them in the same order.
+  for (const rows of chunks(byKey(sessions))) await upsertSessions(trx, rows);
+  for (const rows of chunks(byKey(problems))) {
     await trx
       .insertInto("problem_snapshots")
       .values(rows)
@@ -115,6 +117,10 @@ async function upsertSessions(trx: Transaction<Database>, rows: SessionRow[]): P
       })),
     )
     .execute();
+}
+
+function byKey<T>(rows: ReadonlyMap<string, T>): T[] {
+  return [...rows.keys()].sort().map((key) => rows.get(key)!);
 }
 
 function* chunks<T>(rows: readonly T[]): Generator<T[]> {
