@@ -32,8 +32,14 @@ export type ControlMessage =
   | { readonly kind: "token_created"; readonly origin: string; readonly id: string }
   | { readonly kind: "token_revoked"; readonly origin: string; readonly id: string };
 
-/** A contiguous range of one stream. */
-type Run = [stream: string, first: number, last: number];
+/** A contiguous range of one stream: `[stream, first, last]`. */
+export type Run = [stream: string, first: number, last: number];
+
+/** A run and its events, in seq order. */
+export interface RunOfEvents {
+  readonly run: Run;
+  readonly events: readonly PublishedEvent[];
+}
 /** What a line's envelope does not say cheaply: the rest comes from its run (stream, seq, project). */
 type Meta = [eventId: string, channel: string, eventType: string, lamport: number];
 
@@ -43,8 +49,8 @@ interface Header {
   readonly m?: Meta[];
 }
 
-/** The events' runs, per stream in seq order; events of one run kept together. */
-export function runsOf(events: readonly PublishedEvent[]): { run: Run; events: PublishedEvent[] }[] {
+/** A commit's events as runs: grouped by stream, in seq order, split where seqs are not contiguous (repeats dropped). */
+export function runsOf(events: readonly PublishedEvent[]): RunOfEvents[] {
   const byStream = new Map<string, PublishedEvent[]>();
   for (const event of events) {
     const list = byStream.get(event.stream);
@@ -68,9 +74,8 @@ export function runsOf(events: readonly PublishedEvent[]): { run: Run; events: P
   return runs;
 }
 
-/** One message for a commit: events inline when the whole message fits `maxBytes` (UTF-8), else the runs alone. */
-export function encodeCommit(origin: string, events: readonly PublishedEvent[], maxBytes: number): string {
-  const runs = runsOf(events);
+/** One message for a commit (its `runsOf`): events inline when the whole message fits `maxBytes` (UTF-8), else the runs alone. */
+export function encodeCommit(origin: string, runs: readonly RunOfEvents[], maxBytes: number): string {
   const r = runs.map(({ run }) => run);
   const ranges = JSON.stringify({ o: origin, r } satisfies Header);
   // The envelopes alone (at least one byte per character) already too large: skip building it.

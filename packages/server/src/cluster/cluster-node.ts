@@ -74,6 +74,7 @@ export class ClusterNode {
     this.feed = new OrderedFeed({
       start,
       read: async (stream, afterSeq, limit) => {
+        // A project's filter reads its stream alone; `streamOf` of a stream id is that stream, `-` included.
         const rows = await store.readAfter({ after: new Map([[stream, afterSeq]]), limit, project: stream });
         return rows.filter((row) => row.stream === stream).map((row) => new PublishedEvent(row));
       },
@@ -120,8 +121,9 @@ export class ClusterNode {
   /** This node's commit (one transaction, any streams): announced on the bus, then delivered through the ordered feed per stream. */
   committed(events: readonly PublishedEvent[]): void {
     if (events.length === 0) return;
-    this.bus.publishCommit(encodeCommit(this.origin, events, this.#deps.config.maxMessageBytes));
-    for (const { run, events: inRun } of runsOf(events)) this.feed.offer({ stream: run[0], first: run[1], last: run[2], events: inRun });
+    const runs = runsOf(events);
+    this.bus.publishCommit(encodeCommit(this.origin, runs, this.#deps.config.maxMessageBytes));
+    for (const { run, events: inRun } of runs) this.feed.offer({ stream: run[0], first: run[1], last: run[2], events: inRun });
   }
 
   /** The store's newest seq per stream, remembering whether the store answered. */

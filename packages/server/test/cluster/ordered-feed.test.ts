@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NO_PROJECT_STREAM } from "@events/schema";
 import { PublishedEvent } from "../../src/broker/published-event.js";
-import { decodeCommit, encodeCommit } from "../../src/cluster/bus-messages.js";
+import { decodeCommit, encodeCommit as encodeRuns, runsOf } from "../../src/cluster/bus-messages.js";
 import { FILL_CONCURRENCY, OrderedFeed, type FeedBatch } from "../../src/cluster/ordered-feed.js";
 import { createLogger } from "../../src/logger.js";
 
@@ -82,6 +82,8 @@ function feedOver(totals: Record<string, number>, maxPendingEvents = 10_000): Fa
 function batch(stream: string, first: number, last: number, inline = true): FeedBatch {
   return { stream, first, last, events: inline ? Array.from({ length: last - first + 1 }, (_, index) => stored(stream, first + index)) : undefined };
 }
+
+const encodeCommit = (origin: string, events: readonly PublishedEvent[], maxBytes: number): string => encodeRuns(origin, runsOf(events), maxBytes);
 
 function oneTo(total: number): number[] {
   return Array.from({ length: total }, (_, index) => index + 1);
