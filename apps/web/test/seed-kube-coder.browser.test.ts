@@ -3,14 +3,15 @@
  * /api/events + event broker): a browser's own EventSource, `ready` first, named
  * `task.created` / `task.status` frames whose data is the flat payload
  * (`?data=payload`), an `end` at the lifetime cap after which the browser reconnects
- * by itself, with `Last-Event-ID`, and misses nothing and repeats nothing. The tasks
+ * by itself, with `Last-Event-ID` (the position token the last id carried), and
+ * misses nothing and repeats nothing. The tasks
  * are emitted with the payloads kube-coder's server publishes (`None` fields,
  * `finished_at` from `time.time()`).
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startHub } from "@events/server";
-import { ADMIN, emitter, newPage, onCleanup, tempDir, useBrowser } from "./browser/harness.js";
+import { ADMIN, PROJECT, emitter, newPage, onCleanup, tempDir, useBrowser } from "./browser/harness.js";
 
 const { skip, browser } = useBrowser();
 
@@ -75,6 +76,7 @@ describe.skipIf(skip !== undefined)("kube-coder's EventSource client against the
       ["task.status", finished],
       ["task.status", { task_id: "t-42", status: "waiting-for-input" }],
     ]);
-    expect(received.map((item) => Number(item.id))).toEqual([1, 2, 3]);
+    // Each id is the position after the event: one project's events, so `<project>:<seq>`, the seq counting on across the reconnect.
+    expect(received.map((item) => item.id)).toEqual([1, 2, 3].map((seq) => `${PROJECT.uuid}:${seq}`));
   });
 });
