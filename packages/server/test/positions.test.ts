@@ -3,13 +3,11 @@
  * 1; a subscriber resumes every stream from its own seq, is reset only in the streams
  * that cannot be served, and reads its position back from SSE's `id:`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatPosition, hubFrameCodec, sseResetDataCodec, type Envelope, type HubFrame } from "@events/schema";
 import { event, events, PROJECT_A, PROJECT_B } from "./helpers/envelopes.js";
 import { projectToken, testHub, type TestHub } from "./helpers/hub.js";
@@ -20,17 +18,8 @@ import { migrationProvider } from "../src/store/migrations.js";
 
 type Message = Extract<HubFrame, { type: "message" }>;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A hub's data dir holding a SQLite store as hubs left it before streams (migration 0002), with `batch` stored in order under protocol-1 seqs 1, 2, 3, ... */
-async function protocol1Store(batch: Envelope[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "events-protocol-1-"));
-  dirs.push(dir);
-  const dataDir = join(dir, "data");
-  mkdirSync(dataDir);
+/** Writes into `dataDir` a SQLite store as hubs left it before streams (migration 0002), with `batch` stored in order under protocol-1 seqs 1, 2, 3, ... */
+async function protocol1Store(dataDir: string, batch: Envelope[]): Promise<void> {
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(dataDir, "hub.db")) }) });
   try {
     const migrated = await new Migrator({ db, provider: migrationProvider("sqlite") }).migrateTo("0002_seq_counter");
@@ -43,7 +32,6 @@ async function protocol1Store(batch: Envelope[]): Promise<string> {
   } finally {
     await db.destroy();
   }
-  return dataDir;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -209,15 +197,15 @@ describe("streams and positions", () => {
 
   it("translates a protocol-1 seq of a store migrated in place into the position it meant in every stream, and resumes exactly from there", async () => {
     // Protocol-1 seqs 1..6: A1 B1 A2 -1 B2 A3 in their new streams.
-    const dataDir = await protocol1Store([
+    const batch = [
       event({ project_uuid: PROJECT_A }),
       event({ project_uuid: PROJECT_B }),
       event({ project_uuid: PROJECT_A }),
       event({ project_uuid: null }),
       event({ project_uuid: PROJECT_B }),
       event({ project_uuid: PROJECT_A }),
-    ]);
-    const hub = await testHub({ dataDir });
+    ];
+    const hub = await testHub({ seedDataDir: (dataDir) => protocol1Store(dataDir, batch) });
     // A protocol-1 client that had seen seq 3 had seen A1, B1 and A2.
     const socket = await subscribe(hub, { since: 3 });
     expect(socket.of("subscribed")[0]).toMatchObject({ position: `${PROJECT_B}:1,${PROJECT_A}:2` });

@@ -2,7 +2,7 @@
  * Hubs for tests: port 0 on 127.0.0.1, a temp dir (SQLite) or a fresh PostgreSQL
  * schema, no datagram socket unless asked, closed and removed by `afterEach`.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -30,8 +30,15 @@ afterEach(async () => {
   for (const cleanup of pending) await cleanup();
 });
 
-export async function testHub(options: HubOptions & { backend?: Backend; datagram?: boolean } = {}): Promise<TestHub> {
-  const { backend = "sqlite", datagram = false, ...rest } = options;
+export interface TestHubOptions extends HubOptions {
+  backend?: Backend;
+  datagram?: boolean;
+  /** Fills the hub's (SQLite) data dir before the hub opens it, e.g. with a store of an older version. */
+  seedDataDir?: (dataDir: string) => Promise<void>;
+}
+
+export async function testHub(options: TestHubOptions = {}): Promise<TestHub> {
+  const { backend = "sqlite", datagram = false, seedDataDir, ...rest } = options;
   const dir = mkdtempSync(join(tmpdir(), "events-hub-test-"));
   let databaseUrl: string | undefined = rest.databaseUrl;
   if (backend === "postgres" && rest.databaseUrl === undefined) {
@@ -40,6 +47,10 @@ export async function testHub(options: HubOptions & { backend?: Backend; datagra
     cleanups.push(schema.drop);
   }
   cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  if (seedDataDir !== undefined) {
+    mkdirSync(join(dir, "data"));
+    await seedDataDir(join(dir, "data"));
+  }
   const hub = await startHub({
     host: "127.0.0.1",
     port: 0,
