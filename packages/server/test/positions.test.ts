@@ -177,6 +177,21 @@ describe("streams and positions", () => {
     expect(reset.message).toMatch(/ahead/);
   });
 
+  it("writes a reset to the start of everything as id 0 over SSE, so the browser's Last-Event-ID still resumes from the start", async () => {
+    const hub = await testHub();
+    // Ahead in a stream that has nothing: delivery continues from the start, the empty position.
+    const first = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": "-:5" });
+    const reset = await first.waitFor(() => first.named("reset")[0]);
+    expect(reset.id).toBe("0");
+    first.close();
+    // What was published while away comes on the reconnect that sends that id back.
+    await publish(hub, [event({ project_uuid: PROJECT_A })]);
+    const again = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": reset.id! });
+    const delivered = await again.waitFor(() => again.events.find((item) => item.id === `${PROJECT_A}:1`));
+    expect(delivered.id).toBe(`${PROJECT_A}:1`);
+    again.close();
+  });
+
   it("answers a protocol-1 seq this store cannot translate with one reset of every stream that says so, then goes live", async () => {
     const hub = await testHub();
     await publish(hub, [event({ project_uuid: PROJECT_A }), event({ project_uuid: PROJECT_B })]);

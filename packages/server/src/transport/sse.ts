@@ -153,9 +153,11 @@ export class SseStreams {
         const ready = { position, heartbeat_ms: core.options.heartbeatMs } satisfies SseReadyData;
         let head = `retry: ${core.options.sseRetryMs}\n${control(SSE_EVENTS.ready, ready)}`;
         if (reset !== undefined) {
-          // `id:` moves the client's Last-Event-ID to where delivery continues.
+          // `id:` moves the client's Last-Event-ID to where delivery continues. An empty
+          // id would clear it (a browser then reconnects live only), so the start of
+          // everything goes as `0`, the protocol-1 seq that means the same.
           const data = { reason: reset.reason, streams: [...reset.streams], position, message: reset.message } satisfies SseResetData;
-          head += `id: ${position}\n${control(SSE_EVENTS.reset, data)}`;
+          head += `id: ${position === "" ? "0" : position}\n${control(SSE_EVENTS.reset, data)}`;
         }
         response.write(head);
       },
