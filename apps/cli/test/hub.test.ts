@@ -210,13 +210,13 @@ describe("events send-event", () => {
 
   it("validates locally first: a realtime type with the wrong payload exits 1, nothing queued or sent", async () => {
     const u = await loggedIn();
-    const before = (await (await fetch(`${hub.url}/healthz`)).json()) as { head_seq: number };
+    const before = (await (await fetch(`${hub.url}/healthz`)).json()) as { position: string };
     const result = await u.run(["send-event", "--target", "ui", "--type", "state_change", "--payload", '{"from_state":"a"}']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the event is not valid (nothing was stored or sent)");
     expect(result.stderr).toContain("/payload/payload/to_state");
     expect(JSON.parse((await u.run(["queue", "stats", "--json"])).stdout).size).toBe(0);
-    expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: before.head_seq });
+    expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ position: before.position });
   });
 });
 
@@ -240,8 +240,24 @@ describe("events token and tail", () => {
     await u.run(["sync", "now"]);
     const tail = await u.run(["tail", "--since", "0", "--count", "1", "--json"]);
     expect(tail.code).toBe(0);
-    const line = JSON.parse(tail.stdout.trim().split("\n")[0]!) as { seq: number; event: { project_uuid: string } };
+    const line = JSON.parse(tail.stdout.trim().split("\n")[0]!) as { stream: string; seq: number; event: { project_uuid: string } };
     expect(line.event.project_uuid).toBe(u.uuid);
+    expect(line).toMatchObject({ stream: u.uuid, seq: 1 });
+  });
+
+  it("tail --since takes a position token and reads what follows it in that stream; a malformed one exits 2", async () => {
+    const u = await loggedIn();
+    for (const content of ["one", "two", "three"]) await u.run(["history", "add", "WP02", "--content", content]);
+    await u.run(["sync", "now"]);
+    const all = await u.run(["tail", "--since", "0", "--count", "3", "--json"]);
+    const lines = all.stdout.trim().split("\n").map((text) => JSON.parse(text) as { stream: string; seq: number });
+    const first = lines[0]!;
+    const after = await u.run(["tail", "--since", `${first.stream}:${first.seq}`, "--count", "2", "--json"]);
+    expect(after.code).toBe(0);
+    expect(after.stdout.trim().split("\n").map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual([first.seq + 1, first.seq + 2]);
+    const bad = await u.run(["tail", "--since", "spec-kitty:3"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--since must be a position");
   });
 
   it("tail over Server-Sent Events prints the same lines as over the WebSocket", async () => {

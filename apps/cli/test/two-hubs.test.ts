@@ -54,7 +54,7 @@ describe("two hubs with the defaults on one machine", () => {
       await promisify(execFile)("python3", ["-c", send, socket, JSON.stringify({ machine_name: "m", event_type: "activity_log", payload: { message: hub.cwd } })]);
     }
     for (const hub of [a, b]) {
-      await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ head_seq: 1 }), { timeout: 15_000 });
+      await vi.waitFor(async () => expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ position: "-:1" }), { timeout: 15_000 });
     }
   });
 });

@@ -125,7 +125,8 @@ export async function hubBackup(to: string, flags: BackupFlags): Promise<void> {
   }
   if (flags.json === true) return printJson(result);
   const size = `${(result.bytes / 1_048_576).toFixed(1)} MiB`;
-  print(`backed up ${result.source} to ${result.file}: ${result.events} events (head seq ${result.headSeq}), ${size}, in ${Date.now() - started} ms`);
+  const upTo = result.position === "" ? "" : ` (up to ${result.position})`;
+  print(`backed up ${result.source} to ${result.file}: ${result.events} events${upTo}, ${size}, in ${Date.now() - started} ms`);
   print(colour.dim("restore: stop the hub, replace hub.db with this file (remove hub.db-wal and hub.db-shm), start the hub"));
 }
 
