@@ -2,9 +2,11 @@
  * What the cluster bench runs and reads: hub nodes as processes on a fresh database
  * and bus prefix of their own (the machine's PostgreSQL and Redis), subscribers that
  * count, and where the work went: CPU time per process group (from /proc), store
- * transactions and bus messages from the nodes' metrics.
+ * transactions and bus messages from the nodes' metrics, and how many of the nodes'
+ * sessions wait for a lock (a stream's counter row), sampled from PostgreSQL.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import pg from "pg";
 import WebSocket from "ws";
 import { ADMIN, freshDatabase, metric, REDIS_URL, startNode, uniquePrefix, type NodeProcess } from "../../test/cluster/harness.js";
 
@@ -130,5 +132,31 @@ export function spent(before: Work, after: Work): Work {
     commits: after.commits - before.commits,
     storeSeconds: after.storeSeconds - before.storeSeconds,
     busMessages: after.busMessages - before.busMessages,
+  };
+}
+
+/**
+ * Samples, every 20 ms until `stop()`, how many sessions of the cluster's database
+ * wait for a lock; `stop()` returns the mean (0: appends never waited for each other).
+ */
+export async function lockWaits(cluster: BenchCluster): Promise<{ stop: () => Promise<number> }> {
+  const client = new pg.Client({ connectionString: cluster.databaseUrl });
+  await client.connect();
+  const samples: number[] = [];
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const result = await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      samples.push(Number(result.rows[0]?.n ?? 0));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await sampling;
+      await client.end();
+      return samples.length === 0 ? 0 : samples.reduce((sum, value) => sum + value, 0) / samples.length;
+    },
   };
 }
