@@ -61,6 +61,28 @@ describe.each(["websocket", "sse"] as const)("over %s", (transport) => {
     publisher.disconnect();
   });
 
+  it("a position past a stream's newest event is reset there (position_ahead), naming that stream; the others keep theirs", async () => {
+    const hub = await testHub();
+    const publisher = client(hub.url, hub.admin);
+    publisher.connect();
+    await publisher.publish([...envelopes(2, { project_uuid: PROJECT }), ...envelopes(3)]);
+    const reader = client(hub.url, hub.admin);
+    const seen: string[] = [];
+    const resets: unknown[] = [];
+    const sub = reader.subscribe("events", { since: `-:1,${PROJECT}:900` });
+    sub.on("event", (delivery) => seen.push(`${delivery.stream}:${delivery.seq}`));
+    sub.on("reset", (reset) => resets.push({ ...reset, message: typeof reset.message }));
+    reader.connect();
+    await until(() => resets.length === 1 && seen.length === 2, "the reset and the replay of -");
+    expect(resets).toEqual([{ reason: "position_ahead", streams: [PROJECT], position: `-:1,${PROJECT}:2`, message: "string" }]);
+    await publisher.publish(envelopes(1, { project_uuid: PROJECT }));
+    await until(() => seen.length === 3, "the live event after the reset");
+    expect(seen).toEqual(["-:2", "-:3", `${PROJECT}:3`]);
+    expect(sub.position).toBe(`-:3,${PROJECT}:3`);
+    reader.disconnect();
+    publisher.disconnect();
+  });
+
   it("a protocol-1 since of 0 is the start of everything: the hub's subscribed makes it a token", async () => {
     const hub = await testHub();
     const publisher = client(hub.url, hub.admin);
