@@ -142,7 +142,7 @@ describe("ordered feed", () => {
     );
   });
 
-  it("delivers a stream at once while another stream waits for a late message", async () => {
+  it("delivers a stream at once while another stream waits for a late message", () => {
     const fake = feedOver({ [A]: 5, [B]: 2 });
     fake.feed.offer(batch(A, 3, 5));
     fake.feed.offer(batch(B, 1, 2));
