@@ -89,43 +89,51 @@ describe("cluster faults", () => {
     const subscribers = urls.map((_, index) => new ResumingSubscriber(urls, index));
     await Promise.all(subscribers.map((subscriber) => subscriber.subscribed));
     const total = 8_000;
-    let acked = 0;
-    const ackedWhileDown: number[] = [];
-    /** Crashes Redis, sees the nodes degraded, and starts it again once `restartWhen` holds. */
-    const outage = async (restartWhen: () => boolean): Promise<void> => {
-      await redis.crash();
-      const down = acked;
+    const sent = spread(events(total), [...projects(4), null]);
+    const [early, late] = [sent.slice(0, total * 0.6), sent.slice(total * 0.6)];
+    const degraded = (): Promise<void> =>
       // Without the bus a node still serves, from the store: degraded, not down.
-      await vi.waitFor(async () => expect((await health(cluster.nodes[0]!.url)).body).toMatchObject({ status: "degraded", bus: { connected: false } }), {
+      vi.waitFor(async () => expect((await health(cluster.nodes[0]!.url)).body).toMatchObject({ status: "degraded", bus: { connected: false } }), {
         timeout: 10_000,
         interval: 50,
       });
-      await until(restartWhen, 20_000, "events acked while Redis is down");
-      ackedWhileDown.push(acked - down);
-      await redis.start();
-    };
     // The first outage ends mid-stream: what it lost is found when later messages show the gap.
-    let first: Promise<void> | undefined;
-    let published = false;
-    const publishing = publishSpread(spread(events(total), [...projects(4), null]), urls, {
+    let acked = 0;
+    let ackedWhileDown = 0;
+    let outage: Promise<void> | undefined;
+    const first = await publishSpread(early, urls, {
       frameSize: 20,
       inFlight: 2,
       onProgress: (now) => {
         acked = now;
-        if (first === undefined && now >= total / 4) first = outage(() => acked >= total / 2);
+        if (outage !== undefined || now < early.length / 3) return;
+        outage = (async () => {
+          await redis.crash();
+          const down = acked;
+          await degraded();
+          await until(() => acked >= (early.length * 2) / 3, 20_000, "events acked while Redis is down");
+          ackedWhileDown = acked - down;
+          await redis.start();
+        })();
       },
-    }).finally(() => (published = true));
-    await until(() => first !== undefined, 30_000, "a quarter of the events acked");
-    await first;
+    });
+    await outage;
+    expect(ackedWhileDown).toBeGreaterThan(0);
+    // Every node is back on the bus by itself, mid-stream.
+    await vi.waitFor(
+      async () => {
+        for (const node of cluster.nodes) expect((await health(node.url)).body).toMatchObject({ bus: { connected: true } });
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     // The second outage spans the end of the stream: no later message shows its gap,
     // so the nodes find it by comparing the store's stream heads with what they delivered.
-    await until(() => acked >= (total * 3) / 4 || published, 30_000, "three quarters of the events acked");
-    const second = outage(() => published);
-    const result = await publishing;
-    await second;
-    expect(result.accepted).toBe(total);
-    expect(ackedWhileDown.every((count) => count > 0)).toBe(true);
-    const streams = ackedStreams(result.storedAt);
+    await redis.crash();
+    await degraded();
+    const second = await publishSpread(late, urls, { frameSize: 20, inFlight: 2 });
+    await redis.start();
+    expect(first.accepted + second.accepted).toBe(total);
+    const streams = ackedStreams(new Map([...first.storedAt, ...second.storedAt]));
     await until(() => caughtUp(subscribers, streams), 30_000, "every subscriber to get every acked event");
     for (const subscriber of subscribers) subscriber.stop();
     expectComplete(subscribers, streams);
