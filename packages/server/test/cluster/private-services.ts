@@ -7,7 +7,7 @@
  * No vitest imports.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, statSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/testing.js";
@@ -82,8 +82,8 @@ export async function privatePostgres(): Promise<PrivateService> {
   const dir = mkdtempSync(join(tmpdir(), "events-pg-"));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    const postgres = statSync("/var/lib/postgresql", { throwIfNoEntry: false });
-    chownSync(dir, postgres?.uid ?? 0, postgres?.gid ?? 0);
+    const id = (flag: string): number => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
+    chownSync(dir, id("-u"), id("-g"));
   }
   const run = (command: string, args: readonly string[]): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -29,6 +29,7 @@ export function requirePrivateServers(context: { skip: (note?: string) => void }
 function privateServersMissing(): string | undefined {
   if (spawnSync("redis-server", ["--version"]).status !== 0) return "redis-server is not on the PATH (a test starts and restarts a private one)";
   if (postgresBinaries() === undefined) return "PostgreSQL's initdb and pg_ctl were not found (a test starts and restarts a private server)";
+  if (process.getuid?.() === 0 && spawnSync("id", ["-u", "postgres"]).status !== 0) return "there is no postgres user to run a private PostgreSQL as (it refuses to run as root)";
   return undefined;
 }
 
