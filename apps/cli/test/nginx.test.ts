@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { NO_PROJECT_STREAM, PROTOCOL_VERSION, batchResponseCodec, parsePosition, positionOf, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
+import { NO_PROJECT_STREAM, PROTOCOL_VERSION, batchResponseCodec, formatPosition, parsePosition, positionOf, problemsFrameCodec, sessionFrameCodec } from "@events/schema";
 import { startHub, type Hub, type HubOptions } from "@events/server";
 import { SseClient, until, WsClient, type SseEvent } from "./nginx/clients.js";
 import { errorResponse, postBatch, problemsSnapshot, publish, sessionEvent, wpEvents } from "./nginx/events.js";
@@ -151,6 +151,24 @@ describe("deploy/nginx/events-hub.conf in Debian's nginx, in front of a real hub
     expect(seqOfId(lastId)).toBeGreaterThan(0);
     expect(second.deliveries.every((event) => seqOfId(event.id) > seqOfId(lastId))).toBe(true);
     expect([...first.stray, ...second.stray]).toEqual([]);
+  });
+
+  it("passes a resuming SSE client's position across 1,500 projects (a 60 KB Last-Event-ID) and resumes from it", async () => {
+    const { proxy } = stack();
+    const first = await sse(proxy, "/api/events?channel=events");
+    await publish(proxy.url, ADMIN, wpEvents(1));
+    await until(() => first.deliveries.length >= 1);
+    first.close();
+    const missed = wpEvents(2);
+    await publish(proxy.url, ADMIN, missed);
+    const position = parsePosition(first.deliveries.at(-1)!.id!)!;
+    for (let index = 0; index < 1_499; index++) position.set(`00000000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`, 1);
+    const token = formatPosition(position);
+    expect(token.length).toBeGreaterThan(55_000);
+    const second = await sse(proxy, "/api/events?channel=events", { ...AUTH, "last-event-id": token });
+    await until(() => second.deliveries.length >= 2);
+    expect(second.deliveries.map(eventIdOf)).toEqual(missed.map((event) => event.event_id));
+    second.close();
   });
 
   it("resumes a WebSocket client that re-subscribes with since: exactly the missed events, once", async () => {

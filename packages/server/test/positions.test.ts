@@ -192,6 +192,21 @@ describe("streams and positions", () => {
     again.close();
   });
 
+  it("reads a Last-Event-ID of 1,500 streams (about 60 KB, past Node's default 16 KiB of headers) and resumes from it", async () => {
+    const hub = await testHub();
+    await publish(hub, events(2, { project_uuid: PROJECT_A }));
+    const others = Array.from({ length: 1_499 }, (_, index) => `00000000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`);
+    const token = formatPosition(new Map([[PROJECT_A, 1], ...others.map((stream) => [stream, 1] as const)]));
+    expect(token.length).toBeGreaterThan(55_000);
+    const sse = await RawSse.open(`${hub.url}/api/events`, { ...bearer(hub.admin), "last-event-id": token });
+    // The streams this hub never wrote are ahead (reset); project A resumes exactly after seq 1.
+    const reset = await sse.waitFor(() => sse.named("reset")[0]);
+    expect(sseResetDataCodec.decodeJson(reset.data)).toMatchObject({ ok: true, value: { reason: "position_ahead" } });
+    const delivered = await sse.waitFor(() => sse.events.find((item) => item.event !== "reset" && item.event !== "ready"));
+    expect(delivered.id).toBe(`${PROJECT_A}:2`);
+    sse.close();
+  });
+
   it("answers a protocol-1 seq this store cannot translate with one reset of every stream that says so, then goes live", async () => {
     const hub = await testHub();
     await publish(hub, [event({ project_uuid: PROJECT_A }), event({ project_uuid: PROJECT_B })]);

@@ -3,6 +3,7 @@
  * failure with an ErrorResponse, a 503 while shutting down, and a request log
  * that prints paths only (query strings may carry stream tickets).
  */
+import { POSITION_TOKEN_MAX_CHARS } from "@events/schema";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { HubError } from "../errors.js";
 import type { HubCore } from "../core/hub-core.js";
@@ -21,9 +22,16 @@ import { tokenRoutes } from "./token-routes.js";
 const MAX_PARAM_LENGTH = 100;
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 
+/**
+ * The most bytes of request line and headers together: a whole position token (a
+ * Last-Event-ID or `?since=` of up to POSITION_TOKEN_MAX_CHARS) and 16 KiB for the
+ * rest, where Node's default (16 KiB in all) would refuse a token of ~400 streams.
+ */
+const MAX_HEADER_BYTES = POSITION_TOKEN_MAX_CHARS + 16_384;
+
 /** What Node's HTTP parser refused, as a status and a sentence. */
 function clientFailure(error: Error & { code?: string }): { status: number; message: string } {
-  if (error.code === "HPE_HEADER_OVERFLOW") return { status: 431, message: "the request's URL or headers are too large (Node's limit: 16 KiB in all)" };
+  if (error.code === "HPE_HEADER_OVERFLOW") return { status: 431, message: `the request's URL or headers are too large (at most ${MAX_HEADER_BYTES / 1024} KiB in all)` };
   if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") return { status: 408, message: "the request did not arrive in time" };
   return { status: 400, message: `the request is not valid HTTP (${error.code ?? error.message})` };
 }
@@ -38,6 +46,7 @@ export function createHttpApp({ core, sse, closing }: HttpAppDeps): FastifyInsta
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     // spec-kitty's sync client posts to `/api/v1/events/batch/`: a trailing slash names the same route.
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router meets before any route (a parameter over its length, a URL that
