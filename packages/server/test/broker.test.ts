@@ -87,6 +87,42 @@ describe("broker", () => {
     expect(first!.position.token()).toBe(`${B}:1,${A}:8`);
   });
 
+  it("builds a WebSocket frame once per subscription id, whatever order subscribers with different ids take it in", () => {
+    const broker = new Broker(createLogger("silent"));
+    const subs = ["s", "other", "s", "other", "s"];
+    const sinks = subs.map((sub) => {
+      const sink = new FakeSink();
+      broker.subscribe({ filter: {}, framer: { event: (event) => event.wsFrame(sub) }, sink, limits: LIMITS });
+      return sink;
+    });
+    broker.publish(published(1));
+    const frames = sinks.map((sink) => sink.sent[0]!);
+    expect(frames[2]).toBe(frames[0]);
+    expect(frames[4]).toBe(frames[0]);
+    expect(frames[3]).toBe(frames[1]);
+    // Text frames under 126 bytes: FIN + opcode 1, the length, then the message.
+    for (const frame of frames) expect([frame[0], frame[1]]).toEqual([0x81, frame.length - 2]);
+    expect(JSON.parse(frames[0]!.subarray(2).toString())).toMatchObject({ type: "message", sub: "s", seq: 1 });
+    expect(JSON.parse(frames[1]!.subarray(2).toString())).toMatchObject({ type: "message", sub: "other", seq: 1 });
+  });
+
+  it("writes straight to a socket that keeps up, queueing nothing; past the high-water mark frames wait, in order", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new FakeSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: LIMITS });
+    broker.publish(published(1));
+    broker.publishBatch([published(2), published(3)]);
+    expect(delivered(sink)).toEqual(["-:1", "-:2", "-:3"]);
+    expect(subscriber.peakQueueBytes).toBe(0);
+    sink.buffered = 500;
+    broker.publish(published(4));
+    broker.publish(published(5));
+    expect(subscriber.queuedEvents).toBe(2);
+    sink.drain();
+    expect(delivered(sink)).toEqual(["-:1", "-:2", "-:3", "-:4", "-:5"]);
+    expect(subscriber.queuedEvents).toBe(0);
+  });
+
   it("keeps each stream's head and delivers each stream once, in seq order, whatever the others do", () => {
     const broker = new Broker(createLogger("silent"));
     const sink = new FakeSink();

@@ -9,10 +9,11 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
 // Self-reference: type-checked against src (the @events/source condition), run from dist.
 // The hub and Socket.IO are loaded only by the child that runs them, so the floors' RSS is the floors'.
-import type { Hub } from "@events/server";
+import type { Hub, startHub as StartHub } from "@events/server";
 import { now, serve, text } from "../lib/ipc.js";
 
 let hub: Hub | undefined;
@@ -26,13 +27,14 @@ async function listen(server: ReturnType<typeof createServer>): Promise<number> 
   return (server.address() as AddressInfo).port;
 }
 
-async function start(kind: string, token: string): Promise<number> {
+async function start(kind: string, token: string, module?: string): Promise<number> {
   switch (kind) {
     case "hub": {
       dataDir = mkdtempSync(join(tmpdir(), "events-bench-"));
       // The raw bench clients answer no pings (the floors send none): keep the hub's
       // liveness check out of a run that lasts minutes.
-      const { startHub } = await import("@events/server");
+      // `module`: another build of the hub (a path to its index.js), to compare two builds in one run.
+      const { startHub } = (await import(module === undefined || module === "" ? "@events/server" : pathToFileURL(module).href)) as { startHub: typeof StartHub };
       hub = await startHub({ port: 0, dataDir, socketPath: false, adminToken: token, logger: "silent", heartbeatMs: 600_000, pingTimeoutMs: 1_200_000 });
       return Number(new URL(hub.url).port);
     }
@@ -166,7 +168,7 @@ async function storeWrites(): Promise<{ count: number; seconds: number }> {
 serve(async (message) => {
   switch (message.cmd) {
     case "start":
-      return { port: await start(text(message, "kind"), text(message, "token", "bench-admin")) };
+      return { port: await start(text(message, "kind"), text(message, "token", "bench-admin"), text(message, "module")) };
     case "load":
       loaded = message["events"] as string[];
       return {};
@@ -199,3 +201,6 @@ serve(async (message) => {
       throw new Error(`unknown command ${message.cmd}`);
   }
 });
+
+// Stopped with SIGTERM: exit normally, so a `--cpu-prof` profile is written.
+process.on("SIGTERM", () => process.exit(0));

@@ -14,12 +14,27 @@ export interface RateSystem {
   readonly server: string;
   /** The subscribers' kind (children/clients.ts). */
   readonly clients: string;
+  /** Another build of the hub to load (a path to its index.js); this package's dist when absent. */
+  readonly module?: string;
 }
 
 export const FLOOR: RateSystem = { key: "floor-ws", label: "raw ws floor", server: "floor-ws", clients: "floor-ws" };
-export const HUB: RateSystem = { key: "hub", label: "hub WS (stored first)", server: "hub", clients: "hub-ws" };
+/** `BENCH_HUB_MODULE`: the hub build to load (a path to its index.js); this package's dist by default. */
+const HUB_MODULE = process.env["BENCH_HUB_MODULE"] ?? "";
+export const HUB: RateSystem = { key: "hub", label: "hub WS (stored first)", server: "hub", clients: "hub-ws", ...(HUB_MODULE === "" ? {} : { module: HUB_MODULE }) };
 export const SOCKET_IO: RateSystem = { key: "socketio", label: "Socket.IO 4", server: "socketio", clients: "socketio" };
-export const SYSTEMS: readonly RateSystem[] = [FLOOR, HUB, SOCKET_IO];
+/**
+ * Another build of the hub run beside this one, as its own system (`BENCH_HUB_COMPARE`,
+ * a path to that build's index.js): an A/B of two builds measured interleaved in one run.
+ */
+const COMPARE = process.env["BENCH_HUB_COMPARE"] ?? "";
+const HUB_COMPARE: RateSystem | undefined = COMPARE === "" ? undefined : { key: "hub-compare", label: "hub WS, BENCH_HUB_COMPARE build", server: "hub", clients: "hub-ws", module: COMPARE };
+/** `BENCH_RATE_SYSTEMS=floor-ws,hub` runs only the systems with those keys (all by default; the floor always). */
+const ONLY = process.env["BENCH_RATE_SYSTEMS"]?.split(",");
+export const SYSTEMS: readonly RateSystem[] = [FLOOR, HUB, ...(HUB_COMPARE === undefined ? [] : [HUB_COMPARE]), SOCKET_IO].filter(
+  (system) => system === FLOOR || ONLY === undefined || ONLY.includes(system.key),
+);
+const HUBS = SYSTEMS.filter((system) => system.server === "hub");
 
 export interface CellResult {
   readonly p50: number;
@@ -64,7 +79,7 @@ export function rateRows(results: ReadonlyMap<string, readonly CellResult[]>, se
     const target = TARGETS[rate] ?? {};
     for (const system of SYSTEMS) {
       const p99 = mid(system, (cell) => cell.p99);
-      const limit = system === HUB ? target.p99 : undefined;
+      const limit = HUBS.includes(system) ? target.p99 : undefined;
       rows.push({
         name: `${rate} ev/s x ${SUBSCRIBERS} (${formatNumber(offered)}/s), ${system.label}: p99 (p50 ${mid(system, (cell) => cell.p50).toFixed(1)} ms; runs ${range(cells(system).map((cell) => cell.p99))})`,
         value: p99,
@@ -72,14 +87,16 @@ export function rateRows(results: ReadonlyMap<string, readonly CellResult[]>, se
         ...(limit === undefined ? {} : { target: `<= ${limit} ms`, pass: p99 <= limit }),
       });
     }
-    const ratio = mid(HUB, (cell) => cell.p99) / mid(FLOOR, (cell) => cell.p99);
-    const perRun = cells(HUB).map((cell, run) => cell.p99 / (cells(FLOOR)[run]?.p99 ?? Number.NaN));
-    rows.push({
-      name: `  hub p99 / raw ws floor p99 at ${rate} ev/s (runs ${range(perRun, 2)})`,
-      value: ratio,
-      unit: "x floor",
-      ...(target.ratio === undefined ? {} : { target: `<= ${target.ratio}x floor`, pass: ratio <= target.ratio }),
-    });
+    for (const hub of HUBS) {
+      const ratio = mid(hub, (cell) => cell.p99) / mid(FLOOR, (cell) => cell.p99);
+      const perRun = cells(hub).map((cell, run) => cell.p99 / (cells(FLOOR)[run]?.p99 ?? Number.NaN));
+      rows.push({
+        name: `  ${hub === HUB ? "hub" : hub.label} p99 / raw ws floor p99 at ${rate} ev/s (runs ${range(perRun, 2)})`,
+        value: ratio,
+        unit: "x floor",
+        ...(target.ratio === undefined ? {} : { target: `<= ${target.ratio}x floor`, pass: ratio <= target.ratio }),
+      });
+    }
     for (const system of SYSTEMS) {
       const perSecond = mid(system, (cell) => cell.perSecond);
       const lost = cells(system).reduce((sum, cell) => sum + cell.lost, 0);
@@ -95,7 +112,7 @@ export function rateRows(results: ReadonlyMap<string, readonly CellResult[]>, se
         name: `  delivered at ${rate} ev/s, ${system.label} (${notes.join("; ")})`,
         value: perSecond,
         unit: "deliveries/s",
-        ...(system === HUB ? { baseline: "raw ws floor", ratio: perSecond / mid(FLOOR, (cell) => cell.perSecond) } : {}),
+        ...(HUBS.includes(system) ? { baseline: "raw ws floor", ratio: perSecond / mid(FLOOR, (cell) => cell.perSecond) } : {}),
       });
     }
     for (const system of SYSTEMS) {

@@ -8,6 +8,10 @@
  * server's peak RSS. Each run starts fresh servers, warms them up and goes up the
  * rates, the systems in another order each run; the rows (sections/rates-rows.ts)
  * are medians over runs. With `taskset`, servers run on CPU 0, subscribers on CPU 1.
+ * To weigh a change on a shared machine, run two builds side by side in one run
+ * (`BENCH_HUB_COMPARE`, `BENCH_HUB_MODULE`; `BENCH_RATE_SYSTEMS` leaves systems out):
+ * only ratios measured interleaved mean anything there. `BENCH_HUB_EXEC_ARGV` passes
+ * flags (`--cpu-prof`) to the hubs' processes.
  */
 import { percentile, type BenchRow } from "../../../../scripts/bench-kit.js";
 import type { Watched } from "../children/server.js";
@@ -26,6 +30,8 @@ const SECONDS = Number(process.env["BENCH_RATE_SECONDS"] ?? 5);
 const RATE_RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
 /** How long after the last publish the subscribers may take to get everything. */
 const DRAIN_MS = 30_000;
+/** Node flags for the hubs' processes only (`BENCH_HUB_EXEC_ARGV`, space-separated), e.g. `--cpu-prof --cpu-prof-dir=prof`. */
+const HUB_EXEC_ARGV = (process.env["BENCH_HUB_EXEC_ARGV"] ?? "").split(" ").filter((arg) => arg !== "");
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -69,10 +75,10 @@ export async function rates(): Promise<BenchRow[]> {
 async function startServers(load: Load): Promise<Map<string, Child>> {
   const servers = new Map<string, Child>();
   for (const system of SYSTEMS) {
-    const child = server();
+    const child = server(system.server === "hub" ? HUB_EXEC_ARGV : []);
     servers.set(system.key, child);
     pin(child.process.pid, SERVER_CPU);
-    const { port } = await child.request<Message & { port: number }>({ cmd: "start", kind: system.server, token: TOKEN });
+    const { port } = await child.request<Message & { port: number }>({ cmd: "start", kind: system.server, token: TOKEN, module: system.module ?? "" });
     await load.clients.request({ cmd: "open", name: system.key, kind: system.clients, port, count: SUBSCRIBERS, token: TOKEN });
     await load.publisher.request({ cmd: "connect", name: system.key, kind: system.server, port });
   }

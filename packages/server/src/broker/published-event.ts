@@ -27,6 +27,8 @@ export class PublishedEvent {
   #messagePrefix: string | undefined;
   #messages: Map<string, Buffer> | undefined;
   #wsFrames: Map<string, Buffer> | undefined;
+  #wsSub: string | undefined;
+  #wsFrame: Buffer | undefined;
   #sse: SseForms | undefined;
   #ssePayload: SseForms | undefined;
   #payloadBytes: Buffer | undefined;
@@ -67,6 +69,8 @@ export class PublishedEvent {
    * built once per event and written to every subscriber's socket as is.
    */
   wsFrame(sub: string): Buffer {
+    // Asked once per subscriber, nearly always with the same id: that one is kept at hand.
+    if (sub === this.#wsSub) return this.#wsFrame!;
     let frames = this.#wsFrames;
     if (frames === undefined) {
       frames = new Map();
@@ -77,6 +81,8 @@ export class PublishedEvent {
       frame = textFrame(this.message(sub));
       frames.set(sub, frame);
     }
+    this.#wsSub = sub;
+    this.#wsFrame = frame;
     return frame;
   }
 

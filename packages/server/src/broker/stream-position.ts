@@ -23,12 +23,17 @@ export class StreamPosition {
 
   /** Moves `stream` to `seq` when that is further; false (and no change) when it is not. */
   advance(stream: string, seq: number): boolean {
+    return this.move(stream, seq) >= 0;
+  }
+
+  /** `advance` that answers the seq `stream` was at before (0: nothing yet), or -1 when it did not move. */
+  move(stream: string, seq: number): number {
     const current = this.#seqs.get(stream);
-    if (seq <= (current ?? 0)) return false;
+    if (seq <= (current ?? 0)) return -1;
     if (current === undefined) this.#sorted = undefined;
     this.#seqs.set(stream, seq);
     this.#token = undefined;
-    return true;
+    return current ?? 0;
   }
 
   /** Takes `position` as a whole (where a resume starts). */

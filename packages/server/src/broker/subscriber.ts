@@ -35,6 +35,12 @@ export class Subscriber {
   /** The last seq of each stream framed for the socket (or dropped and announced by a gap). */
   readonly position = new StreamPosition();
   #options: SubscriberOptions;
+  // What every delivery reads, held here rather than one object further (#options).
+  readonly #sink: SubscriberOptions["sink"];
+  readonly #framer: SubscriberOptions["framer"];
+  readonly #counters: SubscriberOptions["counters"];
+  readonly #highWaterBytes: number;
+  readonly #endsAfter: SubscriberOptions["endsAfter"];
   #queue = new FrameQueue();
   #gaps = new Map<string, PendingGap>();
   /** Events held back while history is replayed; undefined when live. */
@@ -50,6 +56,11 @@ export class Subscriber {
 
   constructor(options: SubscriberOptions) {
     this.#options = options;
+    this.#sink = options.sink;
+    this.#framer = options.framer;
+    this.#counters = options.counters;
+    this.#highWaterBytes = options.limits.highWaterBytes;
+    this.#endsAfter = options.endsAfter;
     this.filter = options.filter;
     options.sink.onDrain(() => this.#pump());
   }
@@ -121,14 +132,20 @@ export class Subscriber {
     this.#push({ stream: "", seq: 0, prev: 0, bytes });
   }
 
-  /** Frames an event that moves the position; one at or below it was sent already (replay read it from the store). */
+  /**
+   * Frames an event that moves the position; one at or below it was sent already
+   * (replay read it from the store). The hot path of every delivery: a socket that
+   * keeps up gets the shared frame at once, with no queue entry made for it.
+   */
   #accept(event: PublishedEvent): void {
-    const prev = this.position.get(event.stream);
     // A cluster node's store can be ahead of what its ordered feed has delivered so far.
-    if (!this.position.advance(event.stream, event.seq)) return;
-    const { framer } = this.#options;
-    this.#push({ stream: event.stream, seq: event.seq, prev, bytes: framer.event(event), after: framer.position?.(this.position) });
-    if (this.#options.endsAfter?.(event) === true) this.end(1000, "stream complete");
+    const prev = this.position.move(event.stream, event.seq);
+    if (prev < 0) return;
+    const framer = this.#framer;
+    const bytes = framer.event(event);
+    const after = framer.position === undefined ? undefined : framer.position(this.position);
+    if (!this.#sendNow(bytes, after)) this.#enqueue({ stream: event.stream, seq: event.seq, prev, bytes, after });
+    if (this.#endsAfter !== undefined && this.#endsAfter(event)) this.end(1000, "stream complete");
   }
 
   /** Starts holding live events back while history is replayed from the store. */
@@ -205,15 +222,22 @@ export class Subscriber {
     this.#options.onClosed?.();
   }
 
+  /** Sends at once when nothing waits before it and the socket is under its high-water mark; false when the frame must queue. */
+  #sendNow(bytes: Buffer, after: Buffer | undefined): boolean {
+    if (this.#queue.length !== 0 || this.#gaps.size !== 0) return false;
+    const buffered = this.#sink.buffered;
+    if (buffered >= this.#highWaterBytes) return false;
+    this.#send(bytes, after, buffered);
+    return true;
+  }
+
   #push(frame: QueuedFrame): void {
+    if (!this.#sendNow(frame.bytes, frame.after)) this.#enqueue(frame);
+  }
+
+  /** Queues a frame behind what waits (dropping the oldest past the bounds), then writes what the socket takes. */
+  #enqueue(frame: QueuedFrame): void {
     const { limits, counters, framer } = this.#options;
-    if (this.#queue.length === 0 && this.#gaps.size === 0) {
-      const buffered = this.#options.sink.buffered;
-      if (buffered < limits.highWaterBytes) {
-        this.#send(frame.bytes, frame.after, buffered);
-        return;
-      }
-    }
     this.#queue.push(frame);
     this.#blockedSince ??= Date.now();
     while (this.#queue.length > limits.queueEvents || this.#queue.bytes > limits.queueBytes) {
@@ -266,8 +290,9 @@ export class Subscriber {
   }
 
   /** `buffered`: what the socket held before, when the caller already read it. */
-  #send(bytes: Buffer, after: Buffer | undefined, buffered: number = this.#options.sink.buffered): void {
-    const { counters, sink } = this.#options;
+  #send(bytes: Buffer, after: Buffer | undefined, buffered: number = this.#sink.buffered): void {
+    const counters = this.#counters;
+    const sink = this.#sink;
     counters.deliveries++;
     let sent = bytes.length;
     if (after === undefined) {
