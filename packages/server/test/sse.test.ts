@@ -98,8 +98,13 @@ describe("SSE (GET /api/events)", () => {
     socket.on("data", (chunk: Buffer) => (raw += chunk.toString()));
     socket.write(`GET /api/events HTTP/1.0\r\nAuthorization: Bearer ${hub.admin}\r\n\r\n`);
     await vi.waitFor(() => expect(raw).toContain("event: ready"), { timeout: 10_000 });
-    const [position] = await publish(hub, [event()]);
-    await vi.waitFor(() => expect(raw).toMatch(new RegExp(`event: WPAssigned\ndata: \\{.*\\}\nid: ${position}\n\n`)), { timeout: 10_000 });
+    // One stream seen so far: the shared frame, whose `id: <stream>:<seq>` is the whole position.
+    const [position] = await publish(hub, [event({ project_uuid: PROJECT_A })]);
+    await vi.waitFor(() => expect(raw).toMatch(new RegExp(`id: ${position}\nevent: WPAssigned\ndata: \\{.*\\}\n\n`)), { timeout: 10_000 });
+    // A second stream: the shared frame without id, then this subscriber's own id, the whole position.
+    await publish(hub, [event({ project_uuid: PROJECT_B })]);
+    const both = [`${PROJECT_A}:1`, `${PROJECT_B}:1`].sort().join(",");
+    await vi.waitFor(() => expect(raw).toMatch(new RegExp(`event: WPAssigned\ndata: \\{.*\\}\nid: ${both}\n\n`)), { timeout: 10_000 });
     const [head, body] = raw.split("\r\n\r\n", 2) as [string, string];
     expect(head.toLowerCase()).not.toContain("transfer-encoding");
     expect(head.toLowerCase()).not.toContain("connection: keep-alive");

@@ -21,14 +21,17 @@ export interface Sink {
 
 /** Builds the transport's frames for one subscriber. */
 export interface Framer {
-  /** The event's frame: bytes shared by every subscriber of its kind, never copied per subscriber. */
-  readonly event: (event: PublishedEvent) => Buffer;
+  /**
+   * The event's frame, given the subscriber's position after it: bytes shared by
+   * every subscriber of its kind, never copied per subscriber.
+   */
+  readonly event: (event: PublishedEvent, position: StreamPosition) => Buffer;
   /**
    * This subscriber's own bytes after each event's frame, given its position after
-   * the event (SSE's `id: <position>` of a multi-stream subscription); absent when
-   * the shared frame is complete.
+   * the event (SSE's `id: <position>` of a subscription that has seen several
+   * streams); absent, or undefined for that event, when the shared frame is complete.
    */
-  readonly position?: (position: StreamPosition) => Buffer;
+  readonly position?: (position: StreamPosition) => Buffer | undefined;
   /**
    * A gap signal (events of `stream` after `fromSeq` up to `toSeq` were dropped);
    * absent when the transport has none, and a subscriber that falls behind is

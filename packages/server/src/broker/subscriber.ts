@@ -142,7 +142,7 @@ export class Subscriber {
     const prev = this.position.move(event.stream, event.seq);
     if (prev < 0) return;
     const framer = this.#framer;
-    const bytes = framer.event(event);
+    const bytes = framer.event(event, this.position);
     const after = framer.position === undefined ? undefined : framer.position(this.position);
     if (!this.#sendNow(bytes, after)) this.#enqueue({ stream: event.stream, seq: event.seq, prev, bytes, after });
     if (this.#endsAfter !== undefined && this.#endsAfter(event)) this.end(1000, "stream complete");
@@ -162,7 +162,7 @@ export class Subscriber {
   replay(event: PublishedEvent): void {
     if (this.#closed || !this.position.advance(event.stream, event.seq)) return;
     const { framer } = this.#options;
-    this.#send(framer.event(event), framer.position?.(this.position));
+    this.#send(framer.event(event, this.position), framer.position?.(this.position));
     if (this.#options.endsAfter?.(event) === true) this.#ending ??= { code: 1000, reason: "stream complete" };
   }
 

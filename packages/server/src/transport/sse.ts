@@ -6,10 +6,12 @@
  * fell behind), after which the client reconnects with `Last-Event-ID` and resumes.
  * Filters: `?channel=`, `?project=`; resume: `Last-Event-ID` (wins) or `?since=`,
  * a position token or a protocol-1 seq. A position the hub cannot serve gets one
- * explicit `reset` event; dropped frames a `gap` event per stream. A subscription
- * that reads one stream (one project's) gets each event's pre-built frame with
- * `id: <stream>:<seq>`, which is its whole position; one that reads several gets the
- * pre-built frame without `id:` and then its own `id: <position>` chunk. `?data=payload` sends each
+ * explicit `reset` event; dropped frames a `gap` event per stream. While a
+ * subscription's position names one stream (always, for one project's events) it
+ * gets each event's pre-built frame with `id: <stream>:<seq>`, which is its whole
+ * position; once it has seen several, the pre-built frame without `id:` and then its
+ * own `id: <position>` chunk (shared with the subscriber before it when the position
+ * is the same). `?data=payload` sends each
  * event's payload alone as `data` (the flat frames of kube-coder's stream) instead of
  * the envelope. The control events' names and data are @events/schema's (`SSE_EVENTS`,
  * `SseReadyData`, ...), so what is written here cannot drift from what clients decode.
@@ -167,26 +169,35 @@ export class SseStreams {
 
 /**
  * The frames of one stream: each event's as built once for every subscriber of its
- * kind (envelope or payload, chunked or not, with `id:` or without), plus, for a
- * subscription that reads several streams, its own `id: <position>` after each.
+ * kind (envelope or payload, chunked or not, with `id:` or without), plus, once a
+ * subscription has seen several streams, its own `id: <position>` after each.
  */
 function sseFramer(query: { project: string | undefined; payloadOnly: boolean; chunked: boolean }): Framer {
   const { chunked } = query;
-  // One project's events are one stream: `<stream>:<seq>` is the subscription's whole position.
-  const id = query.project !== undefined;
-  const form = { id, chunked };
+  // While a position names one stream (always, for one project's events), the
+  // event's `<stream>:<seq>` is the whole position: the shared frame with `id:` serves.
+  const whole = { id: true, chunked };
+  const open = { id: false, chunked };
   const frame = (bytes: Buffer): Buffer => (chunked ? httpChunk(bytes) : bytes);
   return {
-    event: query.payloadOnly ? (event: PublishedEvent) => event.ssePayload(form) : (event: PublishedEvent) => event.sse(form),
-    ...(id ? {} : { position: (position) => idChunk(position.token(), chunked) }),
+    event: query.payloadOnly
+      ? (event: PublishedEvent, position) => event.ssePayload(position.size === 1 ? whole : open)
+      : (event: PublishedEvent, position) => event.sse(position.size === 1 ? whole : open),
+    position: (position) => (position.size === 1 ? undefined : idChunk(position.token(), chunked)),
     gap: (stream, fromSeq, toSeq) => frame(Buffer.from(control(SSE_EVENTS.gap, { stream, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies SseGapData))),
   };
 }
 
-/** A multi-stream subscriber's `id: <position>` line that ends an event's block: one allocation (a token is ASCII). */
+/** The last `id:` chunk built: subscribers that read the same streams from the same start share it, one after another in a fan-out. */
+let lastId: { readonly token: string; readonly chunked: boolean; readonly bytes: Buffer } | undefined;
+
+/** A multi-stream subscriber's `id: <position>` line that ends an event's block: one allocation (a token is ASCII), or none when the previous subscriber had the same. */
 function idChunk(token: string, chunked: boolean): Buffer {
+  if (lastId !== undefined && lastId.chunked === chunked && lastId.token === token) return lastId.bytes;
   const line = `id: ${token}\n\n`;
-  return Buffer.from(chunked ? `${line.length.toString(16)}\r\n${line}\r\n` : line, "latin1");
+  const bytes = Buffer.from(chunked ? `${line.length.toString(16)}\r\n${line}\r\n` : line, "latin1");
+  lastId = { token, chunked, bytes };
+  return bytes;
 }
 
 /**
