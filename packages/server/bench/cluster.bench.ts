@@ -25,8 +25,8 @@ import WebSocket from "ws";
 import type { Envelope } from "@events/schema";
 import { median, percentile, report, type BenchRow } from "../../../scripts/bench-kit.js";
 import { projects, publishSpread, spread } from "../test/cluster/clients.js";
-import { ADMIN, postgresMissing, redisMissing } from "../test/cluster/harness.js";
-import { counter, lockWaits, readWork, spent, startCluster, until, type Work } from "./lib/cluster.js";
+import { ADMIN, postgresMissing, redisMissing, until } from "../test/cluster/harness.js";
+import { counter, lockWaits, readWork, spent, startCluster, type Work } from "./lib/cluster.js";
 import { benchEvents } from "./lib/events.js";
 import { log } from "./lib/setup.js";
 
@@ -99,7 +99,7 @@ async function ingest(setup: Setup): Promise<IngestRun> {
     const waits = await lockWaits(running);
     const started = performance.now();
     await Promise.all(producers.map(({ node, events }) => publishSpread(events, [urls[node]!], { frameSize: FRAME, inFlight: PRODUCER_IN_FLIGHT })));
-    await until(() => subscribers.every((subscriber) => subscriber.count() >= EVENTS));
+    await until(() => subscribers.every((subscriber) => subscriber.count() >= EVENTS), { timeoutMs: 120_000, what: "every event acked and delivered", pollMs: 2 });
     const seconds = (performance.now() - started) / 1000;
     const lockWaiting = await waits.stop();
     const work = spent(before, await readWork(running));
@@ -143,7 +143,7 @@ async function latencies(nodeCount: number): Promise<number[]> {
       publisher.send(JSON.stringify({ type: "publish", ref: `l${index}`, events: [event] }));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await until(() => samples.length >= LATENCY_SAMPLES, 30_000);
+    await until(() => samples.length >= LATENCY_SAMPLES, { timeoutMs: 30_000, what: "the latency samples", pollMs: 2 });
     publisher.close();
     subscriber.close();
     return samples;

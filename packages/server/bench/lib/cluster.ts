@@ -54,14 +54,6 @@ export async function counter(wsUrl: string): Promise<{ count: () => number; clo
   return { count: () => count, close: () => ws.close() };
 }
 
-export async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("bench step timed out");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 /** CPU time (user + system) a process has used, in ms; 0 when it is gone. */
 function processCpuMs(pid: number): number {
   try {

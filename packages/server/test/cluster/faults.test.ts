@@ -13,18 +13,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { events } from "../helpers/envelopes.js";
 import { ackedStreams, projects, publishSpread, ResumingSubscriber, spread } from "./clients.js";
-import { health, metric, storedCounts, storedPositions } from "./harness.js";
+import { health, metric, storedCounts, storedPositions, until } from "./harness.js";
 import { privatePostgres, privateRedis } from "./private-services.js";
 import { onCleanup, requirePrivateServers, requireServices, testCluster } from "./setup.js";
-
-/** Resolves when `check` holds; polls every 20 ms for at most `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Every subscriber has at least as many events of each stream as were acked. */
 function caughtUp(subscribers: readonly ResumingSubscriber[], acked: ReadonlyMap<string, readonly string[]>): boolean {
@@ -72,7 +63,7 @@ describe("cluster faults", () => {
     expect(result.accepted + result.duplicate).toBe(total);
     const acked = ackedStreams(result.storedAt);
     expect(acked.size).toBe(6);
-    await until(() => caughtUp(subscribers, acked), 30_000, "every subscriber to get every acked event");
+    await until(() => caughtUp(subscribers, acked), { timeoutMs: 30_000, what: "every subscriber to get every acked event" });
     for (const subscriber of subscribers) subscriber.stop();
     expectComplete(subscribers, acked);
     expect(subscribers[0]!.reconnects).toBeGreaterThanOrEqual(1);
@@ -111,7 +102,7 @@ describe("cluster faults", () => {
           await redis.crash();
           const down = acked;
           await degraded();
-          await until(() => acked >= (early.length * 2) / 3, 20_000, "events acked while Redis is down");
+          await until(() => acked >= (early.length * 2) / 3, { timeoutMs: 20_000, what: "events acked while Redis is down" });
           ackedWhileDown = acked - down;
           await redis.start();
         })();
@@ -134,7 +125,7 @@ describe("cluster faults", () => {
     await redis.start();
     expect(first.accepted + second.accepted).toBe(total);
     const streams = ackedStreams(new Map([...first.storedAt, ...second.storedAt]));
-    await until(() => caughtUp(subscribers, streams), 30_000, "every subscriber to get every acked event");
+    await until(() => caughtUp(subscribers, streams), { timeoutMs: 30_000, what: "every subscriber to get every acked event" });
     for (const subscriber of subscribers) subscriber.stop();
     expectComplete(subscribers, streams);
     // The subscribers never noticed: their node filled what the bus lost from the store.
@@ -178,7 +169,7 @@ describe("cluster faults", () => {
             timeout: 10_000,
             interval: 50,
           });
-          await until(() => refused > 0, 10_000, "a publish refused while PostgreSQL is down");
+          await until(() => refused > 0, { timeoutMs: 10_000, what: "a publish refused while PostgreSQL is down" });
           await postgres.start();
         })();
       },
@@ -192,7 +183,7 @@ describe("cluster faults", () => {
     expect(await storedPositions(cluster.databaseUrl)).toEqual(result.storedAt);
     expect(await storedCounts(cluster.databaseUrl)).toEqual({ rows: total, distinct: total, streams: 4, holes: 0 });
     const streams = ackedStreams(result.storedAt);
-    await until(() => caughtUp(subscribers, streams), 30_000, "every subscriber to get every acked event");
+    await until(() => caughtUp(subscribers, streams), { timeoutMs: 30_000, what: "every subscriber to get every acked event" });
     for (const subscriber of subscribers) subscriber.stop();
     expectComplete(subscribers, streams);
     // Nobody restarted the nodes: each answers for its store again.

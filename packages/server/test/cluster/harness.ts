@@ -18,6 +18,15 @@ export { freePort, POSTGRES_BASE };
 
 export const REDIS_URL = process.env["EVENTS_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 export const ADMIN = "cluster-test-admin-token-0123456789";
+
+/** Resolves when `check` holds, polling every `pollMs` (the bench polls finely: it times the wait); throws naming `what` past `timeoutMs`. */
+export async function until(check: () => boolean, options: { readonly timeoutMs: number; readonly what: string; readonly pollMs?: number }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`waited ${options.timeoutMs} ms for ${options.what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
+  }
+}
 const SERVER_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const BUILT_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 const SOURCE_DIR = fileURLToPath(new URL("../../src/", import.meta.url));
