@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, streamOf } from "@events/schema";
 import { Broker } from "../src/broker/broker.js";
+import type { PublishedBatch } from "../src/broker/published-batch.js";
 import { PublishedEvent } from "../src/broker/published-event.js";
 import type { Sink } from "../src/broker/sink.js";
 import { createLogger } from "../src/logger.js";
@@ -49,6 +50,24 @@ function wsFramer(sub: string) {
     event: (event: PublishedEvent) => event.message(sub),
     gap: (stream: string, from: number, to: number) => Buffer.from(JSON.stringify({ type: "gap", sub, stream, from_seq: from, to_seq: to })),
   };
+}
+
+/** A WebSocket framer that also frames whole batches, as the hub's does. */
+function batchFramer(sub: string) {
+  return { event: (event: PublishedEvent) => event.wsFrame(sub), batch: (batch: PublishedBatch) => batch.wsFrames(sub) };
+}
+
+/** The JSON messages of the unmasked text frames (payloads under 64 KiB) in `bytes`. */
+function wsMessages(bytes: Buffer): Record<string, unknown>[] {
+  const messages: Record<string, unknown>[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    expect(bytes[at]).toBe(0x81);
+    const short = bytes[at + 1]!;
+    const [length, header] = short < 126 ? [short, 2] : [bytes.readUInt16BE(at + 2), 4];
+    messages.push(JSON.parse(bytes.subarray(at + header, at + header + length).toString()) as Record<string, unknown>);
+    at += header + length;
+  }
+  return messages;
 }
 
 /** Stream and seq of each message frame sent, as `stream:seq`. */
@@ -104,6 +123,53 @@ describe("broker", () => {
     for (const frame of frames) expect([frame[0], frame[1]]).toEqual([0x81, frame.length - 2]);
     expect(JSON.parse(frames[0]!.subarray(2).toString())).toMatchObject({ type: "message", sub: "s", seq: 1 });
     expect(JSON.parse(frames[1]!.subarray(2).toString())).toMatchObject({ type: "message", sub: "other", seq: 1 });
+  });
+
+  it("writes a batch as one write of its joined frames, shared by every subscriber with that id, each stream moved to its last seq", () => {
+    const broker = new Broker(createLogger("silent"));
+    const limits = { ...LIMITS, highWaterBytes: 10_000 };
+    const subs = ["s", "s", "other", "s"];
+    const subscribers = subs.map((sub) => {
+      const sink = new FakeSink();
+      return { sink, subscriber: broker.subscribe({ filter: {}, framer: batchFramer(sub), sink, limits }) };
+    });
+    broker.publishBatch([published(1, "events", A), published(1), published(2, "events", A)]);
+    for (const { sink, subscriber } of subscribers) {
+      expect(sink.sent.length).toBe(1);
+      expect(subscriber.position.token()).toBe(`-:1,${A}:2`);
+    }
+    const [first, second, other, fourth] = subscribers.map(({ sink }) => sink.sent[0]!);
+    expect(second).toBe(first);
+    expect(fourth).toBe(first);
+    expect(wsMessages(first!)).toEqual([
+      { type: "message", stream: A, seq: 1, channel: "events", event: { n: 1, payload: { k: 1 } }, sub: "s" },
+      { type: "message", stream: "-", seq: 1, channel: "events", event: { n: 1, payload: { k: 1 } }, sub: "s" },
+      { type: "message", stream: A, seq: 2, channel: "events", event: { n: 2, payload: { k: 2 } }, sub: "s" },
+    ]);
+    expect(wsMessages(other!).map((message) => message["sub"])).toEqual(["other", "other", "other"]);
+    expect(broker.counters.deliveries).toBe(12);
+  });
+
+  it("frames a batch event by event for a subscriber that does not take all of it: a filter, a position past part of it, more than the high-water mark", () => {
+    const broker = new Broker(createLogger("silent"));
+    const open = (filter: { project?: string }, highWaterBytes = 10_000) => {
+      const sink = new FakeSink();
+      const subscriber = broker.subscribe({ filter, framer: batchFramer("s"), sink, limits: { ...LIMITS, highWaterBytes } });
+      return { sink, subscriber };
+    };
+    const filtered = open({ project: A });
+    const ahead = open({});
+    ahead.subscriber.position.replace(new Map([[A, 1]]));
+    const small = open({}, 100);
+    broker.publishBatch([published(1, "events", A), published(1), published(2, "events", A)]);
+    const streamSeqs = (sink: FakeSink) => sink.sent.flatMap((bytes) => wsMessages(bytes)).map((message) => `${message["stream"]}:${message["seq"]}`);
+    expect(filtered.sink.sent.length).toBe(2);
+    expect(streamSeqs(filtered.sink)).toEqual([`${A}:1`, `${A}:2`]);
+    expect(streamSeqs(ahead.sink)).toEqual(["-:1", `${A}:2`]);
+    // The socket's unsent bytes may pass the high-water mark by one frame, not by a batch.
+    expect(small.sink.sent.length).toBe(3);
+    expect(streamSeqs(small.sink)).toEqual([`${A}:1`, "-:1", `${A}:2`]);
+    expect(broker.counters.deliveries).toBe(7);
   });
 
   it("writes straight to a socket that keeps up, queueing nothing; past the high-water mark frames wait, in order", () => {

@@ -2,6 +2,7 @@
  * The store's contract, run unchanged against SQLite and PostgreSQL (the real
  * server; a fresh schema per test).
  */
+import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { event, machineEvent, PROJECT_A, PROJECT_B, problemsSnapshot, sessionEvent } from "./helpers/envelopes.js";
 import { requirePostgres } from "./helpers/postgres.js";
@@ -267,5 +268,43 @@ describe.each(["sqlite", "postgres"] as const)("store on %s", (backend) => {
     await store.append([prepare(event())], AT);
     expect(await store.legacyPosition(0)).toEqual(new Map());
     expect(await store.legacyPosition(1)).toBeUndefined();
+  });
+});
+
+describe("store on sqlite: the append's own statements", () => {
+  it("rolls a batch back whole when a side-table write fails inside it: no event, no seq spent, and the next append goes on", async () => {
+    const { store, where } = await open("sqlite");
+    await store.append([prepare(event({ project_uuid: PROJECT_A }))], AT);
+    // The session row is written through kysely, in the transaction the append's own statements opened.
+    const other = new BetterSqlite3(where);
+    other.exec("create trigger refuse_sessions before insert on sessions begin select raise(abort, 'sessions refused'); end");
+    const batch = [prepare(event({ project_uuid: PROJECT_A })), prepare(sessionEvent("s_x", { kind: "phase", phase: "p", at: AT }, PROJECT_A))];
+    await expect(store.append(batch, AT)).rejects.toThrow(/sessions refused/);
+    expect((await store.readAfter({ after: ALL, limit: 10 })).map((row) => [row.stream, row.seq])).toEqual([[PROJECT_A, 1]]);
+    expect(await store.streamHeads()).toEqual(new Map([[PROJECT_A, 1]]));
+    other.exec("drop trigger refuse_sessions");
+    other.close();
+    expect(await store.append(batch, AT)).toEqual([
+      { stream: PROJECT_A, seq: 2, inserted: true },
+      { stream: PROJECT_A, seq: 3, inserted: true },
+    ]);
+    expect(await store.session("s_x")).toMatchObject({ status: "open", firstSeq: 3 });
+  });
+
+  it("shares its connection with kysely's transactions: appends that wait inside their own transaction, next to prunes, land whole", async () => {
+    const { store } = await open("sqlite");
+    await store.append(Array.from({ length: 50 }, () => prepare(event({ project_uuid: PROJECT_A }))), AT);
+    // A session frame makes an append wait for kysely inside the transaction it opened;
+    // a prune opens a kysely transaction of its own on the same connection meanwhile.
+    const work: Promise<unknown>[] = [];
+    for (let round = 0; round < 10; round++) {
+      work.push(store.append([prepare(event({ project_uuid: PROJECT_A })), prepare(sessionEvent(`s_${round}`, { kind: "phase", phase: "p", at: AT }, PROJECT_A))], AT));
+      work.push(store.prune(40));
+    }
+    const results = await Promise.all(work);
+    const seqs = results.filter((result): result is { stream: string; seq: number }[] => Array.isArray(result)).flat().map((outcome) => outcome.seq);
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, index) => 51 + index));
+    expect(await store.streamHeads()).toEqual(new Map([[PROJECT_A, 70]]));
+    expect(await store.session("s_9")).toMatchObject({ firstSeq: 70 });
   });
 });

@@ -124,6 +124,8 @@ export interface Watched {
   readonly rss: number;
   /** CPU time as a share of one core. */
   readonly cpu: number;
+  /** The part of `cpu` spent in the kernel (socket writes, mostly). */
+  readonly systemCpu: number;
   /** The hub's store transactions meanwhile, and their seconds in total. */
   readonly commits: number;
   readonly commitSeconds: number;
@@ -149,6 +151,7 @@ async function watch(): Promise<{ stop(): Promise<Watched> }> {
         rssStart,
         rss: Math.max(rss, process.memoryUsage.rss()),
         cpu: (cpu.user + cpu.system) / 1e6 / seconds,
+        systemCpu: cpu.system / 1e6 / seconds,
         commits: writes.count - before.writes.count,
         commitSeconds: writes.seconds - before.writes.seconds,
         drops: (hub?.stats().drops ?? 0) - before.drops,

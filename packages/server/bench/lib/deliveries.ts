@@ -23,6 +23,8 @@ export interface DeliverySummary {
   readonly last: number[];
   /** CPU time of the subscribers' process over the tracking, as a share of one core. */
   readonly cpu: number;
+  /** The part of `cpu` spent in the kernel (socket reads, mostly). */
+  readonly systemCpu: number;
 }
 
 export class Deliveries {
@@ -94,6 +96,7 @@ export class Deliveries {
       first: first.map((latency) => (latency === Number.POSITIVE_INFINITY ? -1 : latency)),
       last,
       cpu: (cpu.user + cpu.system) / 1000 / (now() - this.#started),
+      systemCpu: cpu.system / 1000 / (now() - this.#started),
     };
   }
 }

@@ -83,30 +83,31 @@ export class IdScan {
   }
 }
 
+/**
+ * Every raw client reads into this one buffer (net's `onread`): no Buffer is made per
+ * read and no stream machinery runs, so a subscriber process that reads a thousand
+ * sockets stays cheap next to the servers it measures. A chunk is only valid during
+ * its callback; whatever is kept is copied.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
 export class RawClient {
   readonly socket: Socket;
   #listener: ((chunk: Buffer) => void) | undefined;
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.on("data", (chunk: Buffer) => this.#listener?.(chunk));
-    socket.on("error", () => undefined);
   }
 
   /** Connects and completes the handshake; resolves with what followed the response head. */
   static open(target: RawTarget): Promise<{ client: RawClient; rest: Buffer }> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port: target.port });
-      socket.setNoDelay(true);
-      const extra = Object.entries(target.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-      const upgrade = target.kind === "ws" ? "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" : "Accept: text/event-stream\r\n";
-      socket.once("connect", () => socket.write(`GET ${target.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgrade}${extra}\r\n`));
+      let client: RawClient | undefined;
       let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer): void => {
+      const onHead = (chunk: Buffer): void => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf("\r\n\r\n");
         if (end < 0) return;
-        socket.off("data", onData);
         const status = head.subarray(0, head.indexOf("\r\n")).toString();
         const expected = target.kind === "ws" ? " 101 " : " 200 ";
         if (!status.includes(expected)) {
@@ -114,14 +115,32 @@ export class RawClient {
           reject(new Error(`handshake failed: ${status}`));
           return;
         }
-        resolve({ client: new RawClient(socket), rest: head.subarray(end + 4) });
+        client = new RawClient(socket);
+        resolve({ client, rest: head.subarray(end + 4) });
       };
-      socket.on("data", onData);
+      const socket = connect({
+        host: "127.0.0.1",
+        port: target.port,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buffer: Uint8Array): boolean => {
+            const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, length);
+            if (client === undefined) onHead(chunk);
+            else client.#listener?.(chunk);
+            return true;
+          },
+        },
+      });
+      socket.setNoDelay(true);
+      const extra = Object.entries(target.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+      const upgrade = target.kind === "ws" ? "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" : "Accept: text/event-stream\r\n";
+      socket.once("connect", () => socket.write(`GET ${target.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgrade}${extra}\r\n`));
       socket.once("error", reject);
+      socket.on("error", () => undefined);
     });
   }
 
-  /** Calls `listener` with every chunk from now on. */
+  /** Calls `listener` with every chunk from now on (valid only during the call: copy what you keep). */
   onData(listener: (chunk: Buffer) => void): void {
     this.#listener = listener;
   }

@@ -120,8 +120,8 @@ async function cell(load: Load, target: Child, offer: { system: RateSystem; rate
   log(
     `  ${offer.warmUp === true ? "warm-up " : ""}${rate} ev/s ${system.key}: p50 ${seen.p50.toFixed(1)} p99 ${seen.p99.toFixed(1)} max ${seen.max.toFixed(1)} ms, to the first of ${SUBSCRIBERS} p50 ${arrived(seen.first, 50)}, to the last p50 ${arrived(seen.last, 50)} p99 ${arrived(seen.last, 99)} ms; ` +
       `${Math.round(seen.perSecond)}/s${lost > 0 ? `, ${lost} lost` : ""}${watched.drops > 0 ? `, ${watched.drops} dropped` : ""}; ` +
-      `server CPU ${(watched.cpu * 100).toFixed(0)}% (${((watched.cpu * (now() - machine.at)) / events.length).toFixed(1)} ms per event), RSS ${(watched.rssStart / 2 ** 20).toFixed(0)} -> peak ${(watched.rss / 2 ** 20).toFixed(0)} MB${commits}; ` +
-      `subscribers CPU ${(seen.cpu * 100).toFixed(0)}%; publisher late p99 ${late.toFixed(1)} ms; everything else ${(others * 100).toFixed(0)}% of a core`,
+      `server CPU ${(watched.cpu * 100).toFixed(0)}% (kernel ${(watched.systemCpu * 100).toFixed(0)}%, ${((watched.cpu * (now() - machine.at)) / events.length).toFixed(1)} ms per event), RSS ${(watched.rssStart / 2 ** 20).toFixed(0)} -> peak ${(watched.rss / 2 ** 20).toFixed(0)} MB${commits}; ` +
+      `subscribers CPU ${(seen.cpu * 100).toFixed(0)}% (kernel ${(seen.systemCpu * 100).toFixed(0)}%); publisher late p99 ${late.toFixed(1)} ms; everything else ${(others * 100).toFixed(0)}% of a core`,
   );
   return { p50: seen.p50, p99: seen.p99, perSecond: seen.perSecond, rssMb: watched.rss / 2 ** 20, rssStartMb: watched.rssStart / 2 ** 20, lost, serverCpu: watched.cpu, clientsCpu: seen.cpu, othersCpu: others, lateMs: late };
 }

@@ -7,6 +7,7 @@
 import { CLOSE_CODES } from "@events/schema";
 import type { Logger } from "../logger.js";
 import { newCounters, type DeliveryCounters } from "./counters.js";
+import { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
 import { Subscriber, type SubscriberOptions } from "./subscriber.js";
 
@@ -50,8 +51,9 @@ export class Broker {
 
   /**
    * Publishes events committed together, each stream's in seq order (streams may
-   * interleave). Each subscriber takes the whole batch at once with its socket
-   * corked, so a batch costs one write per subscriber instead of one per event.
+   * interleave). Each subscriber takes the whole batch at once, in one write: the
+   * batch's joined frames when it takes them all, else its own frames with the socket
+   * corked.
    */
   publishBatch(events: readonly PublishedEvent[]): void {
     const last = events.at(-1);
@@ -59,10 +61,11 @@ export class Broker {
     for (const event of events) {
       if (event.seq > (this.heads.get(event.stream) ?? 0)) this.heads.set(event.stream, event.seq);
     }
+    const batch = events.length === 1 ? undefined : new PublishedBatch(events);
     for (const subscriber of this.#subscribers) {
       try {
-        if (events.length === 1) subscriber.offer(last);
-        else subscriber.offerBatch(events);
+        if (batch === undefined) subscriber.offer(last);
+        else subscriber.offerBatch(batch);
       } catch (error) {
         this.counters.sendErrors++;
         this.#logger.warn("closing a subscriber that failed to take an event", { error });

@@ -2,6 +2,7 @@
  * Where a subscriber's frames go: a WebSocket or an SSE response. The broker sees
  * only this: how much the socket holds unsent, a drain signal, and a way to close.
  */
+import type { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
 import type { StreamPosition } from "./stream-position.js";
 
@@ -26,6 +27,12 @@ export interface Framer {
    * every subscriber of its kind, never copied per subscriber.
    */
   readonly event: (event: PublishedEvent, position: StreamPosition) => Buffer;
+  /**
+   * Every event's frame of a batch, joined: what `event` gives for each in turn,
+   * shared by every subscriber of its kind. Absent when frames depend on more than
+   * the event (the subscriber's position); such a subscriber frames event by event.
+   */
+  readonly batch?: (batch: PublishedBatch) => Buffer;
   /**
    * This subscriber's own bytes after each event's frame, given its position after
    * the event (SSE's `id: <position>` of a subscription that has seen several

@@ -12,6 +12,7 @@
  */
 import { CLOSE_CODES, channelMatches } from "@events/schema";
 import { FrameQueue, type QueuedFrame } from "./frame-queue.js";
+import type { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
 import { StreamPosition } from "./stream-position.js";
 import type { SubscriberFilter, SubscriberOptions } from "./subscriber-options.js";
@@ -101,16 +102,48 @@ export class Subscriber {
     }
   }
 
-  /** Offers a batch (each stream in seq order) with the socket corked: one write for all its frames. */
-  offerBatch(events: readonly PublishedEvent[]): void {
+  /**
+   * Offers a batch (each stream in seq order) in one write: the batch's shared joined
+   * frames when this subscriber takes every event of it at once, else its own frames
+   * with the socket corked.
+   */
+  offerBatch(batch: PublishedBatch): void {
     if (this.#closed) return;
-    const sink = this.#options.sink;
+    const bytes = this.#takesWhole(batch) ? this.#framer.batch!(batch) : undefined;
+    // Past the high-water mark a socket holds at most one frame more: a larger batch goes event by event (and queues).
+    const buffered = this.#sink.buffered;
+    if (bytes !== undefined && buffered + bytes.length <= this.#highWaterBytes) {
+      const position = this.position;
+      for (const { stream, last } of batch.streams) position.move(stream, last);
+      // One delivery per event; #send counts the first.
+      this.#counters.deliveries += batch.events.length - 1;
+      this.#send(bytes, undefined, buffered);
+      return;
+    }
+    const sink = this.#sink;
     sink.cork?.();
     try {
-      for (const event of events) this.offer(event);
+      for (const event of batch.events) this.offer(event);
     } finally {
       sink.uncork?.();
     }
+  }
+
+  /**
+   * Whether the whole batch can go as its shared joined frames: live, nothing queued
+   * or owed before it, every event matching and new to the position, and framed by
+   * the event alone.
+   */
+  #takesWhole(batch: PublishedBatch): boolean {
+    if (this.#framer.batch === undefined || this.#framer.position !== undefined || this.#endsAfter !== undefined) return false;
+    if (this.#held !== undefined || this.#queue.length !== 0 || this.#gaps.size !== 0) return false;
+    const { channel, project, direct } = this.filter;
+    if (channel !== undefined || project !== undefined || direct === true) {
+      for (const event of batch.events) if (!this.matches(event)) return false;
+    }
+    const position = this.position;
+    for (const { stream, first } of batch.streams) if (first <= position.get(stream)) return false;
+    return true;
   }
 
   /** Closes once everything queued is written (close now if nothing is). */

@@ -12,6 +12,7 @@ import pg from "pg";
 import { HubError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PostgresTimeouts, StoreConfig } from "../options.js";
+import type { RawSqlite } from "./append-sqlite.js";
 import type { Database } from "./database.js";
 import { migrationProvider, type Flavour } from "./migrations.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
@@ -20,6 +21,8 @@ import { cachingDatabase } from "./statement-cache.js";
 export interface Connection {
   readonly db: Kysely<Database>;
   readonly flavour: Flavour;
+  /** The SQLite file's better-sqlite3 handle under `db`, for the append's prepared statements; only for SQLite. */
+  readonly sqlite?: RawSqlite;
   /** Releases what the connection holds besides the database (the checkpoint worker). */
   readonly close: () => Promise<void>;
 }
@@ -63,7 +66,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: "sqlite" }>): Connectio
     },
   });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
-  return { db, flavour: "sqlite", close: () => checkpointer.stop() };
+  return { db, flavour: "sqlite", sqlite: database, close: () => checkpointer.stop() };
 }
 
 function openPostgres(url: string, timeouts: PostgresTimeouts, logger: Logger | undefined): Connection {

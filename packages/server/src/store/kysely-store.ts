@@ -11,7 +11,7 @@ import type { HubStore } from "./hub-store.js";
 import type { Connection } from "./connect.js";
 import type { Flavour } from "./migrations.js";
 import { appendPostgres } from "./append-postgres.js";
-import { appendSqlite } from "./append-sqlite.js";
+import { SqliteAppender } from "./append-sqlite.js";
 import { readAfter, readBefore, streamHeads } from "./event-reads.js";
 import { legacyPosition } from "./legacy-position.js";
 import { prune, prunedThrough } from "./retention.js";
@@ -32,16 +32,21 @@ export class KyselyStore implements HubStore {
   readonly flavour: Flavour;
   readonly #db: Kysely<Database>;
   readonly #release: () => Promise<void>;
+  readonly #sqlite: SqliteAppender | undefined;
 
   constructor(connection: Connection) {
     this.#db = connection.db;
     this.flavour = connection.flavour;
     this.#release = connection.close;
+    if (connection.flavour === "sqlite") {
+      if (connection.sqlite === undefined) throw new Error("a SQLite connection comes with its better-sqlite3 handle");
+      this.#sqlite = new SqliteAppender(connection.db, connection.sqlite);
+    }
   }
 
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return this.flavour === "postgres" ? appendPostgres(this.#db, events, receivedAt) : appendSqlite(this.#db, events, receivedAt);
+    return this.#sqlite === undefined ? appendPostgres(this.#db, events, receivedAt) : this.#sqlite.append(events, receivedAt);
   }
 
   readAfter(query: ReadQuery): Promise<StoredEvent[]> {

@@ -7,7 +7,7 @@
  * project), then each table takes one statement per chunk, so a batch of 1,000
  * session frames costs a few statements, not 1,000 round trips.
  */
-import { sql, type Insertable, type Transaction } from "kysely";
+import { sql, type Insertable, type Kysely } from "kysely";
 import { TERMINAL_SESSION_KINDS } from "@events/schema";
 import type { Database, MachineEventsTable, ProblemSnapshotsTable, SessionsTable } from "./database.js";
 import { projectKey, type AppendOutcome, type PreparedEvent } from "./records.js";
@@ -17,9 +17,20 @@ const CHUNK = 500;
 
 type SessionRow = Insertable<SessionsTable> & { status: SessionsTable["status"] };
 
-/** Machine rows, session state and problem snapshots of the events just inserted. */
+/** The event types that write a side table. */
+const SIDE_TABLE_TYPES: ReadonlySet<string> = new Set(["MachineEvent", "SessionEvent", "ProblemsSnapshot"]);
+
+/** Whether any event the append stored writes a side table (most batches write none). */
+export function needsSideTables(events: readonly PreparedEvent[], outcomes: readonly AppendOutcome[]): boolean {
+  for (let index = 0; index < events.length; index++) {
+    if (outcomes[index]!.inserted && SIDE_TABLE_TYPES.has(events[index]!.eventType)) return true;
+  }
+  return false;
+}
+
+/** Machine rows, session state and problem snapshots of the events just inserted, in the caller's open transaction. */
 export async function sideTables(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   batch: {
     events: readonly PreparedEvent[];
     outcomes: readonly AppendOutcome[];
@@ -105,7 +116,7 @@ export async function sideTables(
 }
 
 /** A session opens with its first frame and ends, once, with `done` or `failed`. */
-async function upsertSessions(trx: Transaction<Database>, rows: SessionRow[]): Promise<void> {
+async function upsertSessions(trx: Kysely<Database>, rows: SessionRow[]): Promise<void> {
   await trx
     .insertInto("sessions")
     .values(rows)

@@ -266,6 +266,7 @@ export class WsProtocolConnection {
       filter: { channel: frame.channel, project: access.project },
       framer: {
         event: (event) => event.wsFrame(sub),
+        batch: (batch) => batch.wsFrames(sub),
         gap: (stream, fromSeq, toSeq) =>
           textFrame(Buffer.from(JSON.stringify({ type: "gap", sub, stream, from_seq: fromSeq, to_seq: toSeq, reason: "slow_consumer" } satisfies HubFrame))),
       },
