@@ -245,6 +245,18 @@ describe("events token and tail", () => {
     expect(line).toMatchObject({ stream: u.uuid, seq: 1 });
   });
 
+  it("tail's plain lines say whose seq each is (seqs count per project), unless --project names the one stream", async () => {
+    const u = await loggedIn();
+    await u.run(["wp", "status", "WP07", "--to", "planned"]);
+    await u.run(["sync", "now"]);
+    const plain = await u.run(["tail", "--since", "0", "--count", "1"]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(new RegExp(`^ *${u.uuid.slice(0, 8)}:1 .*WPStatusChanged WP07`, "m"));
+    const one = await u.run(["tail", "--since", "0", "--count", "1", "--project", u.uuid]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^ {5}1 .*WPStatusChanged WP07/m);
+  });
+
   it("tail --since takes a position token and reads what follows it in that stream; a malformed one exits 2", async () => {
     const u = await loggedIn();
     for (const content of ["one", "two", "three"]) await u.run(["history", "add", "WP02", "--content", content]);

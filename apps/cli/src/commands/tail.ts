@@ -94,7 +94,7 @@ export async function tail(flags: TailFlags): Promise<void> {
     subscription.on("event", (delivery) => {
       if (printed >= limit) return;
       printed += 1;
-      printDelivery(delivery, flags.json === true);
+      printDelivery(delivery, { json: flags.json === true, streams: flags.project === undefined });
       if (printed >= limit) stop();
     });
     subscription.on("reset", (reset) => warn(`the hub cannot serve from that position (${reset.message}); continuing from ${reset.position === "" ? "the start" : reset.position}`));
@@ -129,9 +129,18 @@ function resumeText(position: string | number | undefined): string {
   return position === "" ? "the start" : position;
 }
 
-function printDelivery({ stream, seq, channel, event }: Delivery, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ stream, seq, channel, event })}\n`);
-  else print(`${colour.dim(String(seq).padStart(6))} ${colour.dim(event.timestamp.slice(11, 23))} ${paint(event.event_type)} ${summary(event)}`);
+/**
+ * One line per event. Seqs count per stream, so a tail that may read several streams
+ * (no `--project`) says whose seq it is: `-` (no project) or the project uuid's first
+ * 8 characters, as in `6f1c2a4e:17`; `--json` lines carry the whole stream.
+ */
+function printDelivery({ stream, seq, channel, event }: Delivery, options: { json: boolean; streams: boolean }): void {
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ stream, seq, channel, event })}\n`);
+    return;
+  }
+  const where = options.streams ? `${stream.slice(0, 8)}:${seq}`.padStart(15) : String(seq).padStart(6);
+  print(`${colour.dim(where)} ${colour.dim(event.timestamp.slice(11, 23))} ${paint(event.event_type)} ${summary(event)}`);
 }
 
 /** The close code and the words with it, without saying the code twice. */
