@@ -170,6 +170,10 @@ describe("broker", () => {
     expect(small.sink.sent.length).toBe(3);
     expect(streamSeqs(small.sink)).toEqual([`${A}:1`, "-:1", `${A}:2`]);
     expect(broker.counters.deliveries).toBe(7);
+    // A batch that repeats a seq is framed event by event, and the repeat skipped.
+    const repeat = open({});
+    broker.publishBatch([published(2), published(2), published(3)]);
+    expect(streamSeqs(repeat.sink)).toEqual(["-:2", "-:3"]);
   });
 
   it("writes straight to a socket that keeps up, queueing nothing; past the high-water mark frames wait, in order", () => {

@@ -18,6 +18,12 @@ export class PublishedBatch {
   readonly events: readonly PublishedEvent[];
   /** Each stream of the batch once, in order of first appearance. */
   readonly streams: readonly BatchStream[];
+  /**
+   * Whether each stream's seqs strictly ascend within the batch. Only then does one
+   * check of each stream's first seq against a position cover every event; a batch
+   * that repeats a seq is framed event by event, which skips the repeat.
+   */
+  readonly ascending: boolean;
   #wsSub: string | undefined;
   #wsFrames: Buffer | undefined;
   #wsBySub: Map<string, Buffer> | undefined;
@@ -26,12 +32,18 @@ export class PublishedBatch {
   constructor(events: readonly PublishedEvent[]) {
     this.events = events;
     const streams = new Map<string, { stream: string; first: number; last: number }>();
+    let ascending = true;
     for (const event of events) {
       const known = streams.get(event.stream);
-      if (known === undefined) streams.set(event.stream, { stream: event.stream, first: event.seq, last: event.seq });
-      else known.last = event.seq;
+      if (known === undefined) {
+        streams.set(event.stream, { stream: event.stream, first: event.seq, last: event.seq });
+      } else {
+        if (event.seq <= known.last) ascending = false;
+        known.last = event.seq;
+      }
     }
     this.streams = [...streams.values()];
+    this.ascending = ascending;
   }
 
   /** Every event's WebSocket `message` frame for `sub`, joined (see PublishedEvent.wsFrame). */

@@ -135,7 +135,7 @@ export class Subscriber {
    * the event alone.
    */
   #takesWhole(batch: PublishedBatch): boolean {
-    if (this.#framer.batch === undefined || this.#framer.position !== undefined || this.#endsAfter !== undefined) return false;
+    if (!batch.ascending || this.#framer.batch === undefined || this.#framer.position !== undefined || this.#endsAfter !== undefined) return false;
     if (this.#held !== undefined || this.#queue.length !== 0 || this.#gaps.size !== 0) return false;
     const { channel, project, direct } = this.filter;
     if (channel !== undefined || project !== undefined || direct === true) {
