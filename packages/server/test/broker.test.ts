@@ -162,7 +162,7 @@ describe("broker", () => {
     ahead.subscriber.position.replace(new Map([[A, 1]]));
     const small = open({}, 100);
     broker.publishBatch([published(1, "events", A), published(1), published(2, "events", A)]);
-    const streamSeqs = (sink: FakeSink) => sink.sent.flatMap((bytes) => wsMessages(bytes)).map((message) => `${message["stream"]}:${message["seq"]}`);
+    const streamSeqs = (sink: FakeSink) => sink.sent.flatMap((bytes) => wsMessages(bytes)).map((message) => `${String(message["stream"])}:${String(message["seq"])}`);
     expect(filtered.sink.sent.length).toBe(2);
     expect(streamSeqs(filtered.sink)).toEqual([`${A}:1`, `${A}:2`]);
     expect(streamSeqs(ahead.sink)).toEqual(["-:1", `${A}:2`]);
