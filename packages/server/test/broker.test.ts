@@ -36,6 +36,24 @@ class FakeSink implements Sink {
   }
 }
 
+/** A sink that groups what is sent between cork and uncork into one write, as a socket does. */
+class CorkingSink extends FakeSink {
+  writes: Buffer[][] = [];
+  #corked: Buffer[] | undefined;
+  override send(bytes: Buffer): void {
+    super.send(bytes);
+    if (this.#corked === undefined) this.writes.push([bytes]);
+    else this.#corked.push(bytes);
+  }
+  cork(): void {
+    this.#corked ??= [];
+  }
+  uncork(): void {
+    if (this.#corked !== undefined && this.#corked.length > 0) this.writes.push(this.#corked);
+    this.#corked = undefined;
+  }
+}
+
 const LIMITS = { queueEvents: 3, queueBytes: 1_000_000, highWaterBytes: 100, sendTimeoutMs: 1_000, slowConsumerGraceMs: 500 };
 
 const A = "6f1c2a4e-3b5d-4c7e-9f10-2a3b4c5d6e7f";
@@ -191,6 +209,19 @@ describe("broker", () => {
     sink.drain();
     expect(delivered(sink)).toEqual(["-:1", "-:2", "-:3", "-:4", "-:5"]);
     expect(subscriber.queuedEvents).toBe(0);
+  });
+
+  it("after a drain, writes what the socket takes of its queue corked: one write, not one per queued frame", () => {
+    const broker = new Broker(createLogger("silent"));
+    const sink = new CorkingSink();
+    const subscriber = broker.subscribe({ filter: {}, framer: wsFramer("s"), sink, limits: { ...LIMITS, queueEvents: 10 } });
+    sink.buffered = 500;
+    for (let seq = 1; seq <= 4; seq++) broker.publish(published(seq));
+    expect(subscriber.queuedEvents).toBe(4);
+    sink.drain();
+    expect(subscriber.queuedEvents).toBe(0);
+    expect(sink.writes.map((write) => write.length)).toEqual([4]);
+    expect(delivered(sink)).toEqual(["-:1", "-:2", "-:3", "-:4"]);
   });
 
   it("keeps each stream's head and delivers each stream once, in seq order, whatever the others do", () => {

@@ -296,12 +296,18 @@ export class Subscriber {
     if (this.#closed) return;
     const { sink, limits } = this.#options;
     this.#blockedSince = this.#queue.length > 0 || this.#gaps.size > 0 ? Date.now() : undefined;
-    while (sink.buffered < limits.highWaterBytes) {
-      // Every pending gap goes out before the frames queued after the drops.
-      if (this.#sendGaps()) continue;
-      const frame = this.#queue.shift();
-      if (frame === undefined) break;
-      this.#send(frame.bytes, frame.after);
+    // What the socket takes now leaves in one write, not one per queued frame.
+    sink.cork?.();
+    try {
+      while (sink.buffered < limits.highWaterBytes) {
+        // Every pending gap goes out before the frames queued after the drops.
+        if (this.#sendGaps()) continue;
+        const frame = this.#queue.shift();
+        if (frame === undefined) break;
+        this.#send(frame.bytes, frame.after);
+      }
+    } finally {
+      sink.uncork?.();
     }
     if (this.#queue.length === 0 && this.#gaps.size === 0) this.#blockedSince = undefined;
     if (this.#queue.length < limits.queueEvents && this.#queue.bytes < limits.queueBytes) this.#behindSince = undefined;
