@@ -109,16 +109,18 @@ export class Subscriber {
    */
   offerBatch(batch: PublishedBatch): void {
     if (this.#closed) return;
-    const bytes = this.#takesWhole(batch) ? this.#framer.batch!(batch) : undefined;
-    // Past the high-water mark a socket holds at most one frame more: a larger batch goes event by event (and queues).
-    const buffered = this.#sink.buffered;
-    if (bytes !== undefined && buffered + bytes.length <= this.#highWaterBytes) {
-      const position = this.position;
-      for (const { stream, last } of batch.streams) position.move(stream, last);
-      // One delivery per event; #send counts the first.
-      this.#counters.deliveries += batch.events.length - 1;
-      this.#send(bytes, undefined, buffered);
-      return;
+    if (this.#takesWhole(batch)) {
+      const bytes = this.#framer.batch!(batch);
+      // Past the high-water mark a socket holds at most one frame more: a larger batch goes event by event (and queues).
+      const buffered = this.#sink.buffered;
+      if (buffered + bytes.length <= this.#highWaterBytes) {
+        const position = this.position;
+        for (const { stream, last } of batch.streams) position.move(stream, last);
+        // One delivery per event; #send counts the first.
+        this.#counters.deliveries += batch.events.length - 1;
+        this.#send(bytes, undefined, buffered);
+        return;
+      }
     }
     const sink = this.#sink;
     sink.cork?.();
