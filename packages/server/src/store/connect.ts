@@ -14,18 +14,16 @@ import type { Logger } from "../logger.js";
 import type { PostgresTimeouts, StoreConfig } from "../options.js";
 import type { RawSqlite } from "./append-sqlite.js";
 import type { Database } from "./database.js";
-import { migrationProvider, type Flavour } from "./migrations.js";
+import { migrationProvider } from "./migrations.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { cachingDatabase } from "./statement-cache.js";
 
-export interface Connection {
+/** An open store: kysely over either dialect, and on SQLite the better-sqlite3 handle under it (for the append's prepared statements). */
+export type Connection = {
   readonly db: Kysely<Database>;
-  readonly flavour: Flavour;
-  /** The SQLite file's better-sqlite3 handle under `db`, for the append's prepared statements; only for SQLite. */
-  readonly sqlite?: RawSqlite;
   /** Releases what the connection holds besides the database (the checkpoint worker). */
   readonly close: () => Promise<void>;
-}
+} & ({ readonly flavour: "sqlite"; readonly sqlite: RawSqlite } | { readonly flavour: "postgres" });
 
 /** How often the SQLite checkpoint worker folds the WAL into the database. */
 const CHECKPOINT_INTERVAL_MS = 1_000;

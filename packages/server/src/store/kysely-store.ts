@@ -38,10 +38,7 @@ export class KyselyStore implements HubStore {
     this.#db = connection.db;
     this.flavour = connection.flavour;
     this.#release = connection.close;
-    if (connection.flavour === "sqlite") {
-      if (connection.sqlite === undefined) throw new Error("a SQLite connection comes with its better-sqlite3 handle");
-      this.#sqlite = new SqliteAppender(connection.db, connection.sqlite);
-    }
+    if (connection.flavour === "sqlite") this.#sqlite = new SqliteAppender(connection.db, connection.sqlite);
   }
 
   append(events: readonly PreparedEvent[], receivedAt: string): Promise<AppendOutcome[]> {
