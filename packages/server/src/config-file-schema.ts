@@ -6,6 +6,7 @@
  * the defaults here to `resolveOptions` and deploy/hub.yaml to this schema.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DEFAULT_FAN_OUT_SLICE } from "./broker/broker.js";
 import { DEFAULT_LIMITS, MAX_DATAGRAM_BYTES } from "./options.js";
 
 /** A key's documentation: its one line of why, its default, and whether it is a path. */
@@ -86,6 +87,7 @@ export const HubConfigFile = Type.Partial(
     sse_max_lifetime_ms: positive({ description: "An SSE stream is ended (end event) after this long; the client reconnects and resumes.", default: 1_800_000 }),
     ticket_ttl_ms: positive({ description: "Lifetime of a stream ticket (POST /api/v1/stream-tickets).", default: 300_000 }),
     write_batch_max: positive({ description: "Most events in one store transaction; capped at limits.subscriber_queue_events.", default: DEFAULT_LIMITS.subscriber_queue_events }),
+    fan_out_slice: positive({ description: "Subscribers handed new events per turn of the event loop; events committed during a walk join it where it is.", default: DEFAULT_FAN_OUT_SLICE }),
     retain_events: positive({ description: "Keep at most this many events; older ones are pruned (resuming before them gets reset). Default: keep all." }),
     retention_interval_ms: positive({ description: "How often retention runs.", default: 60_000 }),
     log_level: Type.Union([Type.Literal("silent"), Type.Literal("error"), Type.Literal("warn"), Type.Literal("info"), Type.Literal("debug")], {

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { DEFAULT_LIMITS as SHARED_DEFAULT_LIMITS, type Limits } from "@events/schema";
 import { HubError } from "./errors.js";
 import { createLogger, defaultLogLevel, type Logger, type LogLevel } from "./logger.js";
+import { DEFAULT_FAN_OUT_SLICE } from "./broker/broker.js";
 
 export interface HubOptions {
   /** Interface to listen on. @default "127.0.0.1" */
@@ -108,6 +109,14 @@ export interface HubOptions {
    * @default the subscriber_queue_events limit (1_000)
    */
   writeBatchMax?: number;
+  /**
+   * Subscribers handed new events per turn of the event loop. Fan-out walks the
+   * subscribers this many at a time; between slices the hub reads its sockets and
+   * commits what came, and events committed meanwhile join the walk where it is,
+   * so a subscriber waits at most one walk for an event, not the rest of one walk and
+   * then its turn in the next. @default 64
+   */
+  fanOutSlice?: number;
   /** Keep at most this many events; older ones are pruned and resuming before them gets `reset`. @default undefined (keep all) */
   retainEvents?: number;
   /** How often retention runs, in milliseconds. @default 60_000 */
@@ -168,6 +177,7 @@ export interface ResolvedOptions {
   readonly sseMaxLifetimeMs: number;
   readonly ticketTtlMs: number;
   readonly writeBatchMax: number;
+  readonly fanOutSlice: number;
   readonly retainEvents: number | undefined;
   readonly retentionIntervalMs: number;
   readonly logger: Logger;
@@ -229,6 +239,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     sseMaxLifetimeMs: options.sseMaxLifetimeMs ?? 1_800_000,
     ticketTtlMs: options.ticketTtlMs ?? 300_000,
     writeBatchMax: Math.min(options.writeBatchMax ?? limits.subscriber_queue_events, limits.subscriber_queue_events),
+    fanOutSlice: options.fanOutSlice ?? DEFAULT_FAN_OUT_SLICE,
     retainEvents: options.retainEvents,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     logger: typeof logger === "object" ? logger : createLogger(logger ?? defaultLogLevel(env)),
@@ -249,6 +260,7 @@ export function resolveOptions(options: HubOptions, env: NodeJS.ProcessEnv = pro
     "sseMaxLifetimeMs",
     "ticketTtlMs",
     "writeBatchMax",
+    "fanOutSlice",
     "retentionIntervalMs",
     "maxDatagramBytes",
     "datagramWarningIntervalMs",

@@ -36,23 +36,28 @@ class FakeSink implements Sink {
   }
 }
 
-/** A sink that groups what is sent between cork and uncork into one write, as a socket does. */
+/** A sink that groups what is sent between cork and the last uncork into one write, as a socket does. */
 class CorkingSink extends FakeSink {
   writes: Buffer[][] = [];
-  #corked: Buffer[] | undefined;
+  #corked: Buffer[] = [];
+  #corks = 0;
   override send(bytes: Buffer): void {
     super.send(bytes);
-    if (this.#corked === undefined) this.writes.push([bytes]);
+    if (this.#corks === 0) this.writes.push([bytes]);
     else this.#corked.push(bytes);
   }
   cork(): void {
-    this.#corked ??= [];
+    this.#corks++;
   }
   uncork(): void {
-    if (this.#corked !== undefined && this.#corked.length > 0) this.writes.push(this.#corked);
-    this.#corked = undefined;
+    if (this.#corks === 0 || --this.#corks > 0) return;
+    if (this.#corked.length > 0) this.writes.push(this.#corked);
+    this.#corked = [];
   }
 }
+
+/** Resolves after the event loop has run its pending immediates once more. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const LIMITS = { queueEvents: 3, queueBytes: 1_000_000, highWaterBytes: 100, sendTimeoutMs: 1_000, slowConsumerGraceMs: 500 };
 
@@ -390,5 +395,62 @@ describe("broker", () => {
     sink.drain();
     expect(sink.closedWith?.code).toBe(1000);
     expect(sink.sent.length).toBe(2);
+  });
+});
+
+describe("the fan-out walk", () => {
+  const SLICE = 4;
+  function walkers(count: number) {
+    const broker = new Broker(createLogger("silent"), { fanOutSlice: SLICE });
+    const sinks = Array.from({ length: count }, () => new CorkingSink());
+    for (const sink of sinks) broker.subscribe({ filter: {}, framer: batchFramer("s"), sink, limits: { ...LIMITS, highWaterBytes: 1_000_000 } });
+    return { broker, sinks };
+  }
+  const seqs = (sink: CorkingSink): number[][] => sink.writes.map((write) => wsMessages(Buffer.concat(write)).map((message) => message["seq"] as number));
+
+  it("hands the first slice its events in publish, and the rest in later turns of the event loop", async () => {
+    const { broker, sinks } = walkers(10);
+    broker.publish(published(1));
+    expect(sinks.map((sink) => sink.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+    await broker.settled();
+    expect(sinks.map(seqs)).toEqual(Array.from({ length: 10 }, () => [[1]]));
+  });
+
+  it("adds events committed during a walk to it: those not yet visited get both in one write, the others get the new one next", async () => {
+    const { broker, sinks } = walkers(10);
+    broker.publish(published(1));
+    await nextTurn(); // the walk is at subscriber 8 of 10
+    expect(sinks.map((sink) => sink.writes.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    broker.publishBatch([published(2), published(3)]);
+    await broker.settled();
+    expect(sinks.map(seqs)).toEqual([...Array.from({ length: 8 }, () => [[1], [2, 3]]), [[1, 2, 3]], [[1, 2, 3]]]);
+    expect(broker.counters.deliveries).toBe(30);
+  });
+
+  it("gives a subscriber that joins during a walk only what is published after it joined, and skips one that closed", async () => {
+    const { broker, sinks } = walkers(10);
+    broker.publish(published(1));
+    const late = new CorkingSink();
+    broker.subscribe({ filter: {}, framer: batchFramer("s"), sink: late, limits: LIMITS });
+    broker.subscribers()[9]!.close(1000, "bye");
+    broker.publish(published(2));
+    await broker.settled();
+    expect(seqs(late)).toEqual([[2]]);
+    expect(seqs(sinks[9]!)).toEqual([]);
+    expect(sinks.slice(4, 9).map(seqs)).toEqual(Array.from({ length: 5 }, () => [[1, 2]]));
+    expect(broker.stats().subscribers).toBe(10);
+  });
+
+  it("keeps each subscriber's streams in seq order across many commits during walks, each event once", async () => {
+    const { broker, sinks } = walkers(13);
+    let seq = 0;
+    for (let round = 0; round < 20; round++) {
+      const size = 1 + (round % 3);
+      broker.publishBatch(Array.from({ length: size }, () => published(++seq)));
+      if (round % 2 === 0) await nextTurn();
+    }
+    await broker.settled();
+    const all = Array.from({ length: seq }, (_, index) => index + 1);
+    for (const sink of sinks) expect(seqs(sink).flat()).toEqual(all);
   });
 });

@@ -81,6 +81,7 @@ sse_retry_ms: 100
 sse_max_lifetime_ms: 60000
 ticket_ttl_ms: 1000
 write_batch_max: 10
+fan_out_slice: 16
 retain_events: 100
 retention_interval_ms: 1000
 log_level: warn
@@ -122,6 +123,7 @@ dashboard_dir: /srv/dashboard
       sseMaxLifetimeMs: 60000,
       ticketTtlMs: 1000,
       writeBatchMax: 10,
+      fanOutSlice: 16,
       retainEvents: 100,
       retentionIntervalMs: 1000,
       logger: "warn",
@@ -255,6 +257,7 @@ describe("the schema's defaults", () => {
       sse_max_lifetime_ms: single.sseMaxLifetimeMs,
       ticket_ttl_ms: single.ticketTtlMs,
       write_batch_max: single.writeBatchMax,
+      fan_out_slice: single.fanOutSlice,
       retention_interval_ms: single.retentionIntervalMs,
     };
     const documented = Object.fromEntries(

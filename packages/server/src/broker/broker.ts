@@ -3,13 +3,41 @@
  * filter matches, each stream in seq order. `publish` is synchronous, never throws and never
  * waits on a socket: a subscriber that fails is closed, one that is slow queues,
  * drops the oldest with a gap signal, and is closed if it stays behind.
+ *
+ * Fan-out walks the subscribers a slice at a time (`fanOutSlice`, the first slice
+ * at once in `publish`, the next ones in later turns of the event loop). Events
+ * committed meanwhile join the walk where it is: each subscriber is handed, in one
+ * write, every batch published since its last visit. With one write per subscriber
+ * costing about 10 microseconds of kernel time on loopback, a walk over 1,000
+ * sockets takes about 10 ms; an event committed during one waited for it to end
+ * and then for its own turn in the next (up to two walks), and now waits at most
+ * for the walk to come round to each subscriber (one walk).
  */
 import { CLOSE_CODES } from "@events/schema";
 import type { Logger } from "../logger.js";
 import { newCounters, type DeliveryCounters } from "./counters.js";
 import { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
-import { Subscriber, type SubscriberOptions } from "./subscriber.js";
+import { Subscriber, type Published, type SubscriberOptions } from "./subscriber.js";
+
+export interface BrokerOptions {
+  /**
+   * Subscribers handed events per turn of the event loop; between slices the hub
+   * reads sockets and commits what came. @default 64
+   */
+  fanOutSlice?: number;
+}
+
+export const DEFAULT_FAN_OUT_SLICE = 64;
+
+/** A walk over the subscribers, under way. */
+interface Walk {
+  entries: IterableIterator<[Subscriber, number]>;
+  /** Batches published when this pass over the subscribers began: every one visited is at least there. */
+  passFrom: number;
+  readonly done: Promise<void>;
+  readonly finish: () => void;
+}
 
 export interface BrokerStats {
   readonly subscribers: number;
@@ -21,13 +49,22 @@ export interface BrokerStats {
 
 export class Broker {
   readonly counters: DeliveryCounters = newCounters();
-  #subscribers = new Set<Subscriber>();
+  /** Each subscriber with the number of batches handed to it (all those published before it joined count as handed). */
+  #subscribers = new Map<Subscriber, number>();
   #logger: Logger;
+  readonly #slice: number;
+  /** Batches published so far. */
+  #published = 0;
+  /** Batches `#logFrom + 1` to `#published`, kept until every subscriber has been handed them. */
+  #log: Published[] = [];
+  #logFrom = 0;
+  #walk: Walk | undefined;
   /** Each stream's newest seq published (loaded from the store at start). */
   readonly heads = new Map<string, number>();
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, options: BrokerOptions = {}) {
     this.#logger = logger;
+    this.#slice = Math.max(1, options.fanOutSlice ?? DEFAULT_FAN_OUT_SLICE);
   }
 
   /** Registers a subscriber; it receives every event published from now on. */
@@ -41,7 +78,7 @@ export class Broker {
         onClosed?.();
       },
     });
-    this.#subscribers.add(subscriber);
+    this.#subscribers.set(subscriber, this.#published);
     return subscriber;
   }
 
@@ -53,7 +90,8 @@ export class Broker {
    * Publishes events committed together, each stream's in seq order (streams may
    * interleave). Each subscriber takes the whole batch at once, in one write: the
    * batch's joined frames when it takes them all, else its own frames with the socket
-   * corked.
+   * corked. The first `fanOutSlice` subscribers have it when this returns; while a
+   * walk is under way, the batch joins it.
    */
   publishBatch(events: readonly PublishedEvent[]): void {
     const last = events.at(-1);
@@ -61,38 +99,77 @@ export class Broker {
     for (const event of events) {
       if (event.seq > (this.heads.get(event.stream) ?? 0)) this.heads.set(event.stream, event.seq);
     }
-    const batch = events.length === 1 ? undefined : new PublishedBatch(events);
-    for (const subscriber of this.#subscribers) {
-      try {
-        if (batch === undefined) subscriber.offer(last);
-        else subscriber.offerBatch(batch);
-      } catch (error) {
-        this.counters.sendErrors++;
-        this.#logger.warn("closing a subscriber that failed to take an event", { error });
-        try {
-          subscriber.close(CLOSE_CODES.internalError, "delivery failed");
-        } catch {
-          subscriber.detach();
+    this.#log.push(events.length === 1 ? last : new PublishedBatch(events));
+    this.#published++;
+    if (this.#walk !== undefined) return;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    this.#walk = { entries: this.#subscribers.entries(), passFrom: this.#published, done, finish };
+    this.#step();
+  }
+
+  /** Resolves when every batch published so far has been handed to every subscriber. */
+  settled(): Promise<void> {
+    return this.#walk?.done ?? Promise.resolve();
+  }
+
+  /** Hands up to a slice of subscribers what was published since their last visit; schedules the rest. */
+  #step(): void {
+    const walk = this.#walk!;
+    let handed = 0;
+    for (;;) {
+      const next = walk.entries.next();
+      if (next.done === true) {
+        // Every subscriber has what was published when this pass began; what came since needs one more.
+        this.#log.splice(0, walk.passFrom - this.#logFrom);
+        this.#logFrom = walk.passFrom;
+        if (this.#published === walk.passFrom) {
+          this.#walk = undefined;
+          walk.finish();
+          return;
         }
+        walk.entries = this.#subscribers.entries();
+        walk.passFrom = this.#published;
+        continue;
+      }
+      const [subscriber, seen] = next.value;
+      if (seen === this.#published) continue;
+      this.#subscribers.set(subscriber, this.#published);
+      this.#hand(subscriber, seen);
+      if (++handed === this.#slice) break;
+    }
+    setImmediate(() => this.#step());
+  }
+
+  #hand(subscriber: Subscriber, seen: number): void {
+    try {
+      subscriber.offerPublished(this.#log, seen - this.#logFrom);
+    } catch (error) {
+      this.counters.sendErrors++;
+      this.#logger.warn("closing a subscriber that failed to take an event", { error });
+      try {
+        subscriber.close(CLOSE_CODES.internalError, "delivery failed");
+      } catch {
+        subscriber.detach();
       }
     }
   }
 
   /** Closes subscribers that stayed behind or stalled; run on a timer. */
   sweep(now: number = Date.now()): void {
-    for (const subscriber of this.#subscribers) subscriber.sweep(now);
+    for (const subscriber of this.#subscribers.keys()) subscriber.sweep(now);
   }
 
   /** Every current subscriber (a copy, safe to close while iterating). */
   subscribers(): Subscriber[] {
-    return [...this.#subscribers];
+    return [...this.#subscribers.keys()];
   }
 
   stats(): BrokerStats {
     let queuedEvents = 0;
     let queuedBytes = 0;
     let maxQueuedBytes = 0;
-    for (const subscriber of this.#subscribers) {
+    for (const subscriber of this.#subscribers.keys()) {
       queuedEvents += subscriber.queuedEvents;
       queuedBytes += subscriber.queuedBytes;
       maxQueuedBytes = Math.max(maxQueuedBytes, subscriber.queuedBytes);

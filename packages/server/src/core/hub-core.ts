@@ -68,7 +68,7 @@ export class HubCore {
     this.options = options;
     this.logger = options.logger;
     this.store = store;
-    this.broker = new Broker(options.logger);
+    this.broker = new Broker(options.logger, { fanOutSlice: options.fanOutSlice });
     this.tokens = new TokenRegistry(store);
     this.writer = new WriteQueue({
       store,
@@ -197,6 +197,7 @@ export class HubCore {
   async drain(): Promise<void> {
     await this.writer.drain();
     await this.cluster?.feed.settled();
+    await this.broker.settled();
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
