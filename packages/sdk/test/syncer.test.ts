@@ -53,6 +53,18 @@ function log(home: string): string {
   return existsSync(path) ? readFileSync(path, "utf8") : "";
 }
 
+/** Runs `wait`; when it fails, the error also says what the syncers logged and what the outbox holds. */
+async function explained<T>(home: string, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const outbox = readOutbox(home);
+    const state = `outbox ${outbox.length} rows, ${leasedBySyncer(home)} leased by a syncer; syncers ${JSON.stringify(syncerPids(home))}`;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\n${state}\nsyncer.log (last 40 lines):\n${log(home).split("\n").slice(-40).join("\n")}`);
+  }
+}
+
 function backgroundEmitter(home: string, hubUrl: string, options: EmitterOptions = {}) {
   return createEmitter({ home, project: PROJECT, exitHook: false, serverUrl: hubUrl, token: ADMIN, syncBackground: true, ...options });
 }
@@ -127,8 +139,10 @@ describe("the background syncer", () => {
     const next = backgroundEmitter(home, hub.url);
     next.emitHistoryAdded({ wp_id: "WP01", entry_type: "note", entry_content: "after the kill" });
     await next.close();
-    await vi.waitFor(() => expect(storedEvents(hub.dataDir)).toEqual({ rows: total + 2, distinct: total + 2 }), { timeout: 60_000, interval: 100 });
-    await vi.waitFor(() => expect(readOutbox(home)).toEqual([]), { timeout: 10_000, interval: 50 });
+    await explained(home, () =>
+      vi.waitFor(() => expect(storedEvents(hub.dataDir)).toEqual({ rows: total + 2, distinct: total + 2 }), { timeout: 60_000, interval: 100 }),
+    );
+    await explained(home, () => vi.waitFor(() => expect(readOutbox(home)).toEqual([]), { timeout: 10_000, interval: 50 }));
     // Rows the dead syncer held were freed at once by the next one, not left to their 60 s leases.
     if (leased > 0) expect(log(home)).toContain(`freed ${leased} rows a dead syncer held`);
   });

@@ -99,7 +99,7 @@ serve(async (message) => {
       groups.delete(name);
       return {};
     case "track":
-      tracked = new Deliveries(groups.get(name) ?? [], message["ids"] as string[]);
+      tracked = new Deliveries(groups.get(name) ?? [], { prefix: text(message, "prefix"), count: Number(message["count"]) });
       return {};
     case "collect": {
       const state = tracked;

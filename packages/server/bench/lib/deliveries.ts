@@ -35,18 +35,18 @@ export class Deliveries {
   readonly #started = now();
   #delivered = 0;
 
-  constructor(clients: readonly RawClient[], ids: readonly string[]) {
+  /** `count` events of one `benchEvents` call, whose ids start with `prefix`. */
+  constructor(clients: readonly RawClient[], events: { prefix: string; count: number }) {
+    const { count } = events;
     this.#clients = clients;
-    this.#events = ids.length;
-    this.#arrivals = new Float64Array(clients.length * ids.length);
-    const index = new Map(ids.map((id, event) => [id, event]));
+    this.#events = count;
+    this.#arrivals = new Float64Array(clients.length * count);
     clients.forEach((client, subscriber) => {
-      const scan = new IdScan();
-      const row = subscriber * ids.length;
+      const scan = new IdScan(events.prefix);
+      const row = subscriber * count;
       let at = 0;
-      const found = (id: string): void => {
-        const event = index.get(id);
-        if (event === undefined || this.#arrivals[row + event] !== 0) return;
+      const found = (event: number): void => {
+        if (event >= count || this.#arrivals[row + event] !== 0) return;
         this.#arrivals[row + event] = at;
         this.#delivered++;
       };
@@ -65,38 +65,49 @@ export class Deliveries {
   summarise(sent: readonly number[]): DeliverySummary {
     for (const client of this.#clients) client.onData(() => undefined);
     const cpu = process.cpuUsage(this.#cpu);
-    const latencies = new Float64Array(this.#delivered);
-    const first = new Array<number>(this.#events).fill(Number.POSITIVE_INFINITY);
-    const last = new Array<number>(this.#events).fill(0);
-    let filled = 0;
-    let lastArrival = 0;
-    for (let cell = 0; cell < this.#arrivals.length; cell++) {
-      const event = cell % this.#events;
-      const arrival = this.#arrivals[cell]!;
-      if (arrival === 0) {
-        last[event] = -1;
-        continue;
-      }
-      const latency = arrival - sent[event]!;
-      latencies[filled++] = latency;
-      first[event] = Math.min(first[event]!, latency);
-      if (last[event]! >= 0) last[event] = Math.max(last[event]!, latency);
-      lastArrival = Math.max(lastArrival, arrival);
-    }
-    latencies.sort();
-    // The same rank as bench-kit's percentile, on a typed array (sorting a million boxed numbers is slow).
-    const at = (p: number): number => latencies[Math.min(filled - 1, Math.ceil((p / 100) * filled) - 1)] ?? Number.NaN;
-    return {
-      delivered: this.#delivered,
-      expected: this.#arrivals.length,
-      p50: at(50),
-      p99: at(99),
-      max: latencies[filled - 1] ?? Number.NaN,
-      perSecond: this.#delivered / ((lastArrival - sent[0]! + (sent.at(-1)! - sent[0]!) / Math.max(1, sent.length - 1)) / 1000),
-      first: first.map((latency) => (latency === Number.POSITIVE_INFINITY ? -1 : latency)),
-      last,
-      cpu: (cpu.user + cpu.system) / 1000 / (now() - this.#started),
-      systemCpu: cpu.system / 1000 / (now() - this.#started),
-    };
+    return summariseArrivals(this.#arrivals, this.#events, sent, { userMs: cpu.user / 1000, systemMs: cpu.system / 1000, wallMs: now() - this.#started });
   }
+}
+
+/**
+ * Latencies from arrival times (`arrivals[subscriber * events + event]`, in lib/ipc
+ * `now` ms, 0 for never) against when each event was sent, and the subscribers'
+ * CPU over the tracking as shares of one core.
+ */
+export function summariseArrivals(arrivals: Float64Array, events: number, sent: readonly number[], cpu: { userMs: number; systemMs: number; wallMs: number }): DeliverySummary {
+  let delivered = 0;
+  for (const arrival of arrivals) if (arrival !== 0) delivered++;
+  const latencies = new Float64Array(delivered);
+  const first = new Array<number>(events).fill(Number.POSITIVE_INFINITY);
+  const last = new Array<number>(events).fill(0);
+  let filled = 0;
+  let lastArrival = 0;
+  for (let cell = 0; cell < arrivals.length; cell++) {
+    const event = cell % events;
+    const arrival = arrivals[cell]!;
+    if (arrival === 0) {
+      last[event] = -1;
+      continue;
+    }
+    const latency = arrival - sent[event]!;
+    latencies[filled++] = latency;
+    first[event] = Math.min(first[event]!, latency);
+    if (last[event]! >= 0) last[event] = Math.max(last[event]!, latency);
+    lastArrival = Math.max(lastArrival, arrival);
+  }
+  latencies.sort();
+  // The same rank as bench-kit's percentile, on a typed array (sorting a million boxed numbers is slow).
+  const at = (p: number): number => latencies[Math.min(filled - 1, Math.ceil((p / 100) * filled) - 1)] ?? Number.NaN;
+  return {
+    delivered,
+    expected: arrivals.length,
+    p50: at(50),
+    p99: at(99),
+    max: latencies[filled - 1] ?? Number.NaN,
+    perSecond: delivered / ((lastArrival - sent[0]! + (sent.at(-1)! - sent[0]!) / Math.max(1, sent.length - 1)) / 1000),
+    first: first.map((latency) => (latency === Number.POSITIVE_INFINITY ? -1 : latency)),
+    last,
+    cpu: (cpu.userMs + cpu.systemMs) / cpu.wallMs,
+    systemCpu: cpu.systemMs / cpu.wallMs,
+  };
 }

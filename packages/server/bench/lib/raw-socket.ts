@@ -5,6 +5,7 @@
  * clients.
  */
 import { connect, type Socket } from "node:net";
+import { decodeIndex, INDEX_CHARS } from "./events.js";
 
 export interface RawTarget {
   readonly port: number;
@@ -44,31 +45,46 @@ const ID_LENGTH = 26;
 const SPAN = EVENT_ID.length + ID_LENGTH;
 
 /**
- * Finds every event id (the 26 characters after `"event_id":"`) in a byte stream,
- * each once, including ids split across chunks: the last SPAN - 1 bytes of the
- * stream are kept and joined with the next chunk's first ones (the seam), where only
- * ids that straddle the boundary count. No allocation per chunk but the id string.
+ * Finds the bench events of one `benchEvents` call in a byte stream, by the index
+ * their ids carry (lib/events), each occurrence once, including ids split across
+ * chunks: the last SPAN - 1 bytes of the stream are kept and joined with the next
+ * chunk's first ones (the seam), where only ids that straddle the boundary count.
+ * Ids of other calls (another prefix) are passed over. Nothing is allocated per
+ * chunk or per id.
  */
 export class IdScan {
+  readonly #prefix: Buffer;
   readonly #seam = Buffer.alloc(2 * (SPAN - 1));
   /** How many of the stream's last bytes sit at the start of #seam. */
   #kept = 0;
 
-  feed(chunk: Buffer, found: (id: string) => void): void {
+  constructor(prefix: string) {
+    this.#prefix = Buffer.from(prefix, "latin1");
+    if (this.#prefix.length !== ID_LENGTH - INDEX_CHARS) throw new Error(`a bench id prefix has ${ID_LENGTH - INDEX_CHARS} characters`);
+  }
+
+  feed(chunk: Buffer, found: (index: number) => void): void {
     if (this.#kept > 0) {
       const joined = this.#kept + chunk.copy(this.#seam, this.#kept, 0, SPAN - 1);
       const seam = this.#seam.subarray(0, joined);
       for (let at = seam.indexOf(EVENT_ID); at >= 0 && at < this.#kept; at = seam.indexOf(EVENT_ID, at + 1)) {
         const end = at + SPAN;
-        if (end > this.#kept && end <= joined) found(seam.toString("latin1", end - ID_LENGTH, end));
+        if (end > this.#kept && end <= joined) this.#id(seam, end - ID_LENGTH, found);
       }
     }
-    for (let at = chunk.indexOf(EVENT_ID); at >= 0; at = chunk.indexOf(EVENT_ID, at + 1)) {
-      const end = at + SPAN;
-      if (end > chunk.length) break;
-      found(chunk.toString("latin1", end - ID_LENGTH, end));
+    for (let at = chunk.indexOf(EVENT_ID); at >= 0; at = chunk.indexOf(EVENT_ID, at + SPAN)) {
+      if (at + SPAN > chunk.length) break;
+      this.#id(chunk, at + EVENT_ID.length, found);
     }
     this.#keep(chunk);
+  }
+
+  /** The id at `start`: one of this call's when it has the prefix, then its index. */
+  #id(bytes: Uint8Array, start: number, found: (index: number) => void): void {
+    const prefix = this.#prefix;
+    for (let offset = 0; offset < prefix.length; offset++) if (bytes[start + offset] !== prefix[offset]) return;
+    const index = decodeIndex(bytes, start + prefix.length);
+    if (index >= 0) found(index);
   }
 
   /** Keeps the stream's last SPAN - 1 bytes (a short chunk adds to what was kept). */

@@ -52,7 +52,7 @@ export async function latencyThousand(clients: Child, hubPort: number): Promise<
     await clients.request({ cmd: "open", name: "latency", kind: "hub-ws", port: hubPort, count: SUBSCRIBERS, token: TOKEN });
     const pub = await publisher(hubPort);
     const events = benchEvents(80);
-    await clients.request({ cmd: "track", name: "latency", ids: events.map((event) => event.event_id) });
+    await clients.request({ cmd: "track", name: "latency", prefix: events.prefix, count: events.length });
     const sent = await paced(events.length, 100, (index) => pub.socket.send(JSON.stringify({ type: "publish", ref: `k${index}`, events: [events[index]] })));
     const { last: lat } = await clients.request<Message & DeliverySummary>({ cmd: "collect", sent, timeoutMs: 30_000 });
     if (lat.includes(-1)) throw new Error("not every subscriber got every event");

@@ -19,6 +19,7 @@ import { busyMs, pin, PINNING } from "../lib/cpu.js";
 import type { DeliverySummary } from "../lib/deliveries.js";
 import { benchEvents } from "../lib/events.js";
 import { now, type Child, type Message } from "../lib/ipc.js";
+import { NativeSubscribers } from "../lib/native-subscribers.js";
 import { log, publishers, server, subscribers, SUBSCRIBERS, TOKEN } from "../lib/setup.js";
 import { rateRows, SYSTEMS, type CellResult, type RateSystem } from "./rates-rows.js";
 
@@ -36,16 +37,20 @@ const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
 interface Load {
-  readonly clients: Child;
+  readonly clients: Pick<Child, "process" | "request" | "stop">;
   readonly publisher: Child;
 }
 
 export async function rates(): Promise<BenchRow[]> {
-  const load: Load = { clients: subscribers(), publisher: publishers() };
+  // The subscribers in C where the machine can build them: the Node ones saturate their core at 200 ev/s.
+  const native = await NativeSubscribers.start();
+  const instrument = typeof native === "string" ? `subscribers in Node (the C ones could not run: ${native})` : "subscribers in C (bench/native)";
+  const load: Load = { clients: typeof native === "string" ? subscribers() : native, publisher: publishers() };
   // The publisher is left to the scheduler: pinned next to the subscribers it was
   // starved by whatever else ran on that CPU, and a late publisher sends bursts.
   pin(load.clients.process.pid, LOAD_CPU);
-  const placement = PINNING ? `servers pinned to CPU ${SERVER_CPU}, subscribers to CPU ${LOAD_CPU} (taskset), publisher unpinned` : "not pinned (no taskset or one CPU)";
+  const pinning = PINNING ? `servers pinned to CPU ${SERVER_CPU}, subscribers to CPU ${LOAD_CPU} (taskset), publisher unpinned` : "not pinned (no taskset or one CPU)";
+  const placement = `${pinning}; ${instrument}`;
   log(`rates: ${RATES.join(", ")} ev/s x ${SUBSCRIBERS}, ${SECONDS} s per cell, ${RATE_RUNS} runs; ${placement}`);
   const results = new Map<string, CellResult[]>();
   try {
@@ -100,7 +105,7 @@ async function stopServers(load: Load, servers: ReadonlyMap<string, Child>): Pro
 async function cell(load: Load, target: Child, offer: { system: RateSystem; rate: number; seconds: number; warmUp?: boolean }): Promise<CellResult> {
   const { system, rate } = offer;
   const events = benchEvents(Math.round(rate * offer.seconds));
-  await load.clients.request({ cmd: "track", name: system.key, ids: events.map((event) => event.event_id) });
+  await load.clients.request({ cmd: "track", name: system.key, prefix: events.prefix, count: events.length });
   await target.request({ cmd: "watch" });
   const machine = { busy: busyMs(), at: now() };
   const { sent, acked } = await load.publisher.request<Message & { sent: number[]; acked: number[] }>({ cmd: "run", name: system.key, rate, events: events.map((event) => JSON.stringify(event)) });
