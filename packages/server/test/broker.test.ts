@@ -424,6 +424,9 @@ describe("the fan-out walk", () => {
     broker.publishBatch([published(2), published(3)]);
     await broker.settled();
     expect(sinks.map(seqs)).toEqual([...Array.from({ length: 8 }, () => [[1], [2, 3]]), [[1, 2, 3]], [[1, 2, 3]]]);
+    // One buffer, built once for everyone last visited at the same point.
+    expect(sinks[8]!.sent).toHaveLength(1);
+    expect(sinks[9]!.sent[0]).toBe(sinks[8]!.sent[0]);
     expect(broker.counters.deliveries).toBe(30);
   });
 

@@ -18,7 +18,10 @@ import type { Logger } from "../logger.js";
 import { newCounters, type DeliveryCounters } from "./counters.js";
 import { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
-import { Subscriber, type Published, type SubscriberOptions } from "./subscriber.js";
+import { Subscriber, type SubscriberOptions } from "./subscriber.js";
+
+/** What the broker publishes at once: one event, or a batch committed together. */
+type Published = PublishedEvent | PublishedBatch;
 
 export interface BrokerOptions {
   /**
@@ -59,6 +62,8 @@ export class Broker {
   #log: Published[] = [];
   #logFrom = 0;
   #walk: Walk | undefined;
+  /** What was published after each point subscribers were last visited at, joined (see #since); until the next publish. */
+  readonly #merged = new Map<number, PublishedBatch>();
   /** Each stream's newest seq published (loaded from the store at start). */
   readonly heads = new Map<string, number>();
 
@@ -101,6 +106,7 @@ export class Broker {
     }
     this.#log.push(events.length === 1 ? last : new PublishedBatch(events));
     this.#published++;
+    this.#merged.clear();
     if (this.#walk !== undefined) return;
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
@@ -111,6 +117,25 @@ export class Broker {
   /** Resolves when every batch published so far has been handed to every subscriber. */
   settled(): Promise<void> {
     return this.#walk?.done ?? Promise.resolve();
+  }
+
+  /**
+   * Everything published after the first `seen` batches, as one batch: shared by every
+   * subscriber last visited at that point, so each gets it in one write of one buffer.
+   */
+  #since(seen: number): PublishedBatch {
+    let merged = this.#merged.get(seen);
+    if (merged === undefined) {
+      const events: PublishedEvent[] = [];
+      for (let index = seen - this.#logFrom; index < this.#log.length; index++) {
+        const published = this.#log[index]!;
+        if (published instanceof PublishedBatch) events.push(...published.events);
+        else events.push(published);
+      }
+      merged = new PublishedBatch(events);
+      this.#merged.set(seen, merged);
+    }
+    return merged;
   }
 
   /** Hands up to a slice of subscribers what was published since their last visit; schedules the rest. */
@@ -143,7 +168,10 @@ export class Broker {
 
   #hand(subscriber: Subscriber, seen: number): void {
     try {
-      subscriber.offerPublished(this.#log, seen - this.#logFrom);
+      const from = seen - this.#logFrom;
+      const published = from === this.#log.length - 1 ? this.#log[from]! : this.#since(seen);
+      if (published instanceof PublishedBatch) subscriber.offerBatch(published);
+      else subscriber.offer(published);
     } catch (error) {
       this.counters.sendErrors++;
       this.#logger.warn("closing a subscriber that failed to take an event", { error });

@@ -12,15 +12,12 @@
  */
 import { CLOSE_CODES, channelMatches } from "@events/schema";
 import { FrameQueue, type QueuedFrame } from "./frame-queue.js";
-import { PublishedBatch } from "./published-batch.js";
+import type { PublishedBatch } from "./published-batch.js";
 import type { PublishedEvent } from "./published-event.js";
 import { StreamPosition } from "./stream-position.js";
 import type { SubscriberFilter, SubscriberOptions } from "./subscriber-options.js";
 
 export type { SubscriberFilter, SubscriberLimits, SubscriberOptions } from "./subscriber-options.js";
-
-/** What the broker publishes at once: one event, or a batch committed together. */
-export type Published = PublishedEvent | PublishedBatch;
 
 /** Events held back while history is replayed, with the bytes they will take. */
 interface Held {
@@ -103,26 +100,6 @@ export class Subscriber {
       this.#held = { events: [], bytes: 0 };
       this.#replayEpoch++;
     }
-  }
-
-  /**
-   * Offers what was published since this subscriber's last turn, `log[from]` on,
-   * in one write where the socket takes it all.
-   */
-  offerPublished(log: readonly Published[], from: number): void {
-    if (log.length - from === 1) return this.#offerOne(log[from]!);
-    const sink = this.#sink;
-    sink.cork?.();
-    try {
-      for (let index = from; index < log.length; index++) this.#offerOne(log[index]!);
-    } finally {
-      sink.uncork?.();
-    }
-  }
-
-  #offerOne(published: Published): void {
-    if (published instanceof PublishedBatch) this.offerBatch(published);
-    else this.offer(published);
   }
 
   /**
