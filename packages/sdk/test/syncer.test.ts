@@ -61,7 +61,7 @@ async function explained<T>(home: string, wait: () => Promise<T>): Promise<T> {
     const outbox = readOutbox(home);
     const state = `outbox ${outbox.length} rows, ${leasedBySyncer(home)} leased by a syncer; syncers ${JSON.stringify(syncerPids(home))}`;
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\n${state}\nsyncer.log (last 40 lines):\n${log(home).split("\n").slice(-40).join("\n")}`);
+    throw new Error(`${message}\n${state}\nsyncer.log (last 40 lines):\n${log(home).split("\n").slice(-40).join("\n")}`, { cause: error });
   }
 }
 
