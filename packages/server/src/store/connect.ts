@@ -108,8 +108,31 @@ async function migrate(connection: Connection): Promise<void> {
     provider: migrationProvider(connection.flavour),
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error instanceof Error ? error : new Error("migration failed", { cause: error });
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (error === undefined) return;
+    if (attempt < CATALOG_READS && schemaDroppedMeanwhile(error, schema)) {
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+      continue;
+    }
+    throw error instanceof Error ? error : new Error("migration failed", { cause: error });
+  }
+}
+
+/**
+ * Kysely's migrator first reads the columns of every table in every schema (calling
+ * `has_schema_privilege` and `pg_get_serial_sequence` on each): a schema that another
+ * client of the same database drops during that read fails it with 3F000, naming that
+ * schema, before anything is migrated. Reading again is safe; a hub must not fail to
+ * start because some other application dropped a schema at that moment.
+ */
+const CATALOG_READS = 10;
+
+/** Whether `error` is that race: an invalid schema name that is not the hub's own. */
+export function schemaDroppedMeanwhile(error: unknown, own: string | undefined): boolean {
+  if (typeof error !== "object" || error === null || (error as { code?: unknown }).code !== "3F000") return false;
+  const message = error instanceof Error ? error.message : "";
+  return own === undefined || !message.includes(`"${own}"`);
 }
 
 /** What to do when better-sqlite3's native module is missing or built for another Node. */
