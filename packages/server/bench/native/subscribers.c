@@ -2,9 +2,10 @@
  * The rates bench's subscribers, in C (bench/lib/native-subscribers.ts drives it):
  * many raw WebSocket / SSE / Socket.IO connections that note when each bench
  * event's bytes reach this process, as bench/lib/raw-socket.ts and deliveries.ts
- * do in Node, at a tenth of the CPU. At 200 ev/s x 1,000 the Node clients used
- * 85-95% of their core, half of it in Node's read path; a subscriber process that
- * is itself saturated adds its own queueing to every latency it measures.
+ * do in Node. At 200 ev/s x 1,000 the Node clients used 85-95% of their core, half
+ * of it in Node's read path, and a subscriber process that is itself saturated adds
+ * its own queueing to every latency it measures; these use 35-55%, nearly all of it
+ * the kernel's reads.
  *
  * Commands, one per line on stdin; one answer line each on stdout ("ok ..." or
  * "error <why>"):
