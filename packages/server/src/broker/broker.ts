@@ -38,8 +38,8 @@ interface Walk {
   entries: IterableIterator<[Subscriber, number]>;
   /** Batches published when this pass over the subscribers began: every one visited is at least there. */
   passFrom: number;
-  readonly done: Promise<void>;
-  readonly finish: () => void;
+  /** Callers of `settled()` waiting for the walk to end. */
+  readonly waiting: (() => void)[];
 }
 
 export interface BrokerStats {
@@ -108,15 +108,14 @@ export class Broker {
     this.#published++;
     this.#merged.clear();
     if (this.#walk !== undefined) return;
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    this.#walk = { entries: this.#subscribers.entries(), passFrom: this.#published, done, finish };
+    this.#walk = { entries: this.#subscribers.entries(), passFrom: this.#published, waiting: [] };
     this.#step();
   }
 
   /** Resolves when every batch published so far has been handed to every subscriber. */
   settled(): Promise<void> {
-    return this.#walk?.done ?? Promise.resolve();
+    const walk = this.#walk;
+    return walk === undefined ? Promise.resolve() : new Promise((resolve) => walk.waiting.push(resolve));
   }
 
   /**
@@ -150,7 +149,7 @@ export class Broker {
         this.#logFrom = walk.passFrom;
         if (this.#published === walk.passFrom) {
           this.#walk = undefined;
-          walk.finish();
+          for (const resolve of walk.waiting) resolve();
           return;
         }
         walk.entries = this.#subscribers.entries();
