@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const results = join(root, "bench-results");
 rmSync(results, { recursive: true, force: true });
 const filters = process.argv.slice(2).flatMap((name) => ["--filter", name]);
-const run = spawnSync("pnpm", ["exec", "turbo", "run", "bench", "--concurrency=1", "--output-logs=full", ...filters], {
+// --continue: a package whose bench fails still leaves every other package's table.
+const run = spawnSync("pnpm", ["exec", "turbo", "run", "bench", "--concurrency=1", "--continue", "--output-logs=full", ...filters], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, BENCH_RESULTS_DIR: results },

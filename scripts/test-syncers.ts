@@ -6,6 +6,15 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /** Live syncer processes serving `home` (from /proc). */
 export function syncerPids(home: string): number[] {
+  return syncersWhere((served) => served === home);
+}
+
+/** Live syncer processes serving any home inside `dir`. */
+export function syncerPidsUnder(dir: string): number[] {
+  return syncersWhere((served) => served.startsWith(`${dir}/`));
+}
+
+function syncersWhere(serves: (home: string) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -16,7 +25,8 @@ export function syncerPids(home: string): number[] {
       continue;
     }
     const at = args.indexOf("--home");
-    if (at >= 0 && args[at + 1] === home && args.some((arg) => /syncer(-main)?\.[jt]s$/.test(arg))) pids.push(Number(entry));
+    const home = at >= 0 ? args[at + 1] : undefined;
+    if (home !== undefined && serves(home) && args.some((arg) => /syncer(-main)?\.[jt]s$/.test(arg))) pids.push(Number(entry));
   }
   return pids;
 }

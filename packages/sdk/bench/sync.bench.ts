@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION } from "@events/schema";
 import { medianOf, percentile, report, type BenchRow } from "../../../scripts/bench-kit.js";
+import { syncerPidsUnder } from "../../../scripts/test-syncers.js";
 import type * as SdkSource from "../src/index.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
@@ -64,9 +65,42 @@ async function startHubProcess(): Promise<{ url: string; child: ChildProcess }> 
 
 const hub = await startHubProcess();
 process.on("exit", () => {
+  // Last resort when the bench throws: what cleanUp() does, without waiting.
   hub.child.kill("SIGKILL");
-  rmSync(scratch, { recursive: true, force: true });
+  syncerPidsUnder(scratch).forEach(killGone);
+  try {
+    rmSync(scratch, { recursive: true, force: true });
+  } catch (error) {
+    console.error(`left ${scratch} behind: ${(error as Error).message}`);
+  }
 });
+
+/** SIGKILL, where a process that has already gone is not an error. */
+function killGone(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+/**
+ * Stops the hub and the background syncers that the exit hosts started (they would
+ * otherwise idle on, writing into their homes), waits until they are gone, then
+ * removes the scratch directory: removing it under a live writer fails with ENOTEMPTY.
+ */
+async function cleanUp(): Promise<void> {
+  const hubGone = hub.child.exitCode !== null || hub.child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => hub.child.once("exit", resolve));
+  hub.child.kill("SIGKILL");
+  await hubGone;
+  const deadline = Date.now() + 10_000;
+  for (let left = syncerPidsUnder(scratch); left.length > 0; left = syncerPidsUnder(scratch)) {
+    if (Date.now() > deadline) throw new Error(`syncers ${left.join(", ")} outlived SIGKILL for 10 s`);
+    left.forEach(killGone);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 function filledEmitter(options: Partial<SdkSource.EmitterOptions> = {}): SdkSource.Emitter {
   const emitter = sdk.createEmitter({ home: freshDir(), project: PROJECT, exitHook: false, autoSync: false, serverUrl: hub.url, token: ADMIN, ...options });
@@ -161,5 +195,5 @@ rows.push({
   pass: percentile(exits, 99) <= 50,
 });
 report("@events/sdk sync", rows);
-// The hub child's pipes keep the event loop alive: stop it, so the benchmark ends.
-hub.child.kill("SIGKILL");
+// The hub child's pipes keep the event loop alive: stopping it ends the benchmark.
+await cleanUp();
