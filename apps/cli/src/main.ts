@@ -22,6 +22,7 @@ Environment:
   EVENTS_HOME        state directory (default ~/.events)
   EVENTS_SERVER_URL  hub URL;  EVENTS_TOKEN  API token
   EVENTS_DEBUG=1     trace what the SDK does to stderr
+  EVENTS_CODE_CACHE  where V8's code cache of the command is kept (off: nowhere)
   NO_COLOR           never colour output`;
 
 /** The top-level commands each register function adds. test/commands.test.ts checks them against what it really adds. */

@@ -73,7 +73,10 @@ export async function stopAll(): Promise<void> {
 }
 
 export function withoutEvents(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !/^(EVENTS_|PORT$)/.test(entry[0]) && entry[1] !== undefined));
+  // EVENTS_CODE_CACHE stays: it is where the tests keep the command's code cache (setup-env.ts), not a setting of the hub.
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => (entry[0] === "EVENTS_CODE_CACHE" || !/^(EVENTS_|PORT$)/.test(entry[0])) && entry[1] !== undefined),
+  );
 }
 
 export async function freePort(): Promise<number> {

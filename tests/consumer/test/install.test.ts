@@ -101,6 +101,16 @@ describe("at run time, from plain Node", () => {
     });
     expect(emitted.code, report(emitted)).toBe(0);
     expect(JSON.parse(emitted.stdout)).toMatchObject({ event_type: "WPStatusChanged", lamport_clock: 1, payload: { to_lane: "in_progress" } });
+    // The first run left its code cache in the home, and the emit ran from it: the
+    // installed command found the SDK's own files (its SQLite binding) from npm's layout.
+    const traced = await run(events, ["wp", "status", "WP01", "--to", "doing", "--feature", "001-demo"], {
+      cwd: project.dir,
+      timeoutMs: 30_000,
+      env: { ...env, EVENTS_DEBUG: "1" },
+    });
+    expect(traced.code, report(traced)).toBe(0);
+    expect(traced.stderr).toMatch(/code cache \S+\/\.events-home\/cache\/cli-\S+\.v8: used/);
+    expect(traced.stderr).toContain("routed to outbox");
   });
 });
 

@@ -9,7 +9,7 @@
 import type { ClientError, Delivery, StateChange } from "@events/client";
 import { parsePosition, type Envelope } from "@events/schema";
 import { failure, usageError, type CliError } from "../errors.js";
-import { colour, print, warn } from "../output.js";
+import { colour, print, warn, write } from "../output.js";
 
 export interface TailFlags {
   server?: string;
@@ -136,7 +136,7 @@ function resumeText(position: string | number | undefined): string {
  */
 function printDelivery({ stream, seq, channel, event }: Delivery, options: { json: boolean; streams: boolean }): void {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ stream, seq, channel, event })}\n`);
+    write(1, `${JSON.stringify({ stream, seq, channel, event })}\n`);
     return;
   }
   const where = options.streams ? `${stream.slice(0, 8)}:${seq}`.padStart(15) : String(seq).padStart(6);
