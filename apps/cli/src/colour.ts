@@ -1,18 +1,29 @@
 /**
  * Terminal colours, decided on first use by picocolors' rules: NO_COLOR or
  * `--no-color` turn them off; FORCE_COLOR, `--color`, Windows, a terminal on stdout
- * that is not "dumb", or CI turn them on. A command that prints nothing in colour
- * never asks whether stdout is a terminal, which would build process.stdout.
+ * that is not "dumb", or CI turn them on. Asking whether stdout is a terminal builds
+ * process.stdout (Node's streams, about 2 ms), so it is asked last, and only of a
+ * character device: a file or a pipe is never a terminal.
  */
+import { fstatSync } from "node:fs";
+
 let enabled: boolean | undefined;
 
 function colourOn(): boolean {
   if (enabled !== undefined) return enabled;
   const { argv, env } = process;
-  const off = Boolean(env["NO_COLOR"]) || argv.includes("--no-color");
-  const on = Boolean(env["FORCE_COLOR"]) || argv.includes("--color") || process.platform === "win32" || (process.stdout.isTTY && env["TERM"] !== "dumb") || Boolean(env["CI"]);
-  enabled = !off && on;
+  if (Boolean(env["NO_COLOR"]) || argv.includes("--no-color")) enabled = false;
+  else if (Boolean(env["FORCE_COLOR"]) || argv.includes("--color") || process.platform === "win32" || Boolean(env["CI"])) enabled = true;
+  else enabled = env["TERM"] !== "dumb" && characterDevice(1) && process.stdout.isTTY === true;
   return enabled;
+}
+
+function characterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
 }
 
 /** `open` before the text and `close` after it; a `close` inside it (a nested colour's) becomes `replace`, so the outer colour goes on. */

@@ -76,3 +76,26 @@ describe("events schema export", () => {
     expect(result.stderr).toContain("hint:");
   });
 });
+
+describe("events colour", () => {
+  const missing = ["serve", "--config", "no-such-hub.yaml"];
+
+  it("colours only when asked or on a terminal, and never with NO_COLOR", async () => {
+    const piped = await runCli(missing, { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: undefined } });
+    expect(piped.stderr).toMatch(/^error: /);
+    const forced = await runCli(missing, { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });
+    expect(forced.stderr).toContain("\x1b[31merror:\x1b[39m");
+    expect(forced.stderr).toContain("\x1b[2mhint:\x1b[22m");
+    const refused = await runCli(missing, { env: { NO_COLOR: "1", FORCE_COLOR: "1" } });
+    expect(refused.stderr).toMatch(/^error: /);
+    expect(refused.stderr).not.toContain("\x1b[");
+  });
+
+  it("colours on a terminal: util-linux script gives the command a pseudo-terminal", async () => {
+    const command = [process.execPath, BIN, ...missing].map((arg) => `'${arg}'`).join(" ");
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: "xterm" };
+    for (const name of ["NO_COLOR", "FORCE_COLOR", "CI"]) delete env[name];
+    const { stdout } = await promisify(execFile)("script", ["-qec", `${command} 2>&1`, "/dev/null"], { env }).catch((error: { stdout: string }) => error);
+    expect(stdout).toContain("\x1b[31merror:\x1b[39m");
+  });
+});

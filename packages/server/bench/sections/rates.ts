@@ -27,8 +27,12 @@ import { rateRows, SYSTEMS, type CellResult, type RateSystem } from "./rates-row
 const RATES = (process.env["BENCH_RATES"] ?? "50,80,200").split(",").map(Number);
 /** Seconds of publishing per cell (`BENCH_RATE_SECONDS`). @default 5 */
 const SECONDS = Number(process.env["BENCH_RATE_SECONDS"] ?? 5);
-/** Runs, each on fresh servers (`BENCH_RUNS`). @default 3 */
-const RATE_RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
+/**
+ * Runs, each on fresh servers (`BENCH_RUNS`). Five, not three: on a shared two-core
+ * machine the floor's own p99 moves by 3x between runs of one bench (5.2-14.8 ms at
+ * 80 ev/s), and a median of three ratios follows one unlucky run. @default 5
+ */
+const RATE_RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 /** How long after the last publish the subscribers may take to get everything. */
 const DRAIN_MS = 30_000;
 /** Node flags for the hubs' processes only (`BENCH_HUB_EXEC_ARGV`, space-separated), e.g. `--cpu-prof --cpu-prof-dir=prof`. */
