@@ -27,9 +27,12 @@ Environment:
 
 /** The top-level commands each register function adds. test/commands.test.ts checks them against what it really adds. */
 export const COMMAND_GROUPS: readonly { names: readonly string[]; register: (program: Command) => void }[] = [
-  { names: ["emit", "wp", "feature", "history", "error", "dependency"], register: registerEmitting },
+  { names: ["emit"], register: registerEmit },
+  { names: ["wp", "feature", "history", "error", "dependency"], register: registerFriendly },
   { names: ["init", "clock", "queue", "session"], register: registerLocal },
-  { names: ["sync", "auth", "send-event"], register: registerSync },
+  { names: ["sync"], register: registerSync },
+  { names: ["auth"], register: registerAuth },
+  { names: ["send-event"], register: registerSendEvent },
   { names: ["serve", "hub", "token", "tail"], register: registerHub },
   { names: ["schema"], register: registerSchema },
 ];
@@ -74,7 +77,7 @@ const STATE_OPTIONS = (command: Command): Command =>
     .option("--home <dir>", "state directory (default $EVENTS_HOME or ~/.events)")
     .option("--project <dir>", "project root holding .events/config.yaml (default: the git root)");
 
-function registerEmitting(program: Command): void {
+function registerEmit(program: Command): void {
   STATE_OPTIONS(
     program
       .command("emit <eventType>")
@@ -92,7 +95,6 @@ function registerEmitting(program: Command): void {
     const { emitCommand } = await import("./commands/emit.js");
     await emitCommand(eventType, flags);
   });
-  registerFriendly(program);
 }
 
 type Flags = Record<string, unknown>;
@@ -116,7 +118,9 @@ function registerSync(program: Command): void {
   STATE_OPTIONS(
     sync.command("diagnose").description("validate the queued events locally and say which the hub would reject, and why").option("--json", "print it as JSON"),
   ).action(async (flags: Flags) => (await import("./commands/sync.js")).syncDiagnose(flags));
+}
 
+function registerAuth(program: Command): void {
   const auth = program.command("auth").description("the hub and token this machine syncs with");
   auth
     .command("login")
@@ -140,7 +144,9 @@ function registerSync(program: Command): void {
     .option("--home <dir>", "state directory")
     .option("--json", "print the result as JSON")
     .action(async (flags: Flags) => (await import("./commands/sync.js")).authLogout(flags));
+}
 
+function registerSendEvent(program: Command): void {
   STATE_OPTIONS(
     program
       .command("send-event")
