@@ -3,8 +3,8 @@
  * not imported. Importing `node:fs` as an ES module builds its namespace, which reads
  * every export, lazy getters included: that loads `fs/promises`, readline and the
  * whole streams stack, about 2-3 ms of a command that uses none of them. `require()`
- * hands back the object and loads nothing more. Used by the SDK's and the CLI's
- * builds, whose bundles define `require` (`createRequire(import.meta.url)`).
+ * hands back the object and loads nothing more. Used by the SDK's
+ * build, whose bundles define `require` (`createRequire(import.meta.url)`).
  */
 import { createRequire } from "node:module";
 import type { Plugin } from "esbuild";

@@ -32,5 +32,21 @@ function syncersWhere(serves: (home: string) => boolean): number[] {
 }
 
 export function killSyncers(homes: readonly string[]): void {
-  for (const home of homes) for (const pid of syncerPids(home)) process.kill(pid, "SIGKILL");
+  for (const home of homes) syncerPids(home).forEach(killGone);
+}
+
+/** SIGKILLs the syncers serving any home inside `dir`; returns the pids it found. */
+export function killSyncersUnder(dir: string): number[] {
+  const pids = syncerPidsUnder(dir);
+  pids.forEach(killGone);
+  return pids;
+}
+
+/** SIGKILL, where a process that exited since /proc was read is not an error. */
+function killGone(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }

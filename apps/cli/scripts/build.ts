@@ -1,6 +1,6 @@
 /**
  * Builds `dist/`:
- * - `cli.js`: the `events` command as one CommonJS file, with commander, picocolors,
+ * - `cli.js`: the `events` command as one CommonJS file, with commander,
  *   @events/sdk and @events/schema inside. A command pays for one file, not for a
  *   dozen resolved through Node's ES module loader, and dist/bin.js compiles it from
  *   V8's code cache (src/code-cache.ts). What stays outside is loaded only by the

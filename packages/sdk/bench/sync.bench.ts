@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION } from "@events/schema";
 import { medianOf, percentile, report, type BenchRow } from "../../../scripts/bench-kit.js";
-import { syncerPidsUnder } from "../../../scripts/test-syncers.js";
+import { killSyncersUnder } from "../../../scripts/test-syncers.js";
 import type * as SdkSource from "../src/index.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
@@ -67,22 +67,13 @@ const hub = await startHubProcess();
 process.on("exit", () => {
   // Last resort when the bench throws: what cleanUp() does, without waiting.
   hub.child.kill("SIGKILL");
-  syncerPidsUnder(scratch).forEach(killGone);
+  killSyncersUnder(scratch);
   try {
     rmSync(scratch, { recursive: true, force: true });
   } catch (error) {
     console.error(`left ${scratch} behind: ${(error as Error).message}`);
   }
 });
-
-/** SIGKILL, where a process that has already gone is not an error. */
-function killGone(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
 
 /**
  * Stops the hub and the background syncers that the exit hosts started (they would
@@ -94,9 +85,8 @@ async function cleanUp(): Promise<void> {
   hub.child.kill("SIGKILL");
   await hubGone;
   const deadline = Date.now() + 10_000;
-  for (let left = syncerPidsUnder(scratch); left.length > 0; left = syncerPidsUnder(scratch)) {
+  for (let left = killSyncersUnder(scratch); left.length > 0; left = killSyncersUnder(scratch)) {
     if (Date.now() > deadline) throw new Error(`syncers ${left.join(", ")} outlived SIGKILL for 10 s`);
-    left.forEach(killGone);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   rmSync(scratch, { recursive: true, force: true });
